@@ -1,0 +1,29 @@
+import { ExitCode } from "@sovereign/diagnostics";
+import {
+  type Command,
+  formatOf,
+  loadProfileFrom,
+  parseCommandArgs,
+  profileOptions,
+  profilePathFrom,
+} from "../context.js";
+
+export const validateCommand: Command = {
+  name: "validate",
+  summary: "check a country profile; --format json prints the normalized profile",
+  usage: "sovereign validate (--country <cc> | --profile <file>) [--format text|json]",
+  async run(ctx, argv) {
+    const { values } = parseCommandArgs("validate", argv, profileOptions);
+    const format = formatOf(values.format);
+    const profile = loadProfileFrom(values, ctx);
+    if (format === "json") ctx.stdout(`${JSON.stringify(profile, null, 2)}\n`);
+    else {
+      const s = profile.spec;
+      ctx.stdout(
+        `${profilePathFrom(values, ctx).replace(`${ctx.cwd}/`, "")}: valid CountryProfile ${profile.metadata.name} (${s.displayName}): ` +
+          `${s.sites.length} site(s), ${s.gpuPools.length} GPU pool(s), ${s.serving.models.length} model(s)\n`,
+      );
+    }
+    return ExitCode.Ok;
+  },
+};

@@ -1,0 +1,100 @@
+import {
+  ExitCode,
+  formatIssuesText,
+  InputError,
+  issuesToJson,
+  KitError,
+  UsageError,
+} from "@sovereign/diagnostics";
+import { commands } from "./commands/index.js";
+import type { CommandContext } from "./context.js";
+
+export type { Command, CommandContext } from "./context.js";
+
+function helpText(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    "sovereign: run a partner country's own AI, as code",
+    "",
+    "usage: sovereign <command> [options]",
+    "",
+    "commands:",
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    "",
+    "common options: --country <cc> | --profile <file>, --format text|json, --help",
+    "exit codes: 0 ok, 1 findings or failed verification/gate, 2 bad input or usage, 3 gate inconclusive",
+  ].join("\n");
+}
+
+/** Default context: the real process. */
+export function processContext(): CommandContext {
+  return {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    cwd: process.cwd(),
+    env: process.env,
+    isTTY: Boolean(process.stderr.isTTY),
+  };
+}
+
+function wantsJson(argv: string[]): boolean {
+  const i = argv.indexOf("--format");
+  return argv.includes("--format=json") || (i >= 0 && argv[i + 1] === "json");
+}
+
+/**
+ * Entry point: dispatches to a command and is the one place that turns failures into exit codes
+ * and messages. Errors go to stderr; with `--format json` input errors are also JSON (on stderr).
+ */
+export async function main(argv: string[], ctx: CommandContext = processContext()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    ctx.stdout(`${helpText()}\n`);
+    return name ? ExitCode.Ok : ExitCode.BadInput;
+  }
+  if (name === "--version") {
+    ctx.stdout("0.1.0\n");
+    return ExitCode.Ok;
+  }
+  const cmd = commands.find((c) => c.name === name);
+  try {
+    if (!cmd) {
+      throw new UsageError(
+        `unknown command ${JSON.stringify(name)}`,
+        `run \`sovereign --help\` for the commands`,
+      );
+    }
+    if (rest.includes("--help") || rest.includes("-h")) {
+      ctx.stdout(`usage: ${cmd.usage}\n\n${cmd.summary}\n`);
+      return ExitCode.Ok;
+    }
+    return await cmd.run(ctx, rest);
+  } catch (e) {
+    return report(e, ctx, wantsJson(rest));
+  }
+}
+
+function report(e: unknown, ctx: CommandContext, json: boolean): number {
+  if (e instanceof InputError) {
+    ctx.stderr(
+      json ? `${JSON.stringify(issuesToJson(e.issues), null, 2)}\n` : `${formatIssuesText(e.issues)}\n`,
+    );
+    return e.exitCode;
+  }
+  if (e instanceof UsageError) {
+    if (json)
+      ctx.stderr(
+        `${JSON.stringify({ ok: false, error: { code: "usage", message: e.message, hint: e.hint } })}\n`,
+      );
+    else ctx.stderr(`sovereign: ${e.message}${e.hint ? `\n  fix: ${e.hint}` : ""}\n`);
+    return e.exitCode;
+  }
+  if (e instanceof KitError) {
+    if (json) ctx.stderr(`${JSON.stringify({ ok: false, error: { code: e.name, message: e.message } })}\n`);
+    else ctx.stderr(`sovereign: ${e.message}\n`);
+    return e.exitCode;
+  }
+  // A bug, not bad input: show the stack so it can be reported, and still exit non-zero.
+  ctx.stderr(`sovereign: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+  return 70;
+}

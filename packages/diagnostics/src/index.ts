@@ -1,0 +1,15 @@
+export { writeFileAtomic, writeTreeAtomic } from "./atomic.js";
+export { ExitCode } from "./exit-codes.js";
+export {
+  type DocPath,
+  formatIssuesText,
+  formatLocation,
+  formatPath,
+  InputError,
+  type Issue,
+  issuesToJson,
+  KitError,
+  UsageError,
+} from "./issue.js";
+export { parseYamlSource, readYamlSource, type YamlSource } from "./yaml-source.js";
+export { zodToIssues } from "./zod-issues.js";

@@ -1,0 +1,66 @@
+import { existsSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  InputError,
+  type Issue,
+  parseYamlSource,
+  readYamlSource,
+  UsageError,
+  zodToIssues,
+} from "@sovereign/diagnostics";
+import { crossCheck } from "./checks.js";
+import { type CountryProfile, countryProfileSchema } from "./schema.js";
+
+/** Validates a parsed YAML source. Returns the profile, or throws InputError with every issue located. */
+function validateSource(src: ReturnType<typeof parseYamlSource>): CountryProfile {
+  const parsed = countryProfileSchema.safeParse(src.value);
+  if (!parsed.success) {
+    const issues = zodToIssues(parsed.error, src.value).map((i) =>
+      src.place(i, i.code === "schema.unknown_key" ? "key" : "value"),
+    );
+    throw new InputError(issues);
+  }
+  const cross = crossCheck(parsed.data).map((i: Issue) => src.place(i));
+  if (cross.length > 0) throw new InputError(cross);
+  return parsed.data;
+}
+
+/** Parses and validates profile YAML text. `file` is used in messages only. */
+export function parseProfile(text: string, file = "<profile>"): CountryProfile {
+  return validateSource(parseYamlSource(text, file));
+}
+
+/** Loads and validates a profile file. */
+export function loadProfileFile(path: string): CountryProfile {
+  const shown = relative(process.cwd(), path) || path;
+  return validateSource(readYamlSource(path, shown.startsWith("..") ? path : shown));
+}
+
+/** Repository root: two levels above this package's src/ or dist/. */
+export function repoRoot(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+}
+
+/** Directory of the shipped profiles (`stacks/countries`). */
+export function countriesDir(): string {
+  return join(repoRoot(), "stacks", "countries");
+}
+
+/** Path of a shipped profile; a usage error listing the shipped codes if there is none. */
+export function shippedProfilePath(cc: string, dir = countriesDir()): string {
+  if (!/^[a-z]{2}$/.test(cc)) {
+    throw new UsageError(
+      `--country ${JSON.stringify(cc)} is not a lowercase two-letter code`,
+      "e.g. --country th",
+    );
+  }
+  const p = join(dir, `${cc}.yaml`);
+  if (!existsSync(p)) {
+    throw new UsageError(
+      `no shipped profile for country ${JSON.stringify(cc)} in ${relative(process.cwd(), dir) || dir}`,
+      "create one with `sovereign init <cc>` or pass --profile <file>",
+    );
+  }
+  return p;
+}

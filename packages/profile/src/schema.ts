@@ -1,0 +1,276 @@
+import { z } from "zod";
+import { isQuantity } from "./quantity.js";
+
+/**
+ * CountryProfile v1alpha1. Field names are the public contract (DESIGN.md): fields may be
+ * added, none renamed. Every object is strict, so a misspelt key is an error rather than a
+ * silently ignored setting.
+ */
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** Kubernetes object name (RFC 1123 label): what every named thing here becomes. */
+export const nameSchema = z
+  .string()
+  .regex(
+    DNS_LABEL,
+    "must be a lowercase RFC 1123 label (a-z, 0-9, '-', at most 63) | fix: e.g. `bkk1` or `h100-serve`",
+  );
+
+/** Kubernetes quantity such as `500Gi` or `2Ti`. */
+export const quantitySchema = z
+  .string()
+  .refine(
+    isQuantity,
+    "is not a Kubernetes quantity | fix: write a number with an optional suffix, e.g. 500Gi or 2Ti",
+  );
+
+/** A lowercase hex sha256. */
+export const sha256Schema = z
+  .string()
+  .regex(
+    HEX64,
+    "must be 64 lowercase hex characters (a sha256) | fix: run `sha256sum <file>` and paste the hex digest",
+  );
+
+/** HTTPS URL (in-country endpoint). */
+const httpsUrl = z
+  .string()
+  .regex(
+    /^https:\/\/[^\s/]+(\/\S*)?$/,
+    "must be an https:// URL | fix: e.g. https://kms.site1.sovereign.example",
+  );
+
+/** The data classes the kit knows; each maps to a volume with its own residency controls. */
+export const DATA_CLASSES = [
+  "model-weights",
+  "training-data",
+  "interaction-logs",
+  "checkpoints",
+  "backups",
+] as const;
+export type DataClassName = (typeof DATA_CLASSES)[number];
+
+export const siteSchema = z
+  .strictObject({
+    name: nameSchema.describe("Site (failure domain) name, referenced by pools and storage classes."),
+    region: z.string().min(1).describe("In-country region label this site belongs to."),
+    zones: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe("Zones (topology.kubernetes.io/zone values) of this site. Storage is bound to these."),
+    egressCidrs: z
+      .array(z.string())
+      .describe("In-country networks workloads may reach. Everything else is denied by NetworkPolicy."),
+    domains: z
+      .array(z.string())
+      .optional()
+      .describe(
+        "In-country DNS suffixes served from this site. Registry, KMS, weights and telemetry hosts must be under one.",
+      ),
+  })
+  .describe("A national datacenter site.");
+
+export const sharingSchema = z
+  .strictObject({
+    strategy: z.enum(["none", "mig", "time-slicing"]).describe("How a physical GPU is shared between pods."),
+    migProfile: z
+      .string()
+      .optional()
+      .describe("MIG profile for strategy mig, e.g. `1g.10gb` or `all-3g.40gb`."),
+    replicas: z.number().int().min(2).max(48).optional().describe("Time-slicing replicas per GPU."),
+  })
+  .describe("GPU sharing for the pool's device plugin.");
+
+export const gpuPoolSchema = z.strictObject({
+  name: nameSchema,
+  site: nameSchema.describe("Name of a `sites[]` entry."),
+  gpu: z.string().min(1).describe("GPU model, e.g. H100-SXM5-80GB; also keys kernel-gate baselines."),
+  nodes: z.number().int().min(1).describe("Node count in the pool."),
+  gpusPerNode: z.number().int().min(1).max(16),
+  sharing: sharingSchema,
+  purpose: z.enum(["inference", "training"]),
+  powerLimitWatts: z.number().int().min(100).max(1500).optional().describe("Optional per-GPU power cap."),
+});
+
+export const storageClassSchema = z.strictObject({
+  name: nameSchema,
+  site: nameSchema.describe("Name of a `sites[]` entry; volumes of this class stay in its zones."),
+  provisioner: z.string().min(1).describe("CSI driver name, e.g. rbd.csi.ceph.com."),
+  encrypted: z.boolean().describe("Must be true for residency-core: encryption keys come from spec.kms."),
+  parameters: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe("Extra CSI parameters (never secrets: reference Secrets by name)."),
+});
+
+export const dataClassSchema = z.strictObject({
+  storageClass: nameSchema.describe("Name of a `storage.classes[]` entry."),
+  size: quantitySchema,
+  retentionDays: z.number().int().min(1).optional().describe("Data older than this is purged."),
+});
+
+export const architectureSchema = z
+  .strictObject({
+    hiddenSize: z.number().int().min(1),
+    layers: z.number().int().min(1),
+    heads: z.number().int().min(1),
+    kvHeads: z.number().int().min(1),
+    intermediateSize: z.number().int().min(1),
+    vocabSize: z.number().int().min(1),
+    maxContext: z.number().int().min(1),
+    headDim: z.number().int().min(1).optional().describe("Defaults to hiddenSize / heads."),
+  })
+  .describe("Published architecture numbers; the kernel gate benchmarks exactly these shapes.");
+
+export const modelSchema = z.strictObject({
+  name: nameSchema,
+  image: z.string().describe("<spec.registry>/...@sha256:<64 hex>"),
+  weights: z.strictObject({
+    uri: z
+      .string()
+      .regex(
+        /^(s3|https):\/\/[^\s/]+\/\S*$/,
+        "must be an s3:// or https:// URI | fix: e.g. s3://weights.site1.sovereign.example/model",
+      ),
+    sha256: sha256Schema,
+    sizeBytes: z.number().int().min(1).optional(),
+  }),
+  architecture: architectureSchema,
+  pool: nameSchema.describe("Name of a `gpuPools[]` entry."),
+  tensorParallel: z.number().int().min(1),
+  replicas: z.strictObject({ min: z.number().int().min(1), max: z.number().int().min(1) }),
+  modalities: z.array(z.enum(["text", "image", "audio"])).min(1),
+  gate: z
+    .strictObject({
+      recordBaseline: z
+        .boolean()
+        .default(false)
+        .describe(
+          "Record a baseline when none exists for this GPU model instead of stopping as INCONCLUSIVE.",
+        ),
+      repetitions: z.number().int().min(10).default(20).describe("Benchmark repetitions per side (>= 10)."),
+    })
+    .default({ recordBaseline: false, repetitions: 20 })
+    .describe("Kernel gate settings for this model's rollouts."),
+});
+
+const stateBackendSchema = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("kubernetes"),
+    namespace: nameSchema,
+    secretSuffix: z.string().default("sovereign"),
+  }),
+  z.strictObject({
+    type: z.literal("pg"),
+    schemaName: z.string().default("terraform_remote_state"),
+    host: z
+      .string()
+      .optional()
+      .describe("In-country PostgreSQL host (connection string itself comes from PG_CONN_STR)."),
+  }),
+  z.strictObject({
+    type: z.literal("s3"),
+    bucket: z.string().min(3),
+    key: z.string().default("sovereign/terraform.tfstate"),
+    endpoint: httpsUrl.describe("In-country S3-compatible endpoint."),
+    region: z.string().min(1),
+  }),
+  z.strictObject({ type: z.literal("local"), path: z.string().optional() }),
+]);
+
+const gpuOperatorSchema = z
+  .strictObject({
+    chartVersion: z
+      .string()
+      .min(1)
+      .describe("GPU Operator chart version mirrored into the in-country registry."),
+    images: z
+      .record(z.string(), z.string())
+      .describe("Operator component images by digest, keyed by component (operator, driver, toolkit, ...)."),
+  })
+  .describe("NVIDIA GPU Operator, pulled only from the in-country registry.");
+
+const telemetrySchema = z
+  .strictObject({
+    otlpEndpoint: httpsUrl.optional().describe("In-country OpenTelemetry collector."),
+    metricsRemoteWrite: httpsUrl.optional().describe("In-country Prometheus remote-write endpoint."),
+    logsEndpoint: httpsUrl.optional().describe("In-country log sink."),
+  })
+  .describe("Where telemetry goes. Every endpoint must be in-country.");
+
+const approvedTransferSchema = z.strictObject({
+  id: nameSchema,
+  destination: z.string().min(1).describe("Host or CIDR outside the country data may go to."),
+  legalBasis: z.string().min(1).describe("Provision and decision that approve the transfer."),
+  expires: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date YYYY-MM-DD | fix: e.g. 2027-06-30"),
+});
+
+export const profileSpecSchema = z.strictObject({
+  country: z.string().describe("ISO 3166-1 alpha-2, upper case; must match metadata.name."),
+  displayName: z.string().min(1),
+  frameworks: z
+    .array(z.string().regex(/^[A-Z]{2}-[A-Z0-9-]+$/, "must look like CC-NAME | fix: e.g. TH-PDPA"))
+    .min(1),
+  registry: z
+    .string()
+    .min(1)
+    .describe("In-country registry prefix; every image is <registry>/...@sha256:<digest>."),
+  kms: z.strictObject({ endpoint: httpsUrl, keyRef: z.string().min(1) }),
+  stateBackend: stateBackendSchema,
+  sites: z
+    .array(siteSchema)
+    .min(1, "at least one site is required | fix: add a `sites:` entry with zones and egressCidrs"),
+  gpuPools: z.array(gpuPoolSchema).min(1),
+  gpuOperator: gpuOperatorSchema.optional(),
+  storage: z.strictObject({
+    classes: z.array(storageClassSchema).min(1),
+    dataClasses: z.partialRecord(z.enum(DATA_CLASSES), dataClassSchema),
+  }),
+  serving: z.strictObject({
+    models: z.array(modelSchema),
+    gateway: z
+      .strictObject({
+        name: nameSchema,
+        namespace: nameSchema,
+        hostname: z.string().min(1),
+      })
+      .optional()
+      .describe("Gateway API parent for HTTPRoutes; omit to expose models only inside the cluster."),
+  }),
+  telemetry: telemetrySchema.optional(),
+  residency: z
+    .strictObject({
+      logRetentionLimitDays: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe("Legal maximum for interaction-log retention."),
+      approvedTransfers: z.array(approvedTransferSchema).default([]),
+    })
+    .optional(),
+  policies: z.array(z.string().min(1)).min(1),
+});
+
+export const countryProfileSchema = z.strictObject({
+  apiVersion: z.literal("sovereign.ai/v1alpha1"),
+  kind: z.literal("CountryProfile"),
+  metadata: z.strictObject({
+    name: z.string().regex(/^[a-z]{2}$/, "must be a lowercase ISO 3166-1 alpha-2 code | fix: e.g. `th`"),
+    labels: z.record(z.string(), z.string()).optional(),
+  }),
+  spec: profileSpecSchema,
+});
+
+/** A validated, defaulted country profile. */
+export type CountryProfile = z.output<typeof countryProfileSchema>;
+export type ProfileSpec = CountryProfile["spec"];
+export type Site = ProfileSpec["sites"][number];
+export type GpuPool = ProfileSpec["gpuPools"][number];
+export type StorageClassSpec = ProfileSpec["storage"]["classes"][number];
+export type DataClassSpec = z.output<typeof dataClassSchema>;
+export type ModelSpec = ProfileSpec["serving"]["models"][number];
+export type Architecture = ModelSpec["architecture"];
+export type StateBackendSpec = ProfileSpec["stateBackend"];
