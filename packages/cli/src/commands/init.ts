@@ -73,7 +73,7 @@ spec:
         image: ${reg}/inference-core@sha256:${ZERO} # CHANGE: digest of your mirrored image
         weights:
           uri: s3://weights.${site}.sovereign.example/qwen25-1-5b-instruct # CHANGE
-          sha256: ${ZERO} # CHANGE: sha256 of the weights archive
+          sha256: "${ZERO}" # CHANGE: sha256 of the weights archive (quoted: an all-digit hex would read as a number)
         architecture:
           { hiddenSize: 1536, layers: 28, heads: 12, kvHeads: 2, intermediateSize: 8960, vocabSize: 151936, maxContext: 32768 }
         pool: serve
