@@ -1,1 +1,1 @@
-export {};
+export * from "./serving/index.js";

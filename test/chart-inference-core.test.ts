@@ -1,0 +1,334 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: rendered Kubernetes objects are untyped JSON walked by path
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inferenceCoreValues } from "@sovereign/constructs";
+import { type CountryProfile, loadProfileFile, type ModelSpec, shippedProfilePath } from "@sovereign/profile";
+import { helmBinary, REPO_ROOT } from "@sovereign/tools";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseAllDocuments, stringify } from "yaml";
+
+const CHART = join(REPO_ROOT, "charts", "inference-core");
+const EXAMPLE = join(CHART, "ci", "example-values.yaml");
+
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; [k: string]: unknown };
+  [k: string]: any;
+};
+
+let helm: string;
+let work: string;
+
+beforeAll(() => {
+  helm = helmBinary();
+  work = mkdtempSync(join(tmpdir(), "chart-inference-core-"));
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function runHelm(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(helm, args, {
+    encoding: "utf8",
+    env: { ...process.env, HELM_CACHE_HOME: join(work, "cache") },
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+let fileNo = 0;
+function valuesFile(values: unknown): string {
+  const f = join(work, `values-${fileNo++}.yaml`);
+  writeFileSync(f, stringify(values));
+  return f;
+}
+
+function render(values: unknown, namespace = "serving"): Obj[] {
+  const r = runHelm(["template", "rel", CHART, "-n", namespace, "-f", valuesFile(values)]);
+  if (r.code !== 0) throw new Error(`helm template failed: ${r.stderr}`);
+  return parseAllDocuments(r.stdout)
+    .map((d) => d.toJS() as Obj | null)
+    .filter((o): o is Obj => o !== null);
+}
+
+const shipped: { cc: string; profile: CountryProfile; model: ModelSpec }[] = [];
+for (const cc of ["kr", "th", "sa"]) {
+  const profile = loadProfileFile(shippedProfilePath(cc));
+  for (const model of profile.spec.serving.models) shipped.push({ cc, profile, model });
+}
+
+const PINNED = /@sha256:[0-9a-f]{64}$/;
+
+function podSpecs(objects: Obj[]): { owner: string; spec: any }[] {
+  const out: { owner: string; spec: any }[] = [];
+  for (const o of objects) {
+    if (o.kind === "Pod") out.push({ owner: `Pod/${o.metadata.name}`, spec: o.spec });
+    if (o.kind === "Deployment")
+      out.push({ owner: `Deployment/${o.metadata.name}`, spec: o.spec.template.spec });
+  }
+  return out;
+}
+
+describe("charts/inference-core with the real helm binary", () => {
+  it("GIVEN the example values WHEN helm lint runs THEN the chart passes with no failure", () => {
+    const r = runHelm(["lint", CHART, "-f", EXAMPLE]);
+    expect(r.stderr + r.stdout).toContain("0 chart(s) failed");
+    expect(r.code).toBe(0);
+  });
+
+  it("GIVEN helm 4 WHEN asked its version THEN it is v4 (the version the kit pins)", () => {
+    expect(runHelm(["version", "--short"]).stdout).toMatch(/^v4\./);
+  });
+
+  it("GIVEN the example values WHEN rendered THEN every kind the chart owns is present, the test hook included", () => {
+    const kinds = render(parseAllDocuments(readFileSync(EXAMPLE, "utf8"))[0]!.toJS()).map(
+      (o) => `${o.kind}/${o.metadata.name}`,
+    );
+    expect(kinds.sort()).toEqual(
+      [
+        "ConfigMap/example-7b-scripts",
+        "Deployment/example-7b",
+        "HTTPRoute/example-7b",
+        "HorizontalPodAutoscaler/example-7b",
+        "PodDisruptionBudget/example-7b",
+        "Pod/example-7b-test-ready",
+        "Service/example-7b",
+        "ServiceAccount/example-7b",
+      ].sort(),
+    );
+  });
+
+  describe.each(shipped.map((s) => [`${s.cc}/${s.model.name}`, s] as const))(
+    "shipped model %s",
+    (_label, s) => {
+      let values: ReturnType<typeof inferenceCoreValues>;
+      let objects: Obj[];
+      let deployment: Obj;
+      beforeAll(() => {
+        values = inferenceCoreValues(s.profile, s.model);
+        objects = render(values);
+        deployment = objects.find((o) => o.kind === "Deployment")!;
+      });
+
+      it("GIVEN the profile's values WHEN helm lint runs THEN it passes", () => {
+        const r = runHelm(["lint", CHART, "-f", valuesFile(values)]);
+        expect(r.code, r.stdout + r.stderr).toBe(0);
+      });
+
+      it("GIVEN the model WHEN rendered THEN the server requests and limits nvidia.com/gpu = tensorParallel", () => {
+        const server = deployment.spec.template.spec.containers.find((c: any) => c.name === "server");
+        expect(server.resources.requests["nvidia.com/gpu"]).toBe(s.model.tensorParallel);
+        expect(server.resources.limits["nvidia.com/gpu"]).toBe(s.model.tensorParallel);
+        expect(deployment.spec.template.spec.runtimeClassName).toBe("nvidia");
+      });
+
+      it("GIVEN the model's pool WHEN rendered THEN pods require the pool label and tolerate only its taint", () => {
+        const pod = deployment.spec.template.spec;
+        const terms =
+          pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+        expect(terms).toEqual([
+          { matchExpressions: [{ key: "sovereign.ai/gpu-pool", operator: "In", values: [s.model.pool] }] },
+        ]);
+        expect(pod.tolerations).toEqual([
+          { key: "sovereign.ai/gpu-pool", operator: "Equal", value: s.model.pool, effect: "NoSchedule" },
+        ]);
+      });
+
+      it("GIVEN the profile's weights WHEN rendered THEN an init container fetches the profile URI and verifies its sha256 into the shared cache", () => {
+        const pod = deployment.spec.template.spec;
+        expect(pod.initContainers).toHaveLength(1);
+        const init = pod.initContainers[0];
+        const env = Object.fromEntries(init.env.map((e: any) => [e.name, e.value]));
+        expect(env.WEIGHTS_URI).toBe(s.model.weights.uri);
+        expect(env.WEIGHTS_SHA256).toBe(s.model.weights.sha256);
+        expect(init.command.join(" ")).toContain("fetch-weights.sh");
+        const script = objects.find((o) => o.kind === "ConfigMap")!.data["fetch-weights.sh"] as string;
+        expect(script).toContain('sha256sum "$1"');
+        expect(script).toMatch(/if \[ "\$actual" != "\$WEIGHTS_SHA256" \]; then[\s\S]*?exit 1/);
+        // The server reads the same volume the init container wrote, read-only, at the verified path.
+        const server = pod.containers.find((c: any) => c.name === "server");
+        const cacheMount = server.volumeMounts.find((m: any) => m.name === "weights-cache");
+        expect(cacheMount).toMatchObject({ mountPath: "/cache", readOnly: true });
+        const serverEnv = Object.fromEntries(server.env.map((e: any) => [e.name, e.value]));
+        expect(serverEnv.SOVEREIGN_WEIGHTS_PATH).toBe(`/cache/${s.model.weights.sha256}/weights`);
+        const cache = pod.volumes.find((v: any) => v.name === "weights-cache");
+        const weightsClass = s.profile.spec.storage.dataClasses["model-weights"]!.storageClass;
+        expect(cache.ephemeral.volumeClaimTemplate.spec.storageClassName).toBe(weightsClass);
+        expect(cache.ephemeral.volumeClaimTemplate.metadata.labels["sovereign.ai/data-class"]).toBe(
+          "model-weights",
+        );
+      });
+
+      it("GIVEN any pod of the chart WHEN rendered THEN it runs with the restricted security context", () => {
+        for (const { owner, spec } of podSpecs(objects)) {
+          expect(spec.securityContext.runAsNonRoot, owner).toBe(true);
+          expect(spec.securityContext.seccompProfile.type, owner).toBe("RuntimeDefault");
+          expect(spec.automountServiceAccountToken, owner).toBe(false);
+          for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+            const sc = c.securityContext;
+            expect(sc, `${owner} ${c.name}`).toMatchObject({
+              runAsNonRoot: true,
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              capabilities: { drop: ["ALL"] },
+              seccompProfile: { type: "RuntimeDefault" },
+            });
+            expect(sc.privileged, `${owner} ${c.name}`).toBeUndefined();
+            expect(sc.capabilities.add, `${owner} ${c.name}`).toBeUndefined();
+          }
+        }
+      });
+
+      it("GIVEN any container WHEN rendered THEN its image is <registry>/...@sha256:<64 hex>", () => {
+        const images = podSpecs(objects).flatMap(({ spec }) =>
+          [...(spec.initContainers ?? []), ...spec.containers].map((c: any) => c.image as string),
+        );
+        expect(images.length).toBeGreaterThanOrEqual(3);
+        for (const image of images) {
+          expect(image.startsWith(`${s.profile.spec.registry}/`), image).toBe(true);
+          expect(image, image).toMatch(PINNED);
+        }
+      });
+
+      it("GIVEN the model WHEN rendered THEN readiness waits on the loaded-model endpoint and the chart test calls it", () => {
+        const server = deployment.spec.template.spec.containers.find((c: any) => c.name === "server");
+        expect(server.readinessProbe.httpGet).toEqual({ path: "/health/ready", port: "http" });
+        const test = objects.find((o) => o.kind === "Pod")!;
+        expect((test.metadata.annotations as Record<string, string>)["helm.sh/hook"]).toBe("test");
+        expect(test.spec.containers[0].args[0]).toContain(`/health/ready`);
+        expect(test.spec.containers[0].args[0]).toContain(`http://${s.model.name}.serving.svc:8000`);
+      });
+
+      it("GIVEN the model WHEN rendered THEN every object carries model, site and data-class labels", () => {
+        const site = s.profile.spec.gpuPools.find((p) => p.name === s.model.pool)!.site;
+        for (const o of objects) {
+          const labels = o.metadata.labels as Record<string, string>;
+          expect(labels["sovereign.ai/model"], `${o.kind}`).toBe(s.model.name);
+          expect(labels["sovereign.ai/site"], `${o.kind}`).toBe(site);
+          expect(labels["sovereign.ai/data-class"], `${o.kind}`).toBe("model-weights");
+        }
+        expect(deployment.spec.template.metadata.labels["sovereign.ai/model"]).toBe(s.model.name);
+      });
+
+      it("GIVEN the model's replicas WHEN rendered THEN the HPA and PDB bound the Deployment", () => {
+        const hpa = objects.find((o) => o.kind === "HorizontalPodAutoscaler")!;
+        expect(hpa.spec).toMatchObject({
+          minReplicas: s.model.replicas.min,
+          maxReplicas: s.model.replicas.max,
+          scaleTargetRef: { kind: "Deployment", name: deployment.metadata.name },
+        });
+        const pdb = objects.find((o) => o.kind === "PodDisruptionBudget")!;
+        expect(pdb.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+      });
+
+      it("GIVEN the profile's gateway WHEN rendered THEN the HTTPRoute attaches to it and targets the Service", () => {
+        const gw = s.profile.spec.serving.gateway;
+        const route = objects.find((o) => o.kind === "HTTPRoute");
+        if (!gw) {
+          expect(route).toBeUndefined();
+          return;
+        }
+        expect(route!.spec.parentRefs[0]).toMatchObject({ name: gw.name, namespace: gw.namespace });
+        expect(route!.spec.hostnames).toEqual([gw.hostname]);
+        expect(route!.spec.rules[0].backendRefs[0]).toEqual({ name: s.model.name, port: 8000 });
+      });
+
+      it("GIVEN every rendered object WHEN validated against the Kubernetes schemas THEN none has an error", async () => {
+        for (const o of objects) {
+          const errors = await validateObject(o);
+          expect(errors, `${o.kind}/${o.metadata.name}`).toEqual([]);
+        }
+      });
+    },
+  );
+
+  it("GIVEN a profile without a gateway WHEN rendered THEN no HTTPRoute is created", () => {
+    const s = shipped[0]!;
+    const profile = structuredClone(s.profile);
+    delete profile.spec.serving.gateway;
+    const objects = render(inferenceCoreValues(profile, profile.spec.serving.models[0]!));
+    expect(objects.some((o) => o.kind === "HTTPRoute")).toBe(false);
+  });
+
+  it("GIVEN a Deployment whose port is a string WHEN validated THEN the Kubernetes schema check reports it (the check can fail)", async () => {
+    const d = render(inferenceCoreValues(shipped[0]!.profile, shipped[0]!.model)).find(
+      (o) => o.kind === "Deployment",
+    )!;
+    d.spec.template.spec.containers[0].ports[0].containerPort = "eight-thousand";
+    expect((await validateObject(d)).join("\n")).toMatch(/containerPort must be integer/);
+  });
+});
+
+describe("values.schema.json and the template checks reject bad values, naming the field", () => {
+  const base = () => inferenceCoreValues(shipped[0]!.profile, shipped[0]!.model) as any;
+  const cases: [string, (v: any) => void, RegExp][] = [
+    ["tensorParallel 0", (v) => (v.tensorParallel = 0), /\/tensorParallel': minimum: got 0, want 1/],
+    ["tensorParallel not an integer", (v) => (v.tensorParallel = 1.5), /\/tensorParallel'/],
+    [
+      "image by tag",
+      (v) => (v.image = `${v.registry}/inference-core:latest`),
+      /\/image': .* does not match pattern/,
+    ],
+    [
+      "image with a short digest",
+      (v) => (v.image = `${v.registry}/inference-core@sha256:abc123`),
+      /\/image': .* does not match pattern/,
+    ],
+    ["unknown top-level key", (v) => (v.replica = 3), /additional properties 'replica' not allowed/],
+    [
+      "unknown nested key",
+      (v) => (v.weights.checksum = "x"),
+      /\/weights': additional properties 'checksum' not allowed/,
+    ],
+    ["weights sha256 not hex", (v) => (v.weights.sha256 = "Z".repeat(64)), /\/weights\/sha256'/],
+    ["weights over plain http", (v) => (v.weights.uri = "http://weights.example/m"), /\/weights\/uri'/],
+    ["missing model", (v) => delete v.model, /missing propert(y|ies) 'model'/],
+    ["replicas.min 0", (v) => (v.replicas.min = 0), /\/replicas\/min': minimum: got 0, want 1/],
+    ["bad pool name", (v) => (v.pool = "H100_Serve"), /\/pool'/],
+    ["no cache storage", (v) => (v.weights.cache = { size: "10Gi" }), /\/weights\/cache'/],
+    ["route without hostname", (v) => delete v.route.hostname, /\/route': missing property 'hostname'/],
+    [
+      "replicas.min > max",
+      (v) => (v.replicas = { min: 5, max: 2 }),
+      /replicas\.min \(5\) must be <= replicas\.max \(2\)/,
+    ],
+    [
+      "image outside the in-country registry",
+      (v) => (v.image = `registry.elsewhere.example/ai/inference-core@sha256:${"a".repeat(64)}`),
+      /is not from the in-country registry/,
+    ],
+  ];
+
+  it.each(cases)(
+    "GIVEN %s WHEN helm template runs THEN it fails naming the field",
+    (_name, mutate, expected) => {
+      const values = base();
+      mutate(values);
+      const r = runHelm(["template", "rel", CHART, "-f", valuesFile(values)]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(expected);
+    },
+  );
+
+  it("GIVEN the unmodified values WHEN helm template runs THEN it succeeds (the table above is not vacuous)", () => {
+    expect(runHelm(["template", "rel", CHART, "-f", valuesFile(base())]).code).toBe(0);
+  });
+});
+
+/** Validates one object with the kubernetes-models (or Gateway API models) schema for its kind. */
+async function validateObject(o: Obj): Promise<string[]> {
+  const [group, version] = o.apiVersion.includes("/") ? o.apiVersion.split("/") : ["", o.apiVersion];
+  const module =
+    group === "gateway.networking.k8s.io"
+      ? `@kubernetes-models/gateway-api/${group}/${version}/${o.kind}`
+      : `kubernetes-models/${group ? `${group}/` : ""}${version}/${o.kind}`;
+  const mod = (await import(module)) as Record<string, new (d: unknown) => { validate(): void }>;
+  const Model = mod[o.kind];
+  if (!Model) return [`no model for ${o.apiVersion} ${o.kind}`];
+  try {
+    new Model(o).validate();
+    return [];
+  } catch (e) {
+    return [(e as Error).message];
+  }
+}
