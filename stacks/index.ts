@@ -1,1 +1,20 @@
-export {};
+export { addCountry, type CountryStacks, createApp, STACK_KINDS } from "./app.js";
+export { configureStack } from "./backend.js";
+export {
+  collectObjects,
+  collectObjectsDetailed,
+  collectTerraform,
+  type SynthObject,
+  type UnrenderedRelease,
+} from "./collect.js";
+export { GPU_NAMESPACE, GpuStack } from "./gpu.js";
+export { countryEgressCidrs, namespaceOf, PlatformStack, TIERS, type Tier } from "./platform.js";
+export { SERVING_NAMESPACE, ServingStack } from "./serving.js";
+export { purgeImage, StorageStack } from "./storage.js";
+export {
+  type SynthOptions,
+  type SynthResult,
+  type SynthStack,
+  synthesizeCountries,
+  synthesizeCountry,
+} from "./synth.js";

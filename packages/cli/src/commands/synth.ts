@@ -1,11 +1,155 @@
-import { KitError } from "@sovereign/diagnostics";
-import type { Command } from "../context.js";
+import { readdirSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { ExitCode, UsageError } from "@sovereign/diagnostics";
+import { evaluate, type Finding } from "@sovereign/policy";
+import { type CountryProfile, countriesDir, loadProfileFile } from "@sovereign/profile";
+import {
+  collectObjectsDetailed,
+  collectTerraform,
+  type SynthResult,
+  synthesizeCountries,
+  type UnrenderedRelease,
+} from "@sovereign/stacks";
+import { type Command, formatOf, parseCommandArgs, profileOptions, profilePathFrom } from "../context.js";
+
+const options = {
+  ...profileOptions,
+  all: { type: "boolean" },
+  out: { type: "string" },
+} as const;
+
+/** Thrown inside the atomic write so that a failed policy check leaves no output behind. */
+class PolicyFailure extends Error {
+  constructor(readonly findings: Finding[]) {
+    super("residency policies failed");
+  }
+}
+
+interface Checked {
+  findings: Finding[];
+  objects: number;
+  unrendered: UnrenderedRelease[];
+}
+
+function shippedProfiles(): string[] {
+  return readdirSync(countriesDir())
+    .filter((f) => /^[a-z]{2}\.yaml$/.test(f))
+    .sort()
+    .map((f) => join(countriesDir(), f));
+}
+
+/** Runs every profile's residency packs over its own stacks' objects and Terraform JSON. */
+async function runPolicies(dir: string, profiles: CountryProfile[]): Promise<Checked> {
+  const { objects, unrendered } = await collectObjectsDetailed(dir);
+  const terraform = await collectTerraform(dir);
+  const findings: Finding[] = [];
+  for (const profile of profiles) {
+    const mine = (stack: string) => stack.startsWith(`${profile.metadata.name}-`);
+    findings.push(
+      ...evaluate({
+        profile,
+        objects: objects.filter((o) => mine(o.stack)),
+        terraform: terraform.filter((t) => mine(t.stack)),
+      }),
+    );
+  }
+  return { findings, objects: objects.length, unrendered };
+}
+
+function findingText(f: Finding): string {
+  const o = f.objectRef;
+  const obj = `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`;
+  const where = [f.stack, f.address].filter(Boolean).join(" ");
+  return [
+    `${f.severity} ${f.ruleId} (${f.packId}): ${obj}${f.field ? ` field ${f.field}` : ""}${where ? ` [${where}]` : ""}`,
+    `  ${f.message}`,
+    ...(f.legalRefs.length > 0 ? [`  legal: ${f.legalRefs.join("; ")}`] : []),
+  ].join("\n");
+}
 
 export const synthCommand: Command = {
   name: "synth",
-  summary: "(not available yet)",
-  usage: "sovereign synth",
-  async run() {
-    throw new KitError("sovereign synth is not available in this build", 2);
+  summary: "synthesize a country's stacks into cdktf.out/ and check them against its residency policies",
+  usage: "sovereign synth (--country <cc> | --profile <file> | --all) [--out <dir>] [--format text|json]",
+  async run(ctx, argv) {
+    const { values } = parseCommandArgs("synth", argv, options);
+    const format = formatOf(values.format);
+    if (values.all && (values.country || values.profile)) {
+      throw new UsageError(
+        "--all cannot be combined with --country or --profile",
+        "pass --all alone, or one country",
+      );
+    }
+    const paths = values.all ? shippedProfiles() : [profilePathFrom(values, ctx)];
+    const profiles = paths.map(loadProfileFile);
+    const outdir = resolve(ctx.cwd, values.out ?? "cdktf.out");
+    const rel = relative(ctx.cwd, outdir);
+    const shown = rel === "" ? "." : rel.startsWith("..") ? outdir : rel;
+
+    let checked: Checked | undefined;
+    let result: SynthResult;
+    try {
+      result = await synthesizeCountries(profiles, outdir, {
+        check: async (tmp) => {
+          checked = await runPolicies(tmp, profiles);
+          const errors = checked.findings.filter((f) => f.severity === "error");
+          if (errors.length > 0) throw new PolicyFailure(checked.findings);
+        },
+      });
+    } catch (e) {
+      if (!(e instanceof PolicyFailure)) throw e;
+      const errors = e.findings.filter((f) => f.severity === "error").length;
+      if (format === "json") {
+        ctx.stdout(
+          `${JSON.stringify({ ok: false, outdir: shown, written: false, findings: e.findings }, null, 2)}\n`,
+        );
+      } else {
+        ctx.stderr(`${e.findings.map(findingText).join("\n")}\n`);
+        ctx.stderr(`sovereign synth: ${errors} residency error(s); nothing was written to ${shown}\n`);
+      }
+      return ExitCode.Findings;
+    }
+
+    const c = checked!;
+    const countries = profiles.map((p) => p.metadata.name);
+    const resources = result.stacks.reduce((n, s) => n + s.resources, 0);
+    const warnings = c.findings.filter((f) => f.severity === "warning").length;
+    if (format === "json") {
+      ctx.stdout(
+        `${JSON.stringify(
+          {
+            ok: true,
+            outdir: shown,
+            countries,
+            stacks: result.stacks.map((s) => ({ ...s, file: join(shown, s.file) })),
+            counts: {
+              stacks: result.stacks.length,
+              resources,
+              objects: c.objects,
+              findings: c.findings.length,
+              warnings,
+            },
+            unrenderedCharts: c.unrendered,
+            findings: c.findings,
+          },
+          null,
+          2,
+        )}\n`,
+      );
+      return ExitCode.Ok;
+    }
+    const width = Math.max(...result.stacks.map((s) => s.name.length));
+    const lines = [
+      `synthesized ${countries.join(", ")} into ${shown}: ${result.stacks.length} stacks, ${resources} resources, ${c.objects} Kubernetes objects`,
+      ...result.stacks.map(
+        (s) =>
+          `  ${s.name.padEnd(width)}  ${String(s.resources).padStart(3)} resources  ${join(shown, s.file)}${s.dependencies.length ? `  (after ${s.dependencies.join(", ")})` : ""}`,
+      ),
+      `residency policies: ${profiles.map((p) => p.spec.policies.join(", ")).join("; ")}: 0 errors, ${warnings} warning(s)`,
+      ...c.findings.map(findingText),
+      ...c.unrendered.map((u) => `  not rendered offline (remote chart): ${u.stack} ${u.address} ${u.chart}`),
+    ];
+    ctx.stdout(`${lines.join("\n")}\n`);
+    return ExitCode.Ok;
   },
 };

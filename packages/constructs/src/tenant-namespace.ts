@@ -1,0 +1,301 @@
+import type { DataClassName } from "@sovereign/profile";
+import { isQuantity, parseCidr } from "@sovereign/profile";
+import { Construct } from "./cdktf.js";
+import { K8sObject } from "./k8s-object.js";
+import { isDnsLabel, PropChecks } from "./validate.js";
+
+/** Labels a namespace carries so policies and people can tell where its data lives. */
+export const SITE_LABEL = "sovereign.ai/site";
+export const DATA_CLASS_LABEL = "sovereign.ai/data-class";
+export const COUNTRY_LABEL = "sovereign.ai/country";
+
+/** Pod Security Standards level (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
+export type PodSecurityLevel = "restricted" | "baseline" | "privileged";
+
+/** Resource ceilings of one namespace. Quantities use Kubernetes units (`500m`, `64Gi`). */
+export interface NamespaceQuota {
+  /** GPUs (`requests.nvidia.com/gpu`) the namespace may hold at once. 0 means none. */
+  readonly gpus: number;
+  /**
+   * CPU requests the namespace may hold.
+   * @default "256" — generous for a GPU tenant; the GPU count is the real ceiling.
+   */
+  readonly cpu?: string;
+  /**
+   * Memory requests the namespace may hold.
+   * @default "2Ti" — an 8-GPU inference node holds ~1 TiB; two of them fit.
+   */
+  readonly memory?: string;
+  /**
+   * Persistent storage the namespace's claims may request in total.
+   * @default no storage ceiling — the data volumes are sized by the profile.
+   */
+  readonly storage?: string;
+  /**
+   * Pods the namespace may run.
+   * @default 200 — stops a runaway controller before it exhausts the node pool.
+   */
+  readonly pods?: number;
+}
+
+/** DNS service pods egress is allowed to. */
+export interface ClusterDns {
+  /** Namespace of the cluster DNS pods. */
+  readonly namespace: string;
+  /** Labels of the cluster DNS pods. */
+  readonly podLabels: Record<string, string>;
+}
+
+/** Props of {@link TenantNamespace}. */
+export interface TenantNamespaceProps {
+  /** Namespace name (RFC 1123 label). */
+  readonly name: string;
+  /** ISO country code (lowercase), stamped as the `sovereign.ai/country` label. */
+  readonly country: string;
+  /** Site (failure domain) whose workloads the namespace holds, stamped as `sovereign.ai/site`. */
+  readonly site: string;
+  /** Most sensitive data class handled in the namespace, stamped as `sovereign.ai/data-class`. */
+  readonly dataClass: DataClassName;
+  /**
+   * In-country networks (CIDRs) pods may reach. Everything else is denied, except cluster DNS
+   * and pods of the same namespace.
+   */
+  readonly egressCidrs: string[];
+  /** Resource ceilings, including GPUs. */
+  readonly quota: NamespaceQuota;
+  /**
+   * Cluster DNS pods that egress may reach on port 53.
+   * @default kube-system pods labelled `k8s-app: kube-dns` — CoreDNS and kube-dns both carry it.
+   */
+  readonly dns?: ClusterDns;
+  /**
+   * Pod Security Standards level enforced (and warned/audited) on the namespace.
+   * @default "restricted" — no root, no privilege escalation, no host access; opt out only for
+   * system components that need the node (the GPU Operator), never for model workloads.
+   */
+  readonly podSecurity?: PodSecurityLevel;
+  /**
+   * Other namespaces whose pods may open connections into this one.
+   * @default [] — only pods of the same namespace; add the gateway namespace to expose models.
+   */
+  readonly ingressFromNamespaces?: string[];
+  /**
+   * Default container requests and limits (LimitRange), applied to containers that set none.
+   * @default requests 100m CPU / 256Mi, limits 2 CPU / 4Gi — small enough that a forgotten
+   * request never starves a GPU pod on the same node.
+   */
+  readonly containerDefaults?: {
+    requestCpu: string;
+    requestMemory: string;
+    limitCpu: string;
+    limitMemory: string;
+  };
+  /** Extra namespace labels. */
+  readonly labels?: Record<string, string>;
+}
+
+const DEFAULT_DNS: ClusterDns = { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" } };
+
+/**
+ * A tenant namespace that is locked down before anything runs in it: restricted Pod Security,
+ * a ResourceQuota (GPUs included) and LimitRange, and NetworkPolicies that deny all ingress and
+ * egress except the same namespace, cluster DNS and the country's own networks.
+ */
+export class TenantNamespace extends Construct {
+  /** The namespace name. */
+  readonly name: string;
+  /** Every object of the namespace (namespace first). */
+  readonly objects: K8sObject[] = [];
+  /** The Namespace object (others in the namespace should depend on it). */
+  readonly namespace: K8sObject;
+
+  constructor(scope: Construct, id: string, props: TenantNamespaceProps) {
+    super(scope, id);
+    const checks = new PropChecks();
+    checks.require(
+      isDnsLabel(props.name),
+      ["name"],
+      `${JSON.stringify(props.name)} is not an RFC 1123 label`,
+      "use lowercase letters, digits and '-'",
+    );
+    checks.require(
+      isDnsLabel(props.site),
+      ["site"],
+      `site ${JSON.stringify(props.site)} is not an RFC 1123 label`,
+      "use the profile's sites[].name",
+    );
+    checks.require(
+      props.egressCidrs.length > 0,
+      ["egressCidrs"],
+      "no egress CIDR given: pods could reach only DNS",
+      "pass the profile's sites[].egressCidrs",
+    );
+    for (const [i, c] of props.egressCidrs.entries()) {
+      checks.require(
+        parseCidr(c) !== null,
+        ["egressCidrs", i],
+        `${JSON.stringify(c)} is not a CIDR`,
+        "write e.g. 192.0.2.0/24 or 2001:db8::/48",
+      );
+    }
+    checks.require(
+      Number.isInteger(props.quota.gpus) && props.quota.gpus >= 0,
+      ["quota", "gpus"],
+      `${props.quota.gpus} is not a GPU count`,
+      "give a whole number >= 0",
+    );
+    for (const key of ["cpu", "memory", "storage"] as const) {
+      const v = props.quota[key];
+      if (v !== undefined)
+        checks.require(
+          isQuantity(v),
+          ["quota", key],
+          `${JSON.stringify(v)} is not a quantity`,
+          "e.g. 64, 500m, 2Ti",
+        );
+    }
+    for (const [i, ns] of (props.ingressFromNamespaces ?? []).entries()) {
+      checks.require(
+        isDnsLabel(ns),
+        ["ingressFromNamespaces", i],
+        `${JSON.stringify(ns)} is not a namespace name`,
+        "use an RFC 1123 label",
+      );
+    }
+    checks.throwIfAny(this, "TenantNamespace");
+
+    this.name = props.name;
+    const level = props.podSecurity ?? "restricted";
+    const dns = props.dns ?? DEFAULT_DNS;
+    const ns = props.name;
+    const add = (oid: string, object: ConstructorParameters<typeof K8sObject>[2]) => {
+      const first = this.objects[0];
+      const o = new K8sObject(this, oid, object, first ? { dependsOn: [first.resource] } : {});
+      this.objects.push(o);
+      return o;
+    };
+
+    this.namespace = add("namespace", {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: {
+        name: ns,
+        labels: {
+          ...props.labels,
+          [COUNTRY_LABEL]: props.country,
+          [SITE_LABEL]: props.site,
+          [DATA_CLASS_LABEL]: props.dataClass,
+          "pod-security.kubernetes.io/enforce": level,
+          "pod-security.kubernetes.io/enforce-version": "latest",
+          "pod-security.kubernetes.io/warn": level,
+          "pod-security.kubernetes.io/audit": level,
+        },
+      },
+    });
+
+    const hard: Record<string, string> = {
+      "requests.nvidia.com/gpu": String(props.quota.gpus),
+      "requests.cpu": props.quota.cpu ?? "256",
+      "requests.memory": props.quota.memory ?? "2Ti",
+      pods: String(props.quota.pods ?? 200),
+    };
+    if (props.quota.storage !== undefined) hard["requests.storage"] = props.quota.storage;
+    add("quota", {
+      apiVersion: "v1",
+      kind: "ResourceQuota",
+      metadata: { name: "tenant-quota", namespace: ns },
+      spec: { hard },
+    });
+
+    const d = props.containerDefaults ?? {
+      requestCpu: "100m",
+      requestMemory: "256Mi",
+      limitCpu: "2",
+      limitMemory: "4Gi",
+    };
+    add("limits", {
+      apiVersion: "v1",
+      kind: "LimitRange",
+      metadata: { name: "container-defaults", namespace: ns },
+      spec: {
+        limits: [
+          {
+            type: "Container",
+            defaultRequest: { cpu: d.requestCpu, memory: d.requestMemory },
+            default: { cpu: d.limitCpu, memory: d.limitMemory },
+          },
+        ],
+      },
+    });
+
+    add("deny-all", {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "default-deny-all", namespace: ns },
+      spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+    });
+    add("allow-dns", {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "allow-egress-cluster-dns", namespace: ns },
+      spec: {
+        podSelector: {},
+        policyTypes: ["Egress"],
+        egress: [
+          {
+            to: [
+              {
+                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": dns.namespace } },
+                podSelector: { matchLabels: dns.podLabels },
+              },
+            ],
+            ports: [
+              { protocol: "UDP", port: 53 },
+              { protocol: "TCP", port: 53 },
+            ],
+          },
+        ],
+      },
+    });
+    add("allow-in-country", {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "allow-egress-in-country", namespace: ns },
+      spec: {
+        podSelector: {},
+        policyTypes: ["Egress"],
+        egress: [{ to: [...props.egressCidrs].map((cidr) => ({ ipBlock: { cidr } })) }],
+      },
+    });
+    add("allow-same-ns", {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "allow-same-namespace", namespace: ns },
+      spec: {
+        podSelector: {},
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [{ from: [{ podSelector: {} }] }],
+        egress: [{ to: [{ podSelector: {} }] }],
+      },
+    });
+    const from = props.ingressFromNamespaces ?? [];
+    if (from.length > 0) {
+      add("allow-ingress-from", {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: "allow-ingress-from-namespaces", namespace: ns },
+        spec: {
+          podSelector: {},
+          policyTypes: ["Ingress"],
+          ingress: [
+            {
+              from: from.map((n) => ({
+                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } },
+              })),
+            },
+          ],
+        },
+      });
+    }
+  }
+}

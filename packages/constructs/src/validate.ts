@@ -1,0 +1,53 @@
+import { InputError, type Issue } from "@sovereign/diagnostics";
+import type { IConstruct } from "./cdktf.js";
+
+/** One failed check of a construct prop: which prop, what is wrong with its value, how to fix it. */
+export interface PropProblem {
+  /** Prop path inside the props object, e.g. `["quota", "gpus"]`. */
+  prop: (string | number)[];
+  /** What is wrong, naming the value. */
+  message: string;
+  /** How to fix it. */
+  hint: string;
+}
+
+/**
+ * Collects every problem of a construct's props and throws them together, located by the
+ * construct path (so a stack author sees all mistakes in one run, not one per run).
+ */
+export class PropChecks {
+  private readonly problems: PropProblem[] = [];
+
+  /** Records a problem when `ok` is false. */
+  require(ok: boolean, prop: (string | number)[], message: string, hint: string): this {
+    if (!ok) this.problems.push({ prop, message, hint });
+    return this;
+  }
+
+  /** Throws an InputError naming the construct when any check failed. */
+  throwIfAny(scope: IConstruct, kind: string): void {
+    if (this.problems.length === 0) return;
+    const where = scope.node.path;
+    throw new InputError(
+      this.problems.map(
+        (p): Issue => ({
+          code: `construct.${kind}`,
+          path: p.prop,
+          file: where,
+          message: `${kind}: ${p.message}`,
+          hint: p.hint,
+        }),
+      ),
+    );
+  }
+}
+
+/** RFC 1123 label: the form of every Kubernetes object name the constructs create. */
+export function isDnsLabel(s: string): boolean {
+  return /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(s);
+}
+
+/** `<registry>/...@sha256:<64 hex>`: an image from the in-country registry pinned by digest. */
+export function isPinnedImage(image: string, registry: string): boolean {
+  return image.startsWith(`${registry}/`) && /@sha256:[0-9a-f]{64}$/.test(image);
+}

@@ -1,0 +1,42 @@
+import { App, type Construct } from "@sovereign/constructs";
+import type { CountryProfile } from "@sovereign/profile";
+import { GpuStack } from "./gpu.js";
+import { PlatformStack } from "./platform.js";
+import { ServingStack } from "./serving.js";
+import { StorageStack } from "./storage.js";
+
+/** The four stacks of one country. */
+export interface CountryStacks {
+  platform: PlatformStack;
+  gpu: GpuStack;
+  storage: StorageStack;
+  serving: ServingStack;
+}
+
+/** Stack kinds in deployment order. */
+export const STACK_KINDS = ["platform", "gpu", "storage", "serving"] as const;
+
+/**
+ * Adds a country's stacks to an app, with explicit dependencies so `cdktf deploy` (and anyone
+ * reading the manifest) applies them in order: platform, then gpu and storage, then serving.
+ */
+export function addCountry(app: Construct, profile: CountryProfile): CountryStacks {
+  const cc = profile.metadata.name;
+  const platform = new PlatformStack(app, `${cc}-platform`, profile);
+  const gpu = new GpuStack(app, `${cc}-gpu`, profile);
+  const storage = new StorageStack(app, `${cc}-storage`, profile);
+  const serving = new ServingStack(app, `${cc}-serving`, profile);
+  gpu.addDependency(platform);
+  storage.addDependency(platform);
+  serving.addDependency(gpu);
+  serving.addDependency(storage);
+  return { platform, gpu, storage, serving };
+}
+
+/** A cdktf app for the given countries, writing to `outdir`. */
+export function createApp(profiles: CountryProfile[], outdir: string): App {
+  // No stack traces in construct metadata: they hold absolute paths and differ per machine.
+  const app = new App({ outdir, stackTraces: false });
+  for (const p of profiles) addCountry(app, p);
+  return app;
+}

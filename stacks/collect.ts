@@ -1,0 +1,146 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { isAbsolute, join, resolve, sep } from "node:path";
+import type { KubernetesObject } from "@sovereign/constructs";
+import { KitError } from "@sovereign/diagnostics";
+import { repoRoot } from "@sovereign/profile";
+import { helmBinary } from "@sovereign/tools";
+import { parseAllDocuments } from "yaml";
+
+/** One Kubernetes object a synthesized stack will create. */
+export interface SynthObject {
+  /** Stack name, e.g. `th-serving`. */
+  stack: string;
+  /** Terraform address of the resource creating it, e.g. `kubernetes_manifest.x`. */
+  address: string;
+  /** A raw `kubernetes_manifest`, or rendered from a local chart of a `helm_release`. */
+  source: "manifest" | "helm";
+  object: KubernetesObject;
+}
+
+/** A helm_release whose chart is not in this repository, so its objects cannot be listed offline. */
+export interface UnrenderedRelease {
+  stack: string;
+  address: string;
+  /** `repository/chart@version` as the release names it. */
+  chart: string;
+}
+
+interface StackJson {
+  resource?: {
+    kubernetes_manifest?: Record<string, { manifest: KubernetesObject }>;
+    helm_release?: Record<string, HelmReleaseJson>;
+  };
+}
+
+interface HelmReleaseJson {
+  name: string;
+  chart: string;
+  namespace?: string;
+  repository?: string;
+  version?: string;
+  values?: string[];
+  set?: { name: string; value: string; type?: string }[];
+}
+
+/** Terraform JSON of every stack of a synth output, in manifest order. */
+export async function collectTerraform(outdir: string): Promise<{ stack: string; json: object }[]> {
+  const manifestPath = join(outdir, "manifest.json");
+  if (!existsSync(manifestPath)) {
+    throw new KitError(
+      `${manifestPath} not found: run \`sovereign synth\` first (or pass the synth output directory)`,
+      2,
+    );
+  }
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as {
+    stacks: Record<string, { synthesizedStackPath: string }>;
+  };
+  return Object.keys(manifest.stacks)
+    .sort()
+    .map((stack) => ({
+      stack,
+      json: JSON.parse(
+        readFileSync(join(outdir, manifest.stacks[stack]!.synthesizedStackPath), "utf8"),
+      ) as object,
+    }));
+}
+
+/** The chart directory of a release when it is a chart of this repository (`charts/...`), else undefined. */
+function localChart(outdir: string, stack: string, release: HelmReleaseJson): string | undefined {
+  if (release.repository) return undefined;
+  const chartsDir = join(repoRoot(), "charts") + sep;
+  const candidates = isAbsolute(release.chart)
+    ? [release.chart]
+    : [resolve(outdir, "stacks", stack, release.chart), resolve(repoRoot(), release.chart)];
+  return candidates.find((c) => c.startsWith(chartsDir) && existsSync(join(c, "Chart.yaml")));
+}
+
+/** Renders a release of a local chart with the real helm binary and the release's own values. */
+function renderRelease(chartDir: string, release: HelmReleaseJson): KubernetesObject[] {
+  const work = mkdtempSync(join(tmpdir(), "sovereign-render-"));
+  try {
+    const args = ["template", release.name, chartDir, "--skip-tests"];
+    if (release.namespace) args.push("--namespace", release.namespace);
+    (release.values ?? []).forEach((v, i) => {
+      const f = join(work, `values-${i}.yaml`);
+      writeFileSync(f, v);
+      args.push("--values", f);
+    });
+    for (const s of release.set ?? [])
+      args.push(s.type === "string" ? "--set-string" : "--set", `${s.name}=${s.value}`);
+    const out = execFileSync(helmBinary(), args, {
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    return parseAllDocuments(out)
+      .map((d) => d.toJS() as KubernetesObject | null)
+      .filter((o): o is KubernetesObject => o !== null && typeof o === "object" && "kind" in o);
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new KitError(
+      `helm template ${release.name} (${chartDir}) failed: ${err.stderr?.trim() || err.message}`,
+      1,
+    );
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Every Kubernetes object the synthesized stacks will create, plus the releases whose charts are
+ * remote (the GPU Operator) and therefore not rendered here.
+ */
+export async function collectObjectsDetailed(
+  outdir: string,
+): Promise<{ objects: SynthObject[]; unrendered: UnrenderedRelease[] }> {
+  const objects: SynthObject[] = [];
+  const unrendered: UnrenderedRelease[] = [];
+  for (const { stack, json } of await collectTerraform(outdir)) {
+    const res = (json as StackJson).resource ?? {};
+    for (const [name, r] of Object.entries(res.kubernetes_manifest ?? {})) {
+      objects.push({ stack, address: `kubernetes_manifest.${name}`, source: "manifest", object: r.manifest });
+    }
+    for (const [name, r] of Object.entries(res.helm_release ?? {})) {
+      const address = `helm_release.${name}`;
+      const chartDir = localChart(outdir, stack, r);
+      if (!chartDir) {
+        unrendered.push({
+          stack,
+          address,
+          chart: `${r.repository ? `${r.repository}/` : ""}${r.chart}${r.version ? `@${r.version}` : ""}`,
+        });
+        continue;
+      }
+      for (const object of renderRelease(chartDir, r))
+        objects.push({ stack, address, source: "helm", object });
+    }
+  }
+  return { objects, unrendered };
+}
+
+/** Every Kubernetes object the synthesized stacks will create, local charts rendered with helm. */
+export async function collectObjects(outdir: string): Promise<SynthObject[]> {
+  return (await collectObjectsDetailed(outdir)).objects;
+}

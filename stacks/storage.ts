@@ -1,0 +1,81 @@
+import {
+  type Construct,
+  DataVolume,
+  ResidentStorageClass,
+  RetentionPurge,
+  TerraformStack,
+} from "@sovereign/constructs";
+import { InputError } from "@sovereign/diagnostics";
+import { type CountryProfile, DATA_CLASSES } from "@sovereign/profile";
+import { configureStack } from "./backend.js";
+import { namespaceOf } from "./platform.js";
+
+/**
+ * Image of the retention purge jobs: the country's inference-core image. It is already mirrored
+ * in-country, pinned by digest and vetted by the kernel gate, so retention adds nothing to the
+ * supply chain. The profile has no separate field for it on purpose.
+ */
+export function purgeImage(profile: CountryProfile): string | undefined {
+  return profile.spec.serving.models[0]?.image;
+}
+
+/**
+ * `<cc>-storage`: one ResidentStorageClass per profile class (zones of its site only, encrypted
+ * with the in-country KMS, Retain), one volume per data class in the namespace of the pods that
+ * use it, and a purge job for every data class with a retention period.
+ */
+export class StorageStack extends TerraformStack {
+  constructor(scope: Construct, id: string, profile: CountryProfile) {
+    super(scope, id);
+    configureStack(this, profile, id);
+    const s = profile.spec;
+    const classes = new Map<string, { sc: ResidentStorageClass; site: string }>();
+    for (const c of s.storage.classes) {
+      const site = s.sites.find((x) => x.name === c.site)!;
+      const sc = new ResidentStorageClass(this, `class-${c.name}`, {
+        name: c.name,
+        site: site.name,
+        zones: site.zones,
+        provisioner: c.provisioner,
+        kms: s.kms,
+        encrypted: c.encrypted,
+        parameters: c.parameters,
+      });
+      classes.set(c.name, { sc, site: site.name });
+    }
+    const image = purgeImage(profile);
+    for (const dc of DATA_CLASSES) {
+      const spec = s.storage.dataClasses[dc];
+      if (!spec) continue;
+      const cls = classes.get(spec.storageClass)!;
+      const volume = new DataVolume(this, `volume-${dc}`, {
+        dataClass: dc,
+        namespace: namespaceOf(dc),
+        storageClass: cls.sc,
+        site: cls.site,
+        size: spec.size,
+        retentionDays: spec.retentionDays,
+      });
+      if (spec.retentionDays === undefined) continue;
+      if (!image) {
+        throw new InputError([
+          {
+            code: "storage.purge_image",
+            path: ["spec", "storage", "dataClasses", dc, "retentionDays"],
+            message: `retention of ${spec.retentionDays} days for ${dc} needs an image to run the purge job, and the profile has no model`,
+            hint: "add a model under spec.serving.models (its inference-core image runs the purge), or drop retentionDays",
+          },
+        ]);
+      }
+      new RetentionPurge(this, `purge-${dc}`, {
+        namespace: namespaceOf(dc),
+        claimName: volume.claimName,
+        dataClass: dc,
+        retentionDays: spec.retentionDays,
+        image,
+        registry: s.registry,
+        dependsOn: [volume.object.resource],
+      });
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { KitError, writeTreeAtomic } from "@sovereign/diagnostics";
+import { type CountryProfile, repoRoot } from "@sovereign/profile";
+import { createApp, STACK_KINDS } from "./app.js";
+
+/** One synthesized stack. */
+export interface SynthStack {
+  /** Stack name, `<cc>-<kind>`. */
+  name: string;
+  /** Path of its `cdk.tf.json`, relative to the output directory. */
+  file: string;
+  /** Stacks it depends on (deployed first). */
+  dependencies: string[];
+  /** Terraform resources in the stack. */
+  resources: number;
+}
+
+/** What a synth wrote. */
+export interface SynthResult {
+  /** The output directory as given. */
+  outdir: string;
+  /** Stacks in deployment order per country. */
+  stacks: SynthStack[];
+}
+
+/** Options of {@link synthesizeCountries}. */
+export interface SynthOptions {
+  /**
+   * Runs on the finished tree before it is moved into place; throwing leaves the output
+   * directory as it was. The CLI runs the residency policies here.
+   */
+  check?: (tmpDir: string, result: SynthResult) => Promise<void> | void;
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const p = join(dir, name);
+      return statSync(p).isDirectory() ? walk(p) : [p];
+    });
+}
+
+/**
+ * Guards the promise that a synth is reproducible anywhere: no file may mention the directory it
+ * was written to or the repository checkout.
+ */
+function assertPortable(tmp: string): void {
+  const needles = [tmp, repoRoot()];
+  for (const file of walk(tmp)) {
+    const text = readFileSync(file, "utf8");
+    const hit = needles.find((n) => text.includes(n));
+    if (hit) {
+      throw new Error(
+        `synthesized ${relative(tmp, file)} contains the absolute path ${hit}; synth output must be portable`,
+      );
+    }
+  }
+}
+
+function summarize(dir: string): SynthStack[] {
+  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as {
+    stacks: Record<string, { synthesizedStackPath: string; dependencies: string[] }>;
+  };
+  const order = (name: string) =>
+    STACK_KINDS.indexOf(name.slice(name.indexOf("-") + 1) as (typeof STACK_KINDS)[number]);
+  return Object.entries(manifest.stacks)
+    .sort(([a], [b]) => a.slice(0, 2).localeCompare(b.slice(0, 2)) || order(a) - order(b))
+    .map(([name, s]) => {
+      const json = JSON.parse(readFileSync(join(dir, s.synthesizedStackPath), "utf8")) as {
+        resource?: Record<string, Record<string, unknown>>;
+      };
+      const resources = Object.values(json.resource ?? {}).reduce(
+        (n, byName) => n + Object.keys(byName).length,
+        0,
+      );
+      return { name, file: s.synthesizedStackPath, dependencies: [...s.dependencies], resources };
+    });
+}
+
+/**
+ * Synthesizes the stacks of several countries into one cdktf output tree (`manifest.json`,
+ * `stacks/<cc>-<kind>/cdk.tf.json`). The tree is built in a temporary sibling and moved into
+ * place only when synthesis (and `options.check`) succeeded.
+ */
+export async function synthesizeCountries(
+  profiles: CountryProfile[],
+  outdir: string,
+  options: SynthOptions = {},
+): Promise<SynthResult> {
+  const codes = profiles.map((p) => p.metadata.name);
+  const dup = codes.find((c, i) => codes.indexOf(c) !== i);
+  if (dup) throw new KitError(`country ${dup} given twice; each country synthesizes once per output tree`, 2);
+  let result: SynthResult | undefined;
+  await writeTreeAtomic(outdir, async (tmp) => {
+    createApp(profiles, tmp).synth();
+    assertPortable(tmp);
+    result = { outdir, stacks: summarize(tmp) };
+    await options.check?.(tmp, result);
+  });
+  return result!;
+}
+
+/** Synthesizes one country's four stacks into `outdir` (see {@link synthesizeCountries}). */
+export function synthesizeCountry(
+  profile: CountryProfile,
+  outdir: string,
+  options: SynthOptions = {},
+): Promise<SynthResult> {
+  return synthesizeCountries([profile], outdir, options);
+}
