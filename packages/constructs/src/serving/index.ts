@@ -5,3 +5,19 @@ export {
   type InferenceCoreValues,
   inferenceCoreValues,
 } from "./chart-values.js";
+export {
+  EXIT_INCONCLUSIVE,
+  type GateJobSpec,
+  type GateMode,
+  gateCommand,
+  gateHash,
+  gateJobManifest,
+  gateJobName,
+  gateMode,
+  imageDigest,
+  KERNEL_SUITE_BIN,
+  repetitionsPerRound,
+  SOVEREIGN_BIN,
+  suiteRuns,
+} from "./gate-job.js";
+export { DEFAULT_INFERENCE_CORE_CHART_PATH, ModelService, type ModelServiceProps } from "./model-service.js";
