@@ -1,0 +1,104 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  buildKernelSuite,
+  casesJson,
+  cudaBuildUnavailable,
+  inferenceCoreDir,
+  planKernelCases,
+} from "../src/index.js";
+
+// No GPU on CI machines: these tests stop at "compiles, links, and the host side runs".
+const unavailable = cudaBuildUnavailable();
+if (unavailable) console.warn(`SKIPPED CUDA kernel-suite tests: ${unavailable}`);
+
+describe.skipIf(unavailable !== undefined)("CUDA kernel suite (compile only: no GPU here)", () => {
+  let dir: string;
+  let binary: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "kernel-suite-cuda-"));
+    binary = buildKernelSuite("cuda", join(dir, "build"));
+  }, 300_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("GIVEN nvcc WHEN the CUDA backend is built for sm_80/89/90/100 THEN it links into an executable with code for each", () => {
+    expect(existsSync(binary)).toBe(true);
+    expect(statSync(binary).mode & 0o111).not.toBe(0);
+    // cuobjdump lists the embedded cubins when installed; otherwise the fatbin's own
+    // architecture strings are read from the binary.
+    const listing = spawnSync("cuobjdump", ["--list-elf", binary], { encoding: "utf8" });
+    const text = listing.status === 0 ? listing.stdout : readFileSync(binary).toString("latin1");
+    for (const arch of ["sm_80", "sm_89", "sm_90", "sm_100"]) expect(text).toContain(arch);
+    expect(text).not.toContain("sm_75");
+  });
+
+  it("GIVEN a planned case list WHEN the CUDA backend lists it THEN it reads the same file under the same names", () => {
+    const cases = planKernelCases(
+      {
+        hiddenSize: 5120,
+        layers: 48,
+        heads: 40,
+        kvHeads: 8,
+        intermediateSize: 13824,
+        vocabSize: 152064,
+        maxContext: 32768,
+      },
+      2,
+    );
+    const f = join(dir, "cases.json");
+    writeFileSync(f, casesJson(cases));
+    const r = spawnSync(binary, ["--cases", f, "--list"], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim().split("\n")).toEqual(cases.map((c) => c.name));
+  });
+
+  it("GIVEN no GPU WHEN the CUDA backend runs THEN it fails with exit 1 and a CUDA error, writing no result", () => {
+    const f = join(dir, "one.json");
+    writeFileSync(
+      f,
+      casesJson(
+        planKernelCases(
+          {
+            hiddenSize: 64,
+            layers: 1,
+            heads: 4,
+            kvHeads: 4,
+            intermediateSize: 128,
+            vocabSize: 100,
+            maxContext: 64,
+          },
+          1,
+          { kernels: ["rmsnorm"] },
+        ),
+      ),
+    );
+    const out = join(dir, "out.json");
+    const r = spawnSync(binary, ["--cases", f, "--repetitions", "10", "--out", out], { encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/kernel-suite-cuda: cuda\w+\(.*\): /i);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("GIVEN the sources WHEN inspected THEN timing uses CUDA events and all-reduce is guarded by NCCL's presence", () => {
+    const src = readFileSync(join(inferenceCoreDir(), "kernels", "cuda", "suite.cu"), "utf8");
+    expect(src).toContain("cudaEventElapsedTime");
+    expect(src).toMatch(
+      /#ifdef SOVEREIGN_HAVE_NCCL[\s\S]*ncclAllReduce[\s\S]*#else[\s\S]*built without NCCL/,
+    );
+    for (const kernel of [
+      "gemm_tiled",
+      "attention_prefill",
+      "attention_decode",
+      "rmsnorm",
+      "rmsnorm_naive",
+      "rope",
+      "softmax",
+    ]) {
+      expect(src).toMatch(new RegExp(`__global__ void ${kernel}\\(`));
+    }
+  });
+});
