@@ -4,11 +4,13 @@ import {
   GpuPool,
   HelmProvider,
   K8sObject,
+  NetworkLockdown,
   nvidiaRuntimeClass,
   TerraformStack,
 } from "@sovereign/constructs";
 import type { CountryProfile } from "@sovereign/profile";
 import { configureStack } from "./backend.js";
+import { countryEgressCidrs } from "./platform.js";
 
 /** Namespace of the GPU Operator and the pools' configuration. */
 export const GPU_NAMESPACE = "gpu-operator";
@@ -38,6 +40,13 @@ export class GpuStack extends TerraformStack {
           "pod-security.kubernetes.io/warn": "privileged",
         },
       },
+    });
+    // Same lockdown as the tenants: the operator pulls only from the in-country registry and talks
+    // to the API server, which sits inside the country's networks.
+    new NetworkLockdown(this, "network", {
+      namespace: GPU_NAMESPACE,
+      egressCidrs: countryEgressCidrs(profile),
+      dependsOn: [ns.resource],
     });
     new K8sObject(this, "runtime-class", nvidiaRuntimeClass());
     for (const pool of s.gpuPools) {

@@ -2,6 +2,7 @@ export * from "./cdktf.js";
 export * from "./gpu-operator.js";
 export * from "./gpu-pool.js";
 export * from "./k8s-object.js";
+export * from "./network.js";
 export * from "./priority-classes.js";
 export * from "./providers.js";
 export * from "./rbac.js";

@@ -2,6 +2,7 @@ import type { DataClassName } from "@sovereign/profile";
 import { isQuantity, parseCidr } from "@sovereign/profile";
 import { Construct } from "./cdktf.js";
 import { K8sObject } from "./k8s-object.js";
+import { type ClusterDns, DEFAULT_DNS, NetworkLockdown } from "./network.js";
 import { isDnsLabel, PropChecks } from "./validate.js";
 
 /** Labels a namespace carries so policies and people can tell where its data lives. */
@@ -36,14 +37,6 @@ export interface NamespaceQuota {
    * @default 200 — stops a runaway controller before it exhausts the node pool.
    */
   readonly pods?: number;
-}
-
-/** DNS service pods egress is allowed to. */
-export interface ClusterDns {
-  /** Namespace of the cluster DNS pods. */
-  readonly namespace: string;
-  /** Labels of the cluster DNS pods. */
-  readonly podLabels: Record<string, string>;
 }
 
 /** Props of {@link TenantNamespace}. */
@@ -93,8 +86,6 @@ export interface TenantNamespaceProps {
   /** Extra namespace labels. */
   readonly labels?: Record<string, string>;
 }
-
-const DEFAULT_DNS: ClusterDns = { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" } };
 
 /**
  * A tenant namespace that is locked down before anything runs in it: restricted Pod Security,
@@ -228,74 +219,13 @@ export class TenantNamespace extends Construct {
       },
     });
 
-    add("deny-all", {
-      apiVersion: "networking.k8s.io/v1",
-      kind: "NetworkPolicy",
-      metadata: { name: "default-deny-all", namespace: ns },
-      spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+    const lockdown = new NetworkLockdown(this, "network", {
+      namespace: ns,
+      egressCidrs: props.egressCidrs,
+      dns,
+      ingressFromNamespaces: props.ingressFromNamespaces,
+      dependsOn: [this.namespace.resource],
     });
-    add("allow-dns", {
-      apiVersion: "networking.k8s.io/v1",
-      kind: "NetworkPolicy",
-      metadata: { name: "allow-egress-cluster-dns", namespace: ns },
-      spec: {
-        podSelector: {},
-        policyTypes: ["Egress"],
-        egress: [
-          {
-            to: [
-              {
-                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": dns.namespace } },
-                podSelector: { matchLabels: dns.podLabels },
-              },
-            ],
-            ports: [
-              { protocol: "UDP", port: 53 },
-              { protocol: "TCP", port: 53 },
-            ],
-          },
-        ],
-      },
-    });
-    add("allow-in-country", {
-      apiVersion: "networking.k8s.io/v1",
-      kind: "NetworkPolicy",
-      metadata: { name: "allow-egress-in-country", namespace: ns },
-      spec: {
-        podSelector: {},
-        policyTypes: ["Egress"],
-        egress: [{ to: [...props.egressCidrs].map((cidr) => ({ ipBlock: { cidr } })) }],
-      },
-    });
-    add("allow-same-ns", {
-      apiVersion: "networking.k8s.io/v1",
-      kind: "NetworkPolicy",
-      metadata: { name: "allow-same-namespace", namespace: ns },
-      spec: {
-        podSelector: {},
-        policyTypes: ["Ingress", "Egress"],
-        ingress: [{ from: [{ podSelector: {} }] }],
-        egress: [{ to: [{ podSelector: {} }] }],
-      },
-    });
-    const from = props.ingressFromNamespaces ?? [];
-    if (from.length > 0) {
-      add("allow-ingress-from", {
-        apiVersion: "networking.k8s.io/v1",
-        kind: "NetworkPolicy",
-        metadata: { name: "allow-ingress-from-namespaces", namespace: ns },
-        spec: {
-          podSelector: {},
-          policyTypes: ["Ingress"],
-          ingress: [
-            {
-              from: from.map((n) => ({
-                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } },
-              })),
-            },
-          ],
-        },
-      });
-    }
+    this.objects.push(...lockdown.objects);
   }
 }
