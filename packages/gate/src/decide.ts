@@ -88,6 +88,7 @@ export const DEFAULT_DECIDE_OPTIONS: Required<DecideOptions> = {
 };
 
 function fmtPct(v: number): string {
+  if (Math.abs(v) < 0.005) return "+0.00%";
   return `${v >= 0 ? "+" : ""}${v.toFixed(2)}%`;
 }
 

@@ -1,4 +1,19 @@
 export {
+  BASELINES_API_VERSION,
+  BASELINES_KIND,
+  type BaselineEntry,
+  baselineGpus,
+  type KernelBaselines,
+  kernelBaselinesJsonSchema,
+  loadBaselines,
+  lookupBaselines,
+  normalizeGpu,
+  parseBaselines,
+  type RecordMeta,
+  recordBaselines,
+  writeBaselines,
+} from "./baselines.js";
+export {
   DEFAULT_DECIDE_OPTIONS,
   type DecideOptions,
   decide,
@@ -19,6 +34,7 @@ export { EXACT_MAX_N, exactUpperTail, type MannWhitneyResult, mannWhitneyGreater
 export { erfc, normalCdf, normalIsf, normalSf } from "./normal.js";
 export { type NvbenchOptions, parseNvbench } from "./nvbench.js";
 export { detectFormat, readBenchmarkFile } from "./read.js";
+export { formatGateResult, type GateFormat } from "./render.js";
 export { caseKey, type KernelSamples, mergeSamples, splitBenchmarkName } from "./samples.js";
 export {
   mulberry32,
