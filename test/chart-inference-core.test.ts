@@ -71,7 +71,7 @@ function podSpecs(objects: Obj[]): { owner: string; spec: any }[] {
 
 describe("charts/inference-core with the real helm binary", () => {
   it("GIVEN the example values WHEN helm lint runs THEN the chart passes with no failure", () => {
-    const r = runHelm(["lint", CHART, "-f", EXAMPLE]);
+    const r = runHelm(["lint", "--strict", CHART, "-f", EXAMPLE]);
     expect(r.stderr + r.stdout).toContain("0 chart(s) failed");
     expect(r.code).toBe(0);
   });
@@ -241,6 +241,27 @@ describe("charts/inference-core with the real helm binary", () => {
       });
     },
   );
+
+  it("GIVEN server options for another serving base WHEN rendered THEN probes, port and args follow them", () => {
+    const s = shipped[0]!;
+    const values = inferenceCoreValues(s.profile, s.model, {
+      server: {
+        port: 9000,
+        args: ["--served-model-name", s.model.name],
+        readinessPath: "/health",
+        livenessPath: "/ping",
+      },
+    });
+    const objects = render(values);
+    const server = objects.find((o) => o.kind === "Deployment")!.spec.template.spec.containers[0];
+    expect(server.readinessProbe.httpGet.path).toBe("/health");
+    expect(server.livenessProbe.httpGet.path).toBe("/ping");
+    expect(server.ports[0].containerPort).toBe(9000);
+    expect(server.args).toEqual(["--served-model-name", s.model.name]);
+    const testScript = objects.find((o) => o.kind === "Pod")!.spec.containers[0].args[0] as string;
+    expect(testScript).toContain(`http://${s.model.name}.serving.svc:9000"`);
+    expect(testScript).toContain('"$base/health"');
+  });
 
   it("GIVEN a profile without a gateway WHEN rendered THEN no HTTPRoute is created", () => {
     const s = shipped[0]!;

@@ -22,6 +22,7 @@ export interface InferenceCoreValues {
     cache: { size: string; storageClassName?: string; existingClaim?: string };
   };
   dataClass?: string;
+  server?: ServerOptions;
   resources?: { cpu: string; memory: string };
   route?: {
     enabled: boolean;
@@ -29,6 +30,18 @@ export interface InferenceCoreValues {
     hostname?: string;
     pathPrefix?: string;
   };
+}
+
+/** How the chart talks to the server in the image (contract in docs/serving.md). */
+export interface ServerOptions {
+  /** Port of the OpenAI-compatible API. @default 8000 */
+  port?: number;
+  /** Extra arguments for the image's entrypoint. @default none */
+  args?: string[];
+  /** 200 only once the model is loaded on every GPU. @default "/health/ready" */
+  readinessPath?: string;
+  /** 200 while the process is healthy. @default "/health/live" */
+  livenessPath?: string;
 }
 
 /** Options of {@link inferenceCoreValues}; each default is what a shipped profile needs. */
@@ -54,6 +67,12 @@ export interface ChartValueOptions {
    * @default chart default (4 CPU, 32Gi): enough for tokenisation and the HTTP front end.
    */
   resources?: { cpu: string; memory: string };
+  /**
+   * Server port, arguments and health paths, for a serving base whose server differs from the
+   * inference-core contract.
+   * @default chart defaults (port 8000, /health/ready, /health/live, no extra args).
+   */
+  server?: ServerOptions;
 }
 
 const GIB = 1024 ** 3;
@@ -123,6 +142,7 @@ export function inferenceCoreValues(
       },
     },
     dataClass: "model-weights",
+    ...(options.server ? { server: options.server } : {}),
     ...(options.resources ? { resources: options.resources } : {}),
     route: gateway
       ? {

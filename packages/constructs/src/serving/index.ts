@@ -4,6 +4,7 @@ export {
   INFERENCE_CORE_CHART,
   type InferenceCoreValues,
   inferenceCoreValues,
+  type ServerOptions,
 } from "./chart-values.js";
 export {
   EXIT_INCONCLUSIVE,
