@@ -1,1 +1,59 @@
-export {};
+export { type PackagedChart, packageCharts } from "./content/charts.js";
+export { collectImages, type ImageRef } from "./content/images.js";
+export { runbooks } from "./content/runbooks.js";
+export { buildSbom, type SbomInput } from "./content/sbom.js";
+export { collectProviders, type ProviderRequirement } from "./content/terraform.js";
+export { signDer, signRaw } from "./ecdsa.js";
+export {
+  ANNOTATION,
+  type BundleManifest,
+  CHECKSUMS_FILE,
+  CONTROL_FILES,
+  gzipDeterministic,
+  type ItemKind,
+  MANIFEST_FILE,
+  MEDIA,
+  SIGNATURE_FILE,
+} from "./format.js";
+export { type Progress, sha256File, sha256Hex } from "./hash.js";
+export { type BundleInspection, gunzipText, inspectBundle } from "./inspect.js";
+export {
+  generateKeyPair,
+  keyIdOf,
+  loadSigningKey,
+  loadVerifyKey,
+  PRIVATE_KEY_FILE,
+  PUBLIC_KEY_FILE,
+  SIGNATURE_ALGORITHM,
+  type SigningKey,
+  type VerifyKey,
+  writeKeyPair,
+} from "./keys.js";
+export {
+  KIT_VERSION,
+  type LayerSummary,
+  type OutputFormat,
+  outputFormatOf,
+  type PackOptions,
+  type PackResult,
+  packBundle,
+} from "./pack.js";
+export { type BundleFiles, type Problem, readBundle } from "./read.js";
+export { trainingRecipeJsonSchema } from "./recipe/json-schema.js";
+export {
+  checkRecipe,
+  loadRecipeFile,
+  parseRecipe,
+  shippedRecipePath,
+  WEIGHT_TOLERANCE,
+} from "./recipe/load.js";
+export {
+  type DataSource,
+  dataSourceSchema,
+  LEGAL_BASES,
+  type TrainingRecipe,
+  trainingRecipeSchema,
+} from "./recipe/schema.js";
+export { checkEntryName, readTar, TarSafetyError } from "./tar-read.js";
+export { type ByteSink, type TarEntry, tarHeader, writeTar } from "./tar-write.js";
+export { checkBundle, type VerifyReport, verifyBundle } from "./verify.js";

@@ -1,0 +1,567 @@
+import { spawn } from "node:child_process";
+import {
+  closeSync,
+  copyFileSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { open } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { InputError, KitError, writeTreeAtomic } from "@sovereign/diagnostics";
+import type { CountryProfile } from "@sovereign/profile";
+import { packageCharts } from "./content/charts.js";
+import { collectImages } from "./content/images.js";
+import { gpuAlertRules, gpuDashboard, servingAlertRules, servingDashboard } from "./content/observability.js";
+import { runbooks } from "./content/runbooks.js";
+import { buildSbom } from "./content/sbom.js";
+import { collectProviders, mirrorInstructions } from "./content/terraform.js";
+import {
+  ANNOTATION,
+  type BundleManifest,
+  CHECKSUMS_FILE,
+  gzipDeterministic,
+  jsonText,
+  MANIFEST_FILE,
+  MEDIA,
+  SIGNATURE_FILE,
+} from "./format.js";
+import { type Progress, sha256File, sha256Hex } from "./hash.js";
+import { type BundleItem, contentTypeOf, listFiles, refuseSecrets, textItemsFrom } from "./items.js";
+import { SIGNATURE_ALGORITHM, type SigningKey } from "./keys.js";
+import type { TrainingRecipe } from "./recipe/schema.js";
+import { type ByteSink, type TarEntry, writeTar } from "./tar-write.js";
+
+/** Version written into bundles and the SBOM. */
+export const KIT_VERSION = "0.1.0";
+
+export type OutputFormat = "dir" | "tar" | "tar.zst";
+
+export interface PackOptions {
+  profile: CountryProfile;
+  /** The profile's YAML as given, stored verbatim under `profile/`. */
+  profileText: string;
+  /** cdktf output directory (`manifest.json`, `stacks/<cc>-<stack>/cdk.tf.json`). */
+  synthDir: string;
+  /** The recipe, validated against the profile, and its YAML text. Omitted: no recipe in the bundle. */
+  recipe?: { recipe: TrainingRecipe; text: string };
+  /** Directory of Helm charts to package. Omitted: no charts. */
+  chartsDir?: string;
+  /** helm binary used to package charts (required when chartsDir holds a chart). */
+  helm?: string;
+  /** Directory of policy packs. Omitted: no policies. */
+  policiesDir?: string;
+  /** package-lock.json for the SBOM's npm components. Omitted: no npm components. */
+  lockfile?: string;
+  /** Weight files or directories, stored as raw blobs. */
+  weights?: string[];
+  /** Dataset files or directories, stored as raw blobs. */
+  datasets?: string[];
+  signingKey: SigningKey;
+  /** Output: a directory, or a file ending in `.tar` or `.tar.zst`. */
+  out: string;
+  /** Seconds since the epoch written as every mtime and as the creation time. */
+  sourceDateEpoch: number;
+  /** Progress of long file operations (the CLI draws a bar on a TTY). */
+  progress?: Progress;
+  /** zstd binary for `.tar.zst` output. @default "zstd" from PATH (Debian package zstd) */
+  zstd?: string;
+}
+
+/** One OCI layer as `inspect` and the pack report list it. */
+export interface LayerSummary {
+  title: string;
+  kind: string;
+  mediaType: string;
+  digest: string;
+  size: number;
+}
+
+export interface PackResult {
+  out: string;
+  format: OutputFormat;
+  files: number;
+  bytes: number;
+  keyId: string;
+  manifestSha256: string;
+  layers: LayerSummary[];
+}
+
+export function outputFormatOf(out: string): OutputFormat {
+  if (out.endsWith(".tar.zst")) return "tar.zst";
+  if (out.endsWith(".tar")) return "tar";
+  return "dir";
+}
+
+interface Blob {
+  digest: string;
+  size: number;
+  source: { kind: "bytes"; data: Buffer } | { kind: "file"; path: string; size: number; label: string };
+}
+
+interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  annotations?: Record<string, string>;
+}
+
+function artifactItems(paths: readonly string[], kind: "weights" | "dataset"): BundleItem[] {
+  const out: BundleItem[] = [];
+  const seen = new Set<string>();
+  for (const p of paths) {
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(p);
+    } catch {
+      throw new InputError([
+        {
+          code: "file.unreadable",
+          path: [],
+          file: p,
+          message: `${kind} path not found: ${p}`,
+          hint: "check the path given to --weights/--dataset",
+        },
+      ]);
+    }
+    const add = (file: string, title: string) => {
+      if (seen.has(title)) {
+        throw new InputError([
+          {
+            code: "bundle.duplicate",
+            path: [],
+            file,
+            message: `two ${kind} inputs map to ${title}`,
+            hint: "rename one of them",
+          },
+        ]);
+      }
+      seen.add(title);
+      out.push({ title, kind, file, size: statSync(file).size });
+    };
+    const prefix = kind === "weights" ? "weights" : "datasets";
+    if (st.isDirectory())
+      for (const rel of listFiles(p, `${kind} directory ${p}`))
+        add(join(p, rel), `${prefix}/${basename(resolve(p))}/${rel}`);
+    else add(p, `${prefix}/${basename(p)}`);
+  }
+  return out;
+}
+
+/** Everything the bundle holds, as logical files. Pure except for reading inputs and running helm. */
+async function collectItems(
+  o: PackOptions,
+): Promise<{ items: BundleItem[]; artifacts: BundleItem[]; images: ReturnType<typeof collectImages> }> {
+  const p = o.profile;
+  const cc = p.metadata.name;
+  const items: BundleItem[] = [];
+  const text = (title: string, kind: BundleItem["kind"], body: string | Buffer) =>
+    items.push({
+      title,
+      kind,
+      text: Buffer.isBuffer(body) ? body : Buffer.from(body),
+      contentType: contentTypeOf(title),
+    });
+
+  text(`profile/${cc}.yaml`, "profile", o.profileText);
+  const synth = textItemsFrom(o.synthDir, "synth", "synth", `synth directory ${o.synthDir}`);
+  items.push(...synth);
+  const stackJson = synth
+    .filter((i) => /^synth\/stacks\/[^/]+\/cdk\.tf\.json$/.test(i.title))
+    .map((i) => ({
+      stack: i.title.split("/")[2]!,
+      json: JSON.parse((i as { text: Buffer }).text.toString("utf8")) as unknown,
+    }));
+
+  if (o.chartsDir) {
+    const charts = packageCharts(o.chartsDir, o.helm ?? "helm", o.sourceDateEpoch);
+    for (const c of charts)
+      items.push({ title: `charts/${c.file}`, kind: "chart", raw: c.data, mediaType: MEDIA.chart });
+  }
+  if (o.policiesDir)
+    items.push(...textItemsFrom(o.policiesDir, "policies", "policy", `policies directory ${o.policiesDir}`));
+  const recipe = o.recipe?.recipe;
+  if (o.recipe) text(`recipe/${o.recipe.recipe.metadata.name}.yaml`, "recipe", o.recipe.text);
+
+  const bundleName = `${cc}-operations`;
+  for (const [name, body] of Object.entries(runbooks({ profile: p, recipe, bundleName })))
+    text(`runbooks/${name}`, "runbook", body);
+  text("observability/dashboards/gpu.json", "dashboard", jsonText(gpuDashboard(p)));
+  text("observability/dashboards/serving.json", "dashboard", jsonText(servingDashboard(p)));
+  text("observability/alerts/gpu.rules.yaml", "alert-rules", gpuAlertRules(p));
+  text("observability/alerts/serving.rules.yaml", "alert-rules", servingAlertRules(p));
+
+  const images = collectImages(
+    p,
+    recipe,
+    synth.map((i) => ({
+      path: i.title.slice("synth/".length),
+      text: (i as { text: Buffer }).text.toString("utf8"),
+    })),
+  );
+  text("images/images.txt", "images", images.map((i) => `${i.ref}\n`).join(""));
+  text("images/images.json", "images", jsonText(images));
+  const providers = collectProviders(stackJson);
+  text("terraform/providers.json", "terraform", jsonText(providers));
+  text("terraform/MIRROR.md", "terraform", mirrorInstructions(p, providers));
+
+  const artifacts = [
+    ...artifactItems(o.weights ?? [], "weights"),
+    ...artifactItems(o.datasets ?? [], "dataset"),
+  ];
+  refuseSecrets(items);
+  return { items, artifacts, images };
+}
+
+/**
+ * Packs a bundle. Everything is computed before the first output byte: the checksum list, the
+ * manifest and its signature commit to blobs whose digests are known up front (weights are hashed
+ * in a first streaming pass, then copied). The output appears only when complete: a directory via
+ * a temp sibling and rename, an archive via a temp file and rename.
+ */
+export async function packBundle(o: PackOptions): Promise<PackResult> {
+  const format = outputFormatOf(o.out);
+  const created = new Date(o.sourceDateEpoch * 1000);
+  const createdIso = created.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const { items, artifacts, images } = await collectItems(o);
+
+  const blobs = new Map<string, Blob>();
+  const layers: Descriptor[] = [];
+  const summaries: LayerSummary[] = [];
+  const artifactHashes: { title: string; sha256: string; size: number; kind: "weights" | "dataset" }[] = [];
+
+  const addBlob = (b: Blob) => {
+    if (!blobs.has(b.digest)) blobs.set(b.digest, b);
+  };
+  const addLayer = (
+    title: string,
+    kind: string,
+    mediaType: string,
+    blob: Blob,
+    extra: Record<string, string> = {},
+  ) => {
+    addBlob(blob);
+    layers.push({
+      mediaType,
+      digest: `sha256:${blob.digest}`,
+      size: blob.size,
+      annotations: { [ANNOTATION.title]: title, [ANNOTATION.kind]: kind, ...extra },
+    });
+    summaries.push({ title, kind, mediaType, digest: `sha256:${blob.digest}`, size: blob.size });
+  };
+  const bytesBlob = (data: Buffer): Blob => ({
+    digest: sha256Hex(data),
+    size: data.length,
+    source: { kind: "bytes", data },
+  });
+
+  for (const a of artifacts) {
+    if (!("file" in a)) continue;
+    const { sha256, size } = await sha256File(a.file, o.progress, `hash ${a.title}`);
+    artifactHashes.push({ title: a.title, sha256, size, kind: a.kind });
+    addLayer(a.title, a.kind, a.kind === "weights" ? MEDIA.weights : MEDIA.dataset, {
+      digest: sha256,
+      size,
+      source: { kind: "file", path: a.file, size, label: a.title },
+    });
+  }
+
+  const sbom = buildSbom({
+    profile: o.profile,
+    recipe: o.recipe?.recipe,
+    images,
+    lockfile: o.lockfile,
+    artifacts: artifactHashes,
+    created,
+    kitVersion: KIT_VERSION,
+  });
+  items.push({
+    title: "sbom/bom.cdx.json",
+    kind: "sbom",
+    text: Buffer.from(sbom),
+    contentType: "application/vnd.cyclonedx+json",
+  });
+
+  for (const it of items) {
+    if ("text" in it) {
+      addLayer(it.title, it.kind, MEDIA.file, bytesBlob(gzipDeterministic(it.text)), {
+        [ANNOTATION.contentType]: it.contentType,
+        [ANNOTATION.contentDigest]: `sha256:${sha256Hex(it.text)}`,
+      });
+    } else if ("raw" in it) {
+      addLayer(it.title, it.kind, it.mediaType, bytesBlob(it.raw));
+    }
+  }
+  const order = layers
+    .map((l, i) => [l, summaries[i]!] as const)
+    .sort(([a], [b]) => {
+      const ta = a.annotations![ANNOTATION.title]!;
+      const tb = b.annotations![ANNOTATION.title]!;
+      return ta < tb ? -1 : ta > tb ? 1 : 0;
+    });
+  const sortedLayers = order.map(([l]) => l);
+  const sortedSummaries = order.map(([, s]) => s);
+
+  const cc = o.profile.metadata.name;
+  const config = jsonText({
+    country: cc,
+    displayName: o.profile.spec.displayName,
+    created: createdIso,
+    kitVersion: KIT_VERSION,
+    profile: `profile/${cc}.yaml`,
+    recipe: o.recipe
+      ? {
+          name: o.recipe.recipe.metadata.name,
+          baseModel: `${o.recipe.recipe.spec.baseModel.name}@${o.recipe.recipe.spec.baseModel.revision}`,
+          sources: o.recipe.recipe.spec.data.mixture.map((s) => ({
+            id: s.id,
+            licence: s.licence,
+            legalBasis: s.legalBasis,
+            sha256: s.provenance.sha256,
+            weight: s.weight,
+          })),
+        }
+      : null,
+  });
+  const configBlob = bytesBlob(config);
+  addBlob(configBlob);
+  const manifest = jsonText({
+    schemaVersion: 2,
+    mediaType: MEDIA.manifest,
+    artifactType: MEDIA.artifact,
+    config: { mediaType: MEDIA.config, digest: `sha256:${configBlob.digest}`, size: configBlob.size },
+    layers: sortedLayers,
+    annotations: { [ANNOTATION.created]: createdIso },
+  });
+  const manifestBlob = bytesBlob(manifest);
+  addBlob(manifestBlob);
+  const index = jsonText({
+    schemaVersion: 2,
+    mediaType: MEDIA.index,
+    manifests: [
+      {
+        mediaType: MEDIA.manifest,
+        artifactType: MEDIA.artifact,
+        digest: `sha256:${manifestBlob.digest}`,
+        size: manifestBlob.size,
+        annotations: { [ANNOTATION.refName]: `${cc}-operations`, [ANNOTATION.created]: createdIso },
+      },
+    ],
+  });
+  const ociLayout = jsonText({ imageLayoutVersion: "1.0.0" });
+
+  type Entry = { path: string; sha256: string; size: number; source: Blob["source"] };
+  const files: Entry[] = [
+    {
+      path: "index.json",
+      sha256: sha256Hex(index),
+      size: index.length,
+      source: { kind: "bytes" as const, data: index },
+    },
+    {
+      path: "oci-layout",
+      sha256: sha256Hex(ociLayout),
+      size: ociLayout.length,
+      source: { kind: "bytes" as const, data: ociLayout },
+    },
+    ...[...blobs.values()].map((b) => ({
+      path: `blobs/sha256/${b.digest}`,
+      sha256: b.digest,
+      size: b.size,
+      source: b.source,
+    })),
+  ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const checksums = Buffer.from(files.map((f) => `${f.sha256}  ${f.path}\n`).join(""));
+  const total = files.reduce((a, f) => a + f.size, 0);
+  const bundleManifest: BundleManifest = {
+    apiVersion: "sovereign.ai/v1alpha1",
+    kind: "BundleManifest",
+    country: cc,
+    created: createdIso,
+    checksums: { path: CHECKSUMS_FILE, sha256: sha256Hex(checksums), files: files.length, bytes: total },
+    index: { path: "index.json", sha256: sha256Hex(index) },
+    signature: {
+      algorithm: SIGNATURE_ALGORITHM,
+      encoding: "base64-der",
+      keyId: o.signingKey.keyId,
+      path: SIGNATURE_FILE,
+    },
+  };
+  const manifestBytes = jsonText(bundleManifest);
+  const signature = Buffer.from(o.signingKey.sign(manifestBytes).toString("base64"));
+  const control: Entry[] = [
+    { path: CHECKSUMS_FILE, sha256: "", size: checksums.length, source: { kind: "bytes", data: checksums } },
+    {
+      path: MANIFEST_FILE,
+      sha256: "",
+      size: manifestBytes.length,
+      source: { kind: "bytes", data: manifestBytes },
+    },
+    { path: SIGNATURE_FILE, sha256: "", size: signature.length, source: { kind: "bytes", data: signature } },
+  ];
+  const all = [...files, ...control].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+
+  const out = resolve(o.out);
+  let bytes: number;
+  if (format === "dir") {
+    await writeTreeAtomic(out, async (tmp) => {
+      await withSignalCleanup(tmp, async () => {
+        mkdirSync(join(tmp, "blobs", "sha256"), { recursive: true });
+        for (const f of all) {
+          const dest = join(tmp, f.path);
+          if (f.source.kind === "bytes") writeFileSync(dest, f.source.data, { mode: 0o644 });
+          else copyFileSync(f.source.path, dest);
+          utimesSync(dest, o.sourceDateEpoch, o.sourceDateEpoch);
+        }
+        for (const d of ["blobs/sha256", "blobs", "."])
+          utimesSync(join(tmp, d), o.sourceDateEpoch, o.sourceDateEpoch);
+      });
+    });
+    bytes = all.reduce((a, f) => a + f.size, 0);
+  } else {
+    const entries: TarEntry[] = [
+      { name: "blobs/", source: { kind: "dir" as const } },
+      { name: "blobs/sha256/", source: { kind: "dir" as const } },
+      ...all.map((f): TarEntry => ({ name: f.path, source: f.source })),
+    ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    bytes = await writeArchiveAtomic(
+      out,
+      format,
+      (sink) => writeTar(sink, entries, o.sourceDateEpoch, o.progress),
+      o.zstd ?? "zstd",
+    );
+  }
+  return {
+    out,
+    format,
+    files: all.length,
+    bytes,
+    keyId: o.signingKey.keyId,
+    manifestSha256: sha256Hex(manifestBytes),
+    layers: sortedSummaries,
+  };
+}
+
+/** Removes a temp path if the process is interrupted while `fn` runs, then exits like the signal would. */
+async function withSignalCleanup<T>(tmp: string, fn: () => Promise<T>): Promise<T> {
+  const handler = (sig: NodeJS.Signals) => {
+    rmSync(tmp, { recursive: true, force: true });
+    process.exit(sig === "SIGINT" ? 130 : 143);
+  };
+  process.once("SIGINT", handler);
+  process.once("SIGTERM", handler);
+  try {
+    return await fn();
+  } finally {
+    process.removeListener("SIGINT", handler);
+    process.removeListener("SIGTERM", handler);
+  }
+}
+
+class FileSink implements ByteSink {
+  constructor(private readonly fh: Awaited<ReturnType<typeof open>>) {}
+  async write(data: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < data.length) {
+      const { bytesWritten } = await this.fh.write(data, off, data.length - off);
+      off += bytesWritten;
+    }
+  }
+  async close(): Promise<void> {
+    await this.fh.close();
+  }
+}
+
+/** Writes an archive to a temp sibling and renames it into place only when complete. */
+async function writeArchiveAtomic(
+  out: string,
+  format: "tar" | "tar.zst",
+  body: (sink: ByteSink) => Promise<number>,
+  zstd: string,
+): Promise<number> {
+  mkdirSync(dirname(out), { recursive: true });
+  const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
+  try {
+    const n = await withSignalCleanup(tmp, async () => {
+      if (format === "tar") {
+        const fh = await open(tmp, "w", 0o644);
+        const sink = new FileSink(fh);
+        try {
+          return await body(sink);
+        } finally {
+          await sink.close();
+        }
+      }
+      return await zstdPipe(tmp, zstd, body);
+    });
+    renameSync(tmp, out);
+    return n;
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Streams the tar through the real `zstd` binary (all cores) into `dest`. */
+async function zstdPipe(
+  dest: string,
+  zstd: string,
+  body: (sink: ByteSink) => Promise<number>,
+): Promise<number> {
+  const fd = openSync(dest, "w", 0o644);
+  try {
+    const child = spawn(zstd, ["-q", "-T0", "-3", "-c", "-"], { stdio: ["pipe", fd, "pipe"] });
+    const stdin = child.stdin!;
+    let stderr = "";
+    child.stderr!.on("data", (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<number>((res, rej) => {
+      child.on("error", (e) =>
+        rej(
+          new KitError(
+            `cannot run ${zstd}: ${(e as NodeJS.ErrnoException).code ?? e.message}; install the Debian package zstd or write a .tar`,
+            2,
+          ),
+        ),
+      );
+      child.on("close", (code) => res(code ?? 1));
+    });
+    let broken: Error | undefined;
+    stdin.on("error", (e) => {
+      broken = e;
+    });
+    const sink: ByteSink = {
+      write: (data) =>
+        new Promise<void>((res, rej) => {
+          if (broken) return rej(broken);
+          if (stdin.write(data)) res();
+          else stdin.once("drain", () => res());
+        }),
+      close: async () => {
+        stdin.end();
+      },
+    };
+    let n: number;
+    try {
+      n = await body(sink);
+    } finally {
+      await sink.close();
+    }
+    const code = await exited;
+    if (code !== 0) throw new KitError(`zstd failed (exit ${code}): ${stderr.trim()}`, 1);
+    return n;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads a small text file, for callers that pass YAML text alongside the parsed value. */
+export function readText(path: string): string {
+  return readFileSync(path, "utf8");
+}
