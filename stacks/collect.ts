@@ -72,7 +72,13 @@ function localChart(outdir: string, stack: string, release: HelmReleaseJson): st
   const chartsDir = join(repoRoot(), "charts") + sep;
   const candidates = isAbsolute(release.chart)
     ? [release.chart]
-    : [resolve(outdir, "stacks", stack, release.chart), resolve(repoRoot(), release.chart)];
+    : [
+        resolve(outdir, "stacks", stack, release.chart),
+        // Chart paths are written relative to cdktf.out/stacks/<stack>/ at the repository root,
+        // so an output tree written anywhere else still finds the repository's charts.
+        resolve(repoRoot(), "cdktf.out", "stacks", stack, release.chart),
+        resolve(repoRoot(), release.chart),
+      ];
   return candidates.find((c) => c.startsWith(chartsDir) && existsSync(join(c, "Chart.yaml")));
 }
 

@@ -1,4 +1,10 @@
-import { type Construct, HelmProvider, TerraformOutput, TerraformStack } from "@sovereign/constructs";
+import {
+  type Construct,
+  HelmProvider,
+  ModelService,
+  TerraformOutput,
+  TerraformStack,
+} from "@sovereign/constructs";
 import type { CountryProfile } from "@sovereign/profile";
 import { configureStack } from "./backend.js";
 import { namespaceOf } from "./platform.js";
@@ -7,13 +13,19 @@ import { namespaceOf } from "./platform.js";
 export const SERVING_NAMESPACE = namespaceOf("interaction-logs");
 
 /**
- * `<cc>-serving`: one inference-core release per model, each behind its kernel gate.
+ * `<cc>-serving`: one inference-core release per model (ModelService), each behind its kernel
+ * gate. The namespace, its quota and network policies come from the platform stack, the weight
+ * volumes from the storage stack and the RuntimeClass from the gpu stack; the stack dependencies
+ * make Terraform apply those first.
  */
 export class ServingStack extends TerraformStack {
   constructor(scope: Construct, id: string, profile: CountryProfile) {
     super(scope, id);
     configureStack(this, profile, id);
     new HelmProvider(this, "helm", {});
+    for (const model of profile.spec.serving.models) {
+      new ModelService(this, model.name, { profile, model, namespace: SERVING_NAMESPACE });
+    }
     new TerraformOutput(this, "models", {
       value: profile.spec.serving.models.map((m) => ({
         name: m.name,

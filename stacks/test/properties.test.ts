@@ -3,6 +3,7 @@ import { join, relative } from "node:path";
 import type { CountryProfile } from "@sovereign/profile";
 import { parseQuantity, repoRoot } from "@sovereign/profile";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import {
   collectObjectsDetailed,
   collectTerraform,
@@ -16,7 +17,9 @@ import { newProfile } from "./profiles.js";
 
 afterAll(cleanup);
 
-type Json = Record<string, unknown>;
+// Synthesized objects are walked loosely; assertions, not types, check their shape.
+// biome-ignore lint/suspicious/noExplicitAny: see above
+type Json = Record<string, any>;
 
 function files(dir: string): string[] {
   return readdirSync(dir)
@@ -47,8 +50,7 @@ describe.each(CASES)("stacks of %s", (_label, load) => {
   let objects: SynthObject[];
   let unrendered: UnrenderedRelease[];
   let terraform: { stack: string; json: Json }[];
-  const kinds = (kind: string) =>
-    objects.filter((o) => o.object.kind === kind).map((o) => o.object as Json & { metadata: Json });
+  const kinds = (kind: string) => objects.filter((o) => o.object.kind === kind).map((o) => o.object as Json);
 
   beforeAll(async () => {
     profile = load();
@@ -81,7 +83,7 @@ describe.each(CASES)("stacks of %s", (_label, load) => {
       >;
       for (const r of Object.values(releases)) {
         for (const v of r.values ?? []) {
-          for (const comp of Object.values(JSON.parse(v) as Record<string, Json>)) {
+          for (const comp of Object.values(parseYaml(v) as Record<string, Json>)) {
             if (comp && typeof comp === "object" && "repository" in comp)
               all.push(`${comp.repository}/${comp.image}@${comp.version}`);
           }
@@ -222,9 +224,26 @@ describe.each(CASES)("stacks of %s", (_label, load) => {
       else expect(cap).toBeUndefined();
     }
     expect(kinds("RuntimeClass").map((r) => r.handler)).toEqual(["nvidia"]);
+    // Only the GPU Operator's remote chart is left unrendered; local charts are rendered by helm.
     expect(unrendered.map((u) => u.chart)).toEqual([
       `oci://${profile.spec.registry}/charts/gpu-operator@${profile.spec.gpuOperator!.chartVersion}`,
     ]);
+  });
+
+  it("GIVEN every model THEN its rendered Deployment requests exactly tensorParallel GPUs on its pool", () => {
+    const deployments = objects
+      .filter((o) => o.source === "helm" && o.object.kind === "Deployment")
+      .map((o) => o.object as Json);
+    expect(deployments.length).toBe(profile.spec.serving.models.length);
+    for (const m of profile.spec.serving.models) {
+      const d = deployments.find((x) => JSON.stringify(x.metadata.labels ?? {}).includes(m.name));
+      expect(d, m.name).toBeDefined();
+      const gpus = (d!.spec.template.spec.containers as Json[]).map((c) =>
+        Number(c.resources?.limits?.["nvidia.com/gpu"] ?? 0),
+      );
+      expect(gpus.reduce((a, b) => a + b, 0)).toBe(m.tensorParallel);
+      expect(JSON.stringify(d!.spec.template.spec.affinity)).toContain(m.pool);
+    }
   });
 
   it("GIVEN every stack THEN its Terraform backend is the profile's type and holds no credential", () => {

@@ -65,11 +65,11 @@ describe("TenantNamespace", () => {
       "sovereign.ai/data-class": "model-weights",
     });
     expect(
-      (byKind("ResourceQuota")[0] as { spec: { hard: Record<string, string> } }).spec.hard[
+      (byKind("ResourceQuota")[0] as unknown as { spec: { hard: Record<string, string> } }).spec.hard[
         "requests.nvidia.com/gpu"
       ],
     ).toBe("8");
-    const deny = byKind("NetworkPolicy").find((p) => p.metadata.name === "default-deny-all") as {
+    const deny = byKind("NetworkPolicy").find((p) => p.metadata.name === "default-deny-all") as unknown as {
       spec: unknown;
     };
     expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
