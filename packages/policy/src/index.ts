@@ -2,10 +2,12 @@
  * @sovereign/policy: residency policy packs (YAML + CEL), evaluated offline with
  * ValidatingAdmissionPolicy semantics and exported as admission policies for the cluster.
  */
-
-export { evaluate } from "./evaluate.js";
+export { evaluate, legalRefsFor } from "./evaluate.js";
 export { exportAdmission } from "./export.js";
-export { loadPacks, type PolicyPack, type Rule } from "./pack.js";
+export { FIXTURE_NOW, type FixtureResult, fixtureProfile, runFixtures } from "./fixtures.js";
+export { availablePacks, loadPacks, type PolicyPack, parsePack, policiesDir, type Rule } from "./pack.js";
+export { activeTransfers, buildParams, PARAMS_NAME, PARAMS_NAMESPACE } from "./params.js";
+export { policyPackJsonSchema } from "./schema.js";
 export type {
   EvaluateInput,
   Finding,

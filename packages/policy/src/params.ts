@@ -1,0 +1,90 @@
+import type { CountryProfile } from "@sovereign/profile";
+import type { K8sObject } from "./types.js";
+
+/** Name and namespace of the params ConfigMap every binding's paramRef points at. */
+export const PARAMS_NAME = "sovereign-residency-params";
+/** @default "sovereign-system" — the platform stack's namespace for cluster-wide kit objects. */
+export const PARAMS_NAMESPACE = "sovereign-system";
+
+/** Labels marking a profile as a demo (allows the `local` state backend). */
+export const DEMO_LABEL = "sovereign.ai/demo";
+
+function hostOf(uri: string): string {
+  return uri
+    .replace(/^[a-z0-9+.-]+:\/\//i, "")
+    .split(/[/:?]/)[0]!
+    .toLowerCase();
+}
+
+const list = (xs: Iterable<string>) => [...new Set(xs)].join(",");
+
+/** Approved transfers still in force on `now` (expiry date inclusive, UTC). */
+export function activeTransfers(profile: CountryProfile, now: Date) {
+  const today = now.toISOString().slice(0, 10);
+  return (profile.spec.residency?.approvedTransfers ?? []).filter((t) => t.expires >= today);
+}
+
+/**
+ * The profile as a ValidatingAdmissionPolicy param: a ConfigMap, because it needs no CRD and
+ * every cluster has it. ConfigMap values are strings, so lists are comma-separated (rules use
+ * `params.data.zones.split(',')`) and per-item settings use dotted keys
+ * (`storageClassZones.<class>`, `transfer.<id>.expires`). The same object is bound as `params`
+ * offline and deployed in the cluster, so both evaluate identical CEL on identical data.
+ */
+export function buildParams(
+  profile: CountryProfile,
+  opts: { now?: Date; namespace?: string } = {},
+): K8sObject & { data: Record<string, string> } {
+  const s = profile.spec;
+  const siteZones = new Map(s.sites.map((x) => [x.name, x.zones]));
+  let domains = s.sites.flatMap((x) => x.domains ?? []);
+  if (domains.length === 0) domains = [hostOf(`https://${s.registry}`), hostOf(s.kms.endpoint)];
+  const data: Record<string, string> = {
+    country: s.country,
+    registry: s.registry.replace(/\/$/, ""),
+    domains: list(domains),
+    egressCidrs: list(s.sites.flatMap((x) => x.egressCidrs)),
+    sites: list(s.sites.map((x) => x.name)),
+    zones: list(s.sites.flatMap((x) => x.zones)),
+    storageClasses: list(s.storage.classes.map((c) => c.name)),
+    encryptedStorageClasses: list(s.storage.classes.filter((c) => c.encrypted).map((c) => c.name)),
+    kmsEndpoint: s.kms.endpoint,
+    kmsHost: hostOf(s.kms.endpoint),
+    kmsKeyRef: s.kms.keyRef,
+    stateBackend: s.stateBackend.type,
+    demo: profile.metadata.labels?.[DEMO_LABEL] === "true" ? "true" : "false",
+    logRetentionLimitDays: String(s.residency?.logRetentionLimitDays ?? ""),
+    dataClasses: list(Object.keys(s.storage.dataClasses)),
+    inClusterSuffixes: "svc,svc.cluster.local,cluster.local",
+  };
+  for (const c of s.storage.classes) {
+    data[`storageClassZones.${c.name}`] = list(siteZones.get(c.site) ?? []);
+    data[`storageClassSite.${c.name}`] = c.site;
+  }
+  for (const [name, dc] of Object.entries(s.storage.dataClasses)) {
+    if (!dc) continue;
+    data[`dataClass.${name}.storageClass`] = dc.storageClass;
+    if (dc.retentionDays !== undefined) data[`dataClass.${name}.retentionDays`] = String(dc.retentionDays);
+  }
+  const transfers = activeTransfers(profile, opts.now ?? new Date());
+  data.approvedTransfers = list(transfers.map((t) => t.id));
+  for (const t of transfers) {
+    data[`transfer.${t.id}.destination`] = t.destination;
+    data[`transfer.${t.id}.expires`] = t.expires;
+    data[`transfer.${t.id}.legalBasis`] = t.legalBasis;
+  }
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: {
+      name: PARAMS_NAME,
+      namespace: opts.namespace ?? PARAMS_NAMESPACE,
+      labels: { "app.kubernetes.io/managed-by": "sovereign", "sovereign.ai/country": profile.metadata.name },
+      annotations: {
+        "sovereign.ai/purpose":
+          "parameters of the residency ValidatingAdmissionPolicies (paramKind ConfigMap)",
+      },
+    },
+    data: Object.fromEntries(Object.entries(data).sort(([a], [b]) => a.localeCompare(b))),
+  };
+}
