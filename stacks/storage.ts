@@ -71,6 +71,7 @@ export class StorageStack extends TerraformStack {
         namespace: namespaceOf(dc),
         claimName: volume.claimName,
         dataClass: dc,
+        site: cls.site,
         retentionDays: spec.retentionDays,
         image,
         registry: s.registry,

@@ -1,7 +1,7 @@
 import type { GpuPool as GpuPoolSpec } from "@sovereign/profile";
 import { Construct, type ITerraformDependable, TerraformOutput } from "./cdktf.js";
 import { K8sObject } from "./k8s-object.js";
-import { SITE_LABEL } from "./tenant-namespace.js";
+import { DATA_CLASS_LABEL, SITE_LABEL } from "./tenant-namespace.js";
 import { isDnsLabel, isPinnedImage, PropChecks } from "./validate.js";
 
 /** Node label and taint key that bind workloads to a pool (the inference-core chart uses the same). */
@@ -151,6 +151,8 @@ export class GpuPool extends Construct {
     });
 
     if (p.powerLimitWatts !== undefined && props.powerCapImage) {
+      // The cap touches no user data; the residency labels say so explicitly.
+      const capLabels = { [GPU_POOL_LABEL]: p.name, [SITE_LABEL]: p.site, [DATA_CLASS_LABEL]: "none" };
       this.objects.push(
         new K8sObject(
           this,
@@ -161,13 +163,13 @@ export class GpuPool extends Construct {
             metadata: {
               name: `gpu-power-cap-${p.name}`,
               namespace: props.namespace,
-              labels: { [GPU_POOL_LABEL]: p.name },
+              labels: capLabels,
             },
             spec: {
               selector: { matchLabels: { "app.kubernetes.io/name": `gpu-power-cap-${p.name}` } },
               template: {
                 metadata: {
-                  labels: { "app.kubernetes.io/name": `gpu-power-cap-${p.name}`, [GPU_POOL_LABEL]: p.name },
+                  labels: { "app.kubernetes.io/name": `gpu-power-cap-${p.name}`, ...capLabels },
                 },
                 spec: {
                   runtimeClassName: "nvidia",

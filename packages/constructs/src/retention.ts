@@ -1,7 +1,7 @@
 import type { DataClassName } from "@sovereign/profile";
 import { Construct, type ITerraformDependable } from "./cdktf.js";
 import { K8sObject } from "./k8s-object.js";
-import { DATA_CLASS_LABEL } from "./tenant-namespace.js";
+import { DATA_CLASS_LABEL, SITE_LABEL } from "./tenant-namespace.js";
 import { isPinnedImage, PropChecks } from "./validate.js";
 
 /** Props of {@link RetentionPurge}. */
@@ -12,6 +12,8 @@ export interface RetentionPurgeProps {
   readonly claimName: string;
   /** Data class of the claim (interaction-logs, checkpoints, backups, ...). */
   readonly dataClass: DataClassName;
+  /** Site of the claim's storage class (the job runs where the data is). */
+  readonly site: string;
   /** Files older than this many days are deleted. */
   readonly retentionDays: number;
   /**
@@ -69,6 +71,7 @@ export class RetentionPurge extends Construct {
           namespace: props.namespace,
           labels: {
             [DATA_CLASS_LABEL]: props.dataClass,
+            [SITE_LABEL]: props.site,
             "sovereign.ai/retention-days": String(props.retentionDays),
           },
         },
@@ -82,7 +85,13 @@ export class RetentionPurge extends Construct {
             spec: {
               backoffLimit: 2,
               template: {
-                metadata: { labels: { "app.kubernetes.io/name": name } },
+                metadata: {
+                  labels: {
+                    "app.kubernetes.io/name": name,
+                    [DATA_CLASS_LABEL]: props.dataClass,
+                    [SITE_LABEL]: props.site,
+                  },
+                },
                 spec: {
                   restartPolicy: "Never",
                   priorityClassName: "sovereign-batch",

@@ -5,6 +5,9 @@ import { K8sObject } from "./k8s-object.js";
 import { DATA_CLASS_LABEL, SITE_LABEL } from "./tenant-namespace.js";
 import { isDnsLabel, PropChecks } from "./validate.js";
 
+/** Label and annotation carrying a volume's retention period in days. */
+export const RETENTION_DAYS = "sovereign.ai/retention-days";
+
 /** Zone label the scheduler and CSI drivers use for topology. */
 export const ZONE_LABEL = "topology.kubernetes.io/zone";
 
@@ -172,15 +175,19 @@ export class DataVolume extends Construct {
     checks.throwIfAny(this, "DataVolume");
     this.claimName = props.dataClass;
     const labels: Record<string, string> = { [DATA_CLASS_LABEL]: props.dataClass, [SITE_LABEL]: props.site };
-    if (props.retentionDays !== undefined)
-      labels["sovereign.ai/retention-days"] = String(props.retentionDays);
+    const annotations: Record<string, string> = {};
+    if (props.retentionDays !== undefined) {
+      // Label for selection, annotation for the residency policy and the compliance report.
+      labels[RETENTION_DAYS] = String(props.retentionDays);
+      annotations[RETENTION_DAYS] = String(props.retentionDays);
+    }
     this.object = new K8sObject(
       this,
       "claim",
       {
         apiVersion: "v1",
         kind: "PersistentVolumeClaim",
-        metadata: { name: props.dataClass, namespace: props.namespace, labels },
+        metadata: { name: props.dataClass, namespace: props.namespace, labels, annotations },
         spec: {
           accessModes: props.accessModes ?? ["ReadWriteOnce"],
           storageClassName: props.storageClass.name,

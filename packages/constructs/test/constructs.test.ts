@@ -139,6 +139,7 @@ describe("other constructs refuse unsafe props", () => {
             namespace: "n",
             claimName: "interaction-logs",
             dataClass: "interaction-logs",
+            site: "bkk1",
             retentionDays: 0,
             image: "docker.io/library/busybox:latest",
             registry: "registry.example/ai",
