@@ -8,7 +8,14 @@ export {
   type UnrenderedRelease,
 } from "./collect.js";
 export { GPU_NAMESPACE, GpuStack } from "./gpu.js";
-export { countryEgressCidrs, namespaceOf, PlatformStack, TIERS, type Tier } from "./platform.js";
+export {
+  countryEgressCidrs,
+  namespaceOf,
+  PlatformStack,
+  SYSTEM_NAMESPACE,
+  TIERS,
+  type Tier,
+} from "./platform.js";
 export { SERVING_NAMESPACE, ServingStack } from "./serving.js";
 export { purgeImage, StorageStack } from "./storage.js";
 export {

@@ -1,10 +1,15 @@
 import {
+  COUNTRY_LABEL,
   type Construct,
+  DATA_CLASS_LABEL,
   K8sObject,
+  type KubernetesObject,
   LeastPrivilegeRole,
+  NetworkLockdown,
   OPERATOR_RULES,
   PriorityClasses,
   poolGpuUnits,
+  SITE_LABEL,
   TenantNamespace,
   TerraformStack,
   VIEWER_RULES,
@@ -13,6 +18,9 @@ import { exportAdmission } from "@sovereign/policy";
 import type { CountryProfile, DataClassName } from "@sovereign/profile";
 import { parseQuantity } from "@sovereign/profile";
 import { configureStack } from "./backend.js";
+
+/** Namespace holding the admission policies' params (nothing runs there). */
+export const SYSTEM_NAMESPACE = "sovereign-system";
 
 /** A tier: one tenant namespace with its own quota, roles and data classes. */
 export interface Tier {
@@ -111,11 +119,46 @@ export class PlatformStack extends TerraformStack {
     }
     this.namespaces = namespaces;
 
-    // Admission policies go last so that they never block the kit's own objects mid-apply.
-    const nsResources = Object.values(namespaces).flatMap((n) => n.objects.map((o) => o.resource));
-    for (const obj of exportAdmission(profile)) {
-      const id = `admission-${obj.kind}-${obj.metadata.name ?? "unnamed"}`.toLowerCase();
-      new K8sObject(this, id, obj as ConstructorParameters<typeof K8sObject>[2], { dependsOn: nsResources });
+    // The admission params ConfigMap lives in a namespace of its own that runs nothing.
+    const system = new K8sObject(this, "system-namespace", {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: {
+        name: SYSTEM_NAMESPACE,
+        labels: {
+          [COUNTRY_LABEL]: cc,
+          [SITE_LABEL]: profile.spec.sites[0]!.name,
+          [DATA_CLASS_LABEL]: "none",
+          "pod-security.kubernetes.io/enforce": "restricted",
+          "pod-security.kubernetes.io/warn": "restricted",
+          "pod-security.kubernetes.io/audit": "restricted",
+        },
+      },
+    });
+    new NetworkLockdown(this, "system-network", {
+      namespace: SYSTEM_NAMESPACE,
+      egressCidrs: egress,
+      dependsOn: [system.resource],
+    });
+
+    // Admission policies go last, so that they never judge the kit's own objects half-applied.
+    // Params first, then policies, then bindings: a binding to a missing policy or params object
+    // would reject every request it matches.
+    const nsResources = [system.resource, ...Object.values(namespaces).map((n) => n.namespace.resource)];
+    const admission = exportAdmission(profile, { paramsNamespace: SYSTEM_NAMESPACE });
+    const rank = (k: string) =>
+      k === "ValidatingAdmissionPolicyBinding" ? 2 : k === "ValidatingAdmissionPolicy" ? 1 : 0;
+    const created: K8sObject[] = [];
+    for (const r of [0, 1, 2]) {
+      const before = created.map((o) => o.resource);
+      for (const obj of admission.filter((o) => rank(o.kind) === r)) {
+        const id = `admission-${obj.kind}-${obj.metadata.name ?? "unnamed"}`
+          .toLowerCase()
+          .replace(/[^a-z0-9-]/g, "-");
+        created.push(
+          new K8sObject(this, id, obj as KubernetesObject, { dependsOn: [...nsResources, ...before] }),
+        );
+      }
     }
   }
 }

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { exportAdmission } from "@sovereign/policy";
 import type { CountryProfile } from "@sovereign/profile";
 import { parseQuantity, repoRoot } from "@sovereign/profile";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,6 +8,7 @@ import { parse as parseYaml } from "yaml";
 import {
   collectObjectsDetailed,
   collectTerraform,
+  SYSTEM_NAMESPACE,
   type SynthObject,
   synthesizeCountry,
   type UnrenderedRelease,
@@ -164,7 +166,9 @@ describe.each(CASES)("stacks of %s", (_label, load) => {
 
   it("GIVEN the tenant namespaces THEN each has restricted Pod Security, residency labels and a GPU quota; serving's fits every model", () => {
     const tenants = kinds("Namespace").filter(
-      (n) => (n.metadata.labels as Json)["pod-security.kubernetes.io/enforce"] === "restricted",
+      (n) =>
+        n.metadata.labels["pod-security.kubernetes.io/enforce"] === "restricted" &&
+        n.metadata.labels["sovereign.ai/data-class"] !== "none",
     );
     expect(tenants.map((t) => t.metadata.name).sort()).toEqual([
       "sovereign-backup",
@@ -244,6 +248,21 @@ describe.each(CASES)("stacks of %s", (_label, load) => {
       expect(gpus.reduce((a, b) => a + b, 0)).toBe(m.tensorParallel);
       expect(JSON.stringify(d!.spec.template.spec.affinity)).toContain(m.pool);
     }
+  });
+
+  it("GIVEN the profile's policy packs THEN the platform stack deploys their admission policies, bindings and params", () => {
+    const expected = exportAdmission(profile, { paramsNamespace: SYSTEM_NAMESPACE });
+    const platform = objects
+      .filter((o) => o.stack === `${profile.metadata.name}-platform`)
+      .map((o) => o.object);
+    for (const e of expected) {
+      expect(
+        platform.some((o) => o.kind === e.kind && o.metadata.name === e.metadata.name),
+        `${e.kind} ${e.metadata.name}`,
+      ).toBe(true);
+    }
+    expect(expected.some((e) => e.kind === "ValidatingAdmissionPolicyBinding")).toBe(true);
+    expect(kinds("Namespace").map((n) => n.metadata.name)).toContain(SYSTEM_NAMESPACE);
   });
 
   it("GIVEN every stack THEN its Terraform backend is the profile's type and holds no credential", () => {
