@@ -108,6 +108,7 @@ export function evaluateRule(
   params: CelValue,
   frameworks: readonly string[],
   oldObject: CelValue = null,
+  stats?: RuleStats,
 ): Finding[] {
   const c = rule.compiled;
   const base: Record<string, CelValue> = {
@@ -146,6 +147,7 @@ export function evaluateRule(
       return onError(`matchCondition ${mc.name}`, new Error("did not return a bool"));
     if (!r) return [];
   }
+  if (stats) stats.set(rule, (stats.get(rule) ?? 0) + 1);
   const bindings: Record<string, CelValue> = { ...base };
   bindings.variables = new LazyVariables(c.variables, () => bindings) as unknown as CelValue;
 
@@ -169,6 +171,9 @@ export function evaluateRule(
   return out;
 }
 
+/** How many objects each rule applied to (targets and matchConditions both matched). */
+export type RuleStats = Map<Rule, number>;
+
 /** Packs of a profile, in the order it lists them. */
 function packsOf(profile: CountryProfile, packs?: PolicyPack[]): PolicyPack[] {
   return packs ?? loadPacks(profile.spec.policies);
@@ -178,7 +183,7 @@ function packsOf(profile: CountryProfile, packs?: PolicyPack[]): PolicyPack[] {
  * Runs every applicable rule of the profile's packs over every Kubernetes object and every
  * Terraform backend/provider/resource block. Findings are sorted by severity, rule and object.
  */
-export function evaluate(input: EvaluateInput): Finding[] {
+export function evaluate(input: EvaluateInput, stats?: RuleStats): Finding[] {
   const { profile } = input;
   const packs = packsOf(profile, input.packs);
   const rules = packs.flatMap((p) => p.rules);
@@ -200,14 +205,14 @@ export function evaluate(input: EvaluateInput): Finding[] {
     );
     if (candidates.length === 0) continue;
     const prepared = prepareObject(so.object, { stack: so.stack, address: so.address, source: so.source });
-    for (const r of candidates) out.push(...evaluateRule(r, prepared, params, frameworks));
+    for (const r of candidates) out.push(...evaluateRule(r, prepared, params, frameworks, null, stats));
   }
   for (const tf of input.terraform) {
     for (const b of terraformBlocks(tf.json)) {
       const applicable = tfRules.filter((r) => targetsBlock(r.targets.terraform!, b));
       if (applicable.length === 0) continue;
       const prepared = prepareBlock(b, tf.stack);
-      for (const r of applicable) out.push(...evaluateRule(r, prepared, params, frameworks));
+      for (const r of applicable) out.push(...evaluateRule(r, prepared, params, frameworks, null, stats));
     }
   }
   return sortFindings(out);

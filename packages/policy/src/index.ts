@@ -3,10 +3,12 @@
  * ValidatingAdmissionPolicy semantics and exported as admission policies for the cluster.
  */
 export { evaluate, legalRefsFor } from "./evaluate.js";
-export { exportAdmission } from "./export.js";
+export { admissionYaml, type ExportOptions, exportAdmission, synthOnlyRules } from "./export.js";
 export { FIXTURE_NOW, type FixtureResult, fixtureProfile, runFixtures } from "./fixtures.js";
+export { loadManifests } from "./manifests.js";
 export { availablePacks, loadPacks, type PolicyPack, parsePack, policiesDir, type Rule } from "./pack.js";
 export { activeTransfers, buildParams, PARAMS_NAME, PARAMS_NAMESPACE } from "./params.js";
+export { buildReport, type ComplianceReport, toHtml, toJUnit, toSarif } from "./report/index.js";
 export { policyPackJsonSchema } from "./schema.js";
 export type {
   EvaluateInput,

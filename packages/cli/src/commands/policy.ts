@@ -1,11 +1,201 @@
-import { KitError } from "@sovereign/diagnostics";
-import type { Command } from "../context.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { ExitCode, UsageError, writeFileAtomic, writeTreeAtomic } from "@sovereign/diagnostics";
+import {
+  admissionYaml,
+  availablePacks,
+  buildReport,
+  type ComplianceReport,
+  exportAdmission,
+  type Finding,
+  loadManifests,
+  loadPacks,
+  runFixtures,
+  type SynthObject,
+  type TerraformStack,
+  toHtml,
+  toJUnit,
+  toSarif,
+} from "@sovereign/policy";
+import type { CountryProfile } from "@sovereign/profile";
+import { collectObjects, collectTerraform, synthesizeCountry } from "@sovereign/stacks";
+import {
+  type Command,
+  type CommandContext,
+  formatOf,
+  loadProfileFrom,
+  parseCommandArgs,
+  profileOptions,
+} from "../context.js";
+
+const USAGE = [
+  "sovereign policy check  (--country <cc> | --profile <file>) [--manifest <f.yaml> ...] [--manifest-only] [--format text|json]",
+  "       sovereign policy test    [--pack <name> ...] [--format text|json]",
+  "       sovereign policy export  (--country <cc> | --profile <file>) [--out <file.yaml>] [--format text|json]",
+  "       sovereign policy report  (--country <cc> | --profile <file>) [--out <dir>] [--format text|json]",
+].join("\n");
+
+/** Synthesizes the profile into a temp dir and returns what the stacks would create. */
+async function synthInputs(
+  profile: CountryProfile,
+): Promise<{ objects: SynthObject[]; terraform: TerraformStack[] }> {
+  const dir = mkdtempSync(join(tmpdir(), "sovereign-policy-"));
+  try {
+    await synthesizeCountry(profile, dir);
+    return { objects: (await collectObjects(dir)) as SynthObject[], terraform: await collectTerraform(dir) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function findingText(f: Finding): string {
+  const o = f.objectRef;
+  const obj = `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`;
+  const where = [f.stack, f.address].filter(Boolean).join(" ");
+  return [
+    `${f.severity} ${f.ruleId} (${f.packId}): ${obj}${f.field ? ` field ${f.field}` : ""}${where ? ` [${where}]` : ""}`,
+    `  ${f.message}`,
+    ...(f.legalRefs.length ? [`  legal: ${f.legalRefs.join("; ")}`] : []),
+  ].join("\n");
+}
+
+const hasErrors = (fs: readonly Finding[]) => fs.some((f) => f.severity === "error");
+
+async function gather(
+  ctx: CommandContext,
+  values: { country?: string; profile?: string; manifest?: string[]; "manifest-only"?: boolean },
+) {
+  const profile = loadProfileFrom(values, ctx);
+  const manifests = loadManifests((values.manifest ?? []).map((f) => resolve(ctx.cwd, f)));
+  const synth = values["manifest-only"] ? { objects: [], terraform: [] } : await synthInputs(profile);
+  return { profile, objects: [...synth.objects, ...manifests], terraform: synth.terraform };
+}
+
+async function check(ctx: CommandContext, argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs("policy check", argv, {
+    ...profileOptions,
+    manifest: { type: "string", multiple: true },
+    "manifest-only": { type: "boolean" },
+  });
+  const format = formatOf(values.format);
+  if (values["manifest-only"] && !values.manifest?.length) {
+    throw new UsageError("--manifest-only needs at least one --manifest <file>", "pass --manifest f.yaml");
+  }
+  const { profile, objects, terraform } = await gather(ctx, values);
+  const report = buildReport({ profile, objects, terraform });
+  const ok = !hasErrors(report.findings);
+  if (format === "json") {
+    ctx.stdout(
+      `${JSON.stringify({ ok, country: profile.metadata.name, summary: report.summary, findings: report.findings }, null, 2)}\n`,
+    );
+  } else {
+    for (const f of report.findings) ctx.stdout(`${findingText(f)}\n`);
+    const s = report.summary;
+    ctx.stdout(
+      `${profile.metadata.name}: ${s.objects} object(s), ${terraform.length} stack(s), ${s.rules} rule(s): ${s.passed} passed, ${s.failed} failed, ${s.notApplicable} not applicable; ${s.errors} error(s), ${s.warnings} warning(s)\n`,
+    );
+  }
+  return ok ? ExitCode.Ok : ExitCode.Findings;
+}
+
+async function test(ctx: CommandContext, argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs("policy test", argv, {
+    pack: { type: "string", multiple: true },
+    format: { type: "string", default: "text" },
+  });
+  const format = formatOf(values.format);
+  const packs = loadPacks(values.pack?.length ? values.pack : availablePacks());
+  const results = runFixtures(packs);
+  const failed = results.filter((r) => !r.ok);
+  if (format === "json") {
+    ctx.stdout(
+      `${JSON.stringify({ ok: failed.length === 0, total: results.length, failed: failed.length, results: results.map(({ findings: _f, ...r }) => r) }, null, 2)}\n`,
+    );
+  } else {
+    for (const r of failed)
+      ctx.stdout(`FAIL ${r.packId}/${r.ruleId} [${r.expect}] ${r.fixture}: ${r.detail}\n`);
+    const rules = packs.reduce((n, p) => n + p.rules.length, 0);
+    ctx.stdout(
+      `${results.length - failed.length}/${results.length} fixtures ok across ${rules} rules in ${packs.length} pack(s)${failed.length ? `; ${failed.length} failed` : ""}\n`,
+    );
+  }
+  return failed.length ? ExitCode.Findings : ExitCode.Ok;
+}
+
+async function exportCmd(ctx: CommandContext, argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs("policy export", argv, { ...profileOptions, out: { type: "string" } });
+  const format = formatOf(values.format);
+  const profile = loadProfileFrom(values, ctx);
+  const objs = exportAdmission(profile);
+  const text = format === "json" ? `${JSON.stringify(objs, null, 2)}\n` : admissionYaml(profile, objs);
+  if (values.out) {
+    const out = resolve(ctx.cwd, values.out);
+    writeFileAtomic(out, text);
+    ctx.stderr(`wrote ${objs.length} object(s) to ${values.out}\n`);
+  } else ctx.stdout(text);
+  return ExitCode.Ok;
+}
+
+async function reportCmd(ctx: CommandContext, argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs("policy report", argv, {
+    ...profileOptions,
+    out: { type: "string" },
+    manifest: { type: "string", multiple: true },
+  });
+  const format = formatOf(values.format);
+  const { profile, objects, terraform } = await gather(ctx, values);
+  const report: ComplianceReport = buildReport({ profile, objects, terraform });
+  const outRel = values.out ?? join("policy-report", profile.metadata.name);
+  const out = resolve(ctx.cwd, outRel);
+  const files = {
+    "report.html": toHtml(report),
+    "report.json": `${JSON.stringify(report, null, 2)}\n`,
+    "report.sarif": `${JSON.stringify(toSarif(report), null, 2)}\n`,
+    "junit.xml": toJUnit(report),
+  };
+  await writeTreeAtomic(out, (tmp) => {
+    for (const [name, body] of Object.entries(files)) writeFileAtomic(join(tmp, name), body);
+  });
+  const ok = !hasErrors(report.findings);
+  if (format === "json") {
+    ctx.stdout(
+      `${JSON.stringify({ ok, out: outRel, files: Object.keys(files), summary: report.summary }, null, 2)}\n`,
+    );
+  } else {
+    const s = report.summary;
+    ctx.stdout(
+      `${profile.metadata.name}: ${s.passed}/${s.rules} rules passed, ${s.errors} error finding(s); wrote ${Object.keys(
+        files,
+      )
+        .map((f) => join(outRel, f))
+        .join(", ")}\n`,
+    );
+  }
+  return ok ? ExitCode.Ok : ExitCode.Findings;
+}
+
+const SUB: Record<string, (ctx: CommandContext, argv: string[]) => Promise<number>> = {
+  check,
+  test,
+  export: exportCmd,
+  report: reportCmd,
+};
 
 export const policyCommand: Command = {
   name: "policy",
-  summary: "(not available yet)",
-  usage: "sovereign policy",
-  async run() {
-    throw new KitError("sovereign policy is not available in this build", 2);
+  summary:
+    "residency policies: check objects, run pack fixtures, export admission policies, write the officers' report",
+  usage: USAGE,
+  async run(ctx, argv) {
+    const [sub, ...rest] = argv;
+    const fn = sub ? SUB[sub] : undefined;
+    if (!fn) {
+      throw new UsageError(
+        sub ? `unknown policy subcommand ${JSON.stringify(sub)}` : "policy needs a subcommand",
+        "use one of: check, test, export, report",
+      );
+    }
+    return fn(ctx, rest);
   },
 };
