@@ -4,12 +4,12 @@ const d = (n: number) => n.toString(16).padStart(2, "0").repeat(32);
 
 /**
  * A country the kit does not ship, written here so the stacks are proven on a profile nobody
- * tuned them for: local state, two sites, a MIG pool with a power cap, no gateway.
+ * tuned them for: a demo (local state, allowed only for demos by residency-core), two sites, a MIG pool with a power cap, no gateway.
  */
 export const NEW_PROFILE_YAML = `
 apiVersion: sovereign.ai/v1alpha1
 kind: CountryProfile
-metadata: { name: ke }
+metadata: { name: ke, labels: { sovereign.ai/demo: "true" } }
 spec:
   country: KE
   displayName: Republic of Kenya

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { exportAdmission } from "@sovereign/policy";
+import { evaluate, exportAdmission } from "@sovereign/policy";
 import type { CountryProfile } from "@sovereign/profile";
 import { parseQuantity, repoRoot } from "@sovereign/profile";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -263,6 +263,18 @@ describe.each(CASES)("stacks of %s", (_label, load) => {
     }
     expect(expected.some((e) => e.kind === "ValidatingAdmissionPolicyBinding")).toBe(true);
     expect(kinds("Namespace").map((n) => n.metadata.name)).toContain(SYSTEM_NAMESPACE);
+  });
+
+  it("GIVEN the profile's real residency packs THEN the platform, gpu and storage stacks have no error finding", () => {
+    const findings = evaluate({ profile, objects, terraform });
+    const mine = findings.filter((f) => f.severity === "error" && !f.stack?.endsWith("-serving"));
+    expect(mine.map((f) => `${f.ruleId} ${f.objectRef.kind}/${f.objectRef.name}: ${f.message}`)).toEqual([]);
+    const serving = findings.filter((f) => f.severity === "error" && f.stack?.endsWith("-serving"));
+    if (serving.length > 0) {
+      console.log(
+        `${profile.metadata.name}-serving (ModelService objects) findings: ${serving.map((f) => `${f.ruleId}@${f.objectRef.name}`).join(", ")}`,
+      );
+    }
   });
 
   it("GIVEN every stack THEN its Terraform backend is the profile's type and holds no credential", () => {

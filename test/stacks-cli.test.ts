@@ -1,0 +1,109 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main } from "@sovereign/cli";
+import { afterAll, describe, expect, it } from "vitest";
+
+const root = mkdtempSync(join(tmpdir(), "sovereign-synth-cli-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+async function run(argv: string[], cwd = root) {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(argv, {
+    stdout: (s) => {
+      stdout += s;
+    },
+    stderr: (s) => {
+      stderr += s;
+    },
+    cwd,
+    env: {},
+    isTTY: false,
+  });
+  return { code, stdout, stderr };
+}
+
+describe("sovereign synth: usage", () => {
+  it.each([
+    [["synth"], "no profile given"],
+    [["synth", "--all", "--country", "th"], "--all cannot be combined"],
+    [["synth", "--country", "th", "--format", "xml"], "--format"],
+    [["synth", "--country", "zz"], "zz"],
+    [["synth", "--bogus"], "bogus"],
+  ])("GIVEN %j THEN exit 2 naming the problem and nothing is written", async (argv, text) => {
+    const out = join(root, `usage-${argv.join("_").replace(/\W/g, "")}`);
+    const r = await run([...argv, "--out", out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(text);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("GIVEN a profile with a bad field WHEN synthesized THEN exit 2 with the YAML location", async () => {
+    const file = join(root, "bad.yaml");
+    const th = readFileSync(join(import.meta.dirname, "..", "stacks", "countries", "th.yaml"), "utf8");
+    writeFileSync(
+      file,
+      th.replace("site: bkk1, gpu: H100-SXM5-80GB, nodes: 4", "site: nowhere, gpu: H100-SXM5-80GB, nodes: 4"),
+    );
+    const r = await run(["synth", "--profile", file, "--out", join(root, "bad-out")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.yaml:\d+:\d+/);
+    expect(existsSync(join(root, "bad-out"))).toBe(false);
+  });
+});
+
+describe("sovereign synth: residency policies run on the real output", () => {
+  it("GIVEN a shipped country WHEN synthesized THEN it either writes four stacks and exits 0, or exits 1 with findings and writes nothing", async () => {
+    const out = join(root, "th-out");
+    const r = await run(["synth", "--country", "th", "--out", out, "--format", "json"]);
+    const report = JSON.parse(r.stdout);
+    if (r.code === 0) {
+      expect(report.stacks.map((s: { name: string }) => s.name)).toEqual([
+        "th-platform",
+        "th-gpu",
+        "th-storage",
+        "th-serving",
+      ]);
+      expect(existsSync(join(out, "stacks", "th-serving", "cdk.tf.json"))).toBe(true);
+      expect(report.counts.objects).toBeGreaterThan(50);
+    } else {
+      // Findings are a real outcome: print them so a failing country is visible in the test log.
+      console.log(
+        `th synth findings: ${report.findings.map((f: { ruleId: string; objectRef: { name: string } }) => `${f.ruleId}@${f.objectRef.name}`).join(", ")}`,
+      );
+      expect(r.code).toBe(1);
+      expect(report.written).toBe(false);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  it("GIVEN --all THEN every shipped country is synthesized into one tree or none", async () => {
+    const out = join(root, "all-out");
+    const r = await run(["synth", "--all", "--out", out]);
+    if (r.code === 0) {
+      for (const cc of ["kr", "sa", "th"]) expect(r.stdout).toContain(`${cc}-serving`);
+      expect(existsSync(join(out, "manifest.json"))).toBe(true);
+    } else {
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/nothing was written/);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  it("GIVEN an output dir from an earlier run WHEN the new synth fails THEN the old tree is left exactly as it was", async () => {
+    const out = join(root, "keep-out");
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, "marker"), "earlier");
+    const file = join(root, "unknown-pack.yaml");
+    const th = readFileSync(join(import.meta.dirname, "..", "stacks", "countries", "th.yaml"), "utf8");
+    writeFileSync(
+      file,
+      th.replace("policies: [residency-core, th-pdpa]", "policies: [residency-core, no-such-pack]"),
+    );
+    const r = await run(["synth", "--profile", file, "--out", out]);
+    expect(r.code).toBe(2);
+    expect(readFileSync(join(out, "marker"), "utf8")).toBe("earlier");
+    expect(existsSync(join(out, "manifest.json"))).toBe(false);
+  });
+});
