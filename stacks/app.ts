@@ -33,10 +33,16 @@ export function addCountry(app: Construct, profile: CountryProfile): CountryStac
   return { platform, gpu, storage, serving };
 }
 
+/** Adds an integrator's own constructs to a country's stacks, after the kit's. */
+export type Customize = (stacks: CountryStacks, profile: CountryProfile) => void;
+
 /** A cdktf app for the given countries, writing to `outdir`. */
-export function createApp(profiles: CountryProfile[], outdir: string): App {
+export function createApp(profiles: CountryProfile[], outdir: string, customize?: Customize): App {
   // No stack traces in construct metadata: they hold absolute paths and differ per machine.
   const app = new App({ outdir, stackTraces: false });
-  for (const p of profiles) addCountry(app, p);
+  for (const p of profiles) {
+    const stacks = addCountry(app, p);
+    customize?.(stacks, p);
+  }
   return app;
 }

@@ -1,4 +1,4 @@
-export { addCountry, type CountryStacks, createApp, STACK_KINDS } from "./app.js";
+export { addCountry, type CountryStacks, type Customize, createApp, STACK_KINDS } from "./app.js";
 export { configureStack } from "./backend.js";
 export {
   collectObjects,

@@ -25,6 +25,9 @@ export function purgeImage(profile: CountryProfile): string | undefined {
  * use it, and a purge job for every data class with a retention period.
  */
 export class StorageStack extends TerraformStack {
+  /** The profile's storage classes by name, for volumes added by integrators. */
+  readonly classes: ReadonlyMap<string, ResidentStorageClass>;
+
   constructor(scope: Construct, id: string, profile: CountryProfile) {
     super(scope, id);
     configureStack(this, profile, id);
@@ -43,6 +46,7 @@ export class StorageStack extends TerraformStack {
       });
       classes.set(c.name, { sc, site: site.name });
     }
+    this.classes = new Map([...classes].map(([name, c]) => [name, c.sc]));
     const image = purgeImage(profile);
     for (const dc of DATA_CLASSES) {
       const spec = s.storage.dataClasses[dc];

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { KitError, writeTreeAtomic } from "@sovereign/diagnostics";
 import { type CountryProfile, repoRoot } from "@sovereign/profile";
-import { createApp, STACK_KINDS } from "./app.js";
+import { type Customize, createApp, STACK_KINDS } from "./app.js";
 
 /** One synthesized stack. */
 export interface SynthStack {
@@ -26,6 +26,11 @@ export interface SynthResult {
 
 /** Options of {@link synthesizeCountries}. */
 export interface SynthOptions {
+  /**
+   * Adds the integrator's own constructs to each country's stacks before synthesis.
+   * @default none — the kit's stacks as they are.
+   */
+  customize?: Customize;
   /**
    * Runs on the finished tree before it is moved into place; throwing leaves the output
    * directory as it was. The CLI runs the residency policies here.
@@ -94,7 +99,7 @@ export async function synthesizeCountries(
   if (dup) throw new KitError(`country ${dup} given twice; each country synthesizes once per output tree`, 2);
   let result: SynthResult | undefined;
   await writeTreeAtomic(outdir, async (tmp) => {
-    createApp(profiles, tmp).synth();
+    createApp(profiles, tmp, options.customize).synth();
     assertPortable(tmp);
     result = { outdir, stacks: summarize(tmp) };
     await options.check?.(tmp, result);

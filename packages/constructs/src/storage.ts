@@ -128,6 +128,11 @@ export class ResidentStorageClass extends Construct {
 export interface DataVolumeProps {
   /** Data class the volume holds; names the claim and labels it. */
   readonly dataClass: DataClassName;
+  /**
+   * Claim name.
+   * @default the data class — one volume per data class per namespace, found by name.
+   */
+  readonly claimName?: string;
   /** Namespace of the claim (that of the pods using it). */
   readonly namespace: string;
   /** A ResidentStorageClass (binding the volume to its site). */
@@ -159,6 +164,14 @@ export class DataVolume extends Construct {
   constructor(scope: Construct, id: string, props: DataVolumeProps) {
     super(scope, id);
     const checks = new PropChecks();
+    if (props.claimName !== undefined) {
+      checks.require(
+        isDnsLabel(props.claimName),
+        ["claimName"],
+        `${JSON.stringify(props.claimName)} is not an RFC 1123 label`,
+        "use lowercase letters, digits and '-'",
+      );
+    }
     checks.require(
       isQuantity(props.size),
       ["size"],
@@ -173,7 +186,7 @@ export class DataVolume extends Construct {
       "give a whole number >= 1",
     );
     checks.throwIfAny(this, "DataVolume");
-    this.claimName = props.dataClass;
+    this.claimName = props.claimName ?? props.dataClass;
     const labels: Record<string, string> = { [DATA_CLASS_LABEL]: props.dataClass, [SITE_LABEL]: props.site };
     const annotations: Record<string, string> = {};
     if (props.retentionDays !== undefined) {
@@ -187,7 +200,7 @@ export class DataVolume extends Construct {
       {
         apiVersion: "v1",
         kind: "PersistentVolumeClaim",
-        metadata: { name: props.dataClass, namespace: props.namespace, labels, annotations },
+        metadata: { name: this.claimName, namespace: props.namespace, labels, annotations },
         spec: {
           accessModes: props.accessModes ?? ["ReadWriteOnce"],
           storageClassName: props.storageClass.name,
