@@ -1,7 +1,6 @@
 import { spawn } from "node:child_process";
 import {
   closeSync,
-  copyFileSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -11,7 +10,7 @@ import {
   utimesSync,
   writeFileSync,
 } from "node:fs";
-import { open } from "node:fs/promises";
+import { copyFile, open } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { InputError, KitError, writeTreeAtomic } from "@sovereign/diagnostics";
 import type { CountryProfile } from "@sovereign/profile";
@@ -414,8 +413,9 @@ export async function packBundle(o: PackOptions): Promise<PackResult> {
         mkdirSync(join(tmp, "blobs", "sha256"), { recursive: true });
         for (const f of all) {
           const dest = join(tmp, f.path);
+          // Async copies keep the event loop turning, so an interrupt cleans up instead of waiting.
           if (f.source.kind === "bytes") writeFileSync(dest, f.source.data, { mode: 0o644 });
-          else copyFileSync(f.source.path, dest);
+          else await copyFile(f.source.path, dest);
           utimesSync(dest, o.sourceDateEpoch, o.sourceDateEpoch);
         }
         for (const d of ["blobs/sha256", "blobs", "."])

@@ -7,6 +7,22 @@ export function trainingRecipeJsonSchema(): Record<string, unknown> {
     string,
     unknown
   >;
+  // legalBasis is optional in zod only so the loader can word its refusal; editors must demand it.
+  const dig = (o: unknown, ...keys: string[]) =>
+    keys.reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], o);
+  const source = dig(
+    schema,
+    "properties",
+    "spec",
+    "properties",
+    "data",
+    "properties",
+    "mixture",
+    "items",
+  ) as {
+    required: string[];
+  };
+  if (!source.required.includes("legalBasis")) source.required.push("legalBasis");
   return {
     $schema: schema.$schema,
     $id: "https://sovereign.example/schemas/training-recipe.v1alpha1.json",

@@ -56,13 +56,6 @@ export function checkRecipe(r: TrainingRecipe, profile?: CountryProfile): Issue[
         message: `data source ${JSON.stringify(src.id)} has no legal basis; training on it is refused`,
         hint: `add \`legalBasis: { type: <${LEGAL_BASES.join("|")}>, reference: <provision, agreement or licence> }\``,
       });
-    } else if (src.legalBasis.reference.trim() === "") {
-      out.push({
-        code: "recipe.legal_basis_empty",
-        path: [...mix, i, "legalBasis", "reference"],
-        message: `data source ${JSON.stringify(src.id)} has an empty legal basis reference`,
-        hint: "cite the provision, agreement number or licence URL an officer can look up",
-      });
     }
   });
   const total = s.data.mixture.reduce((a, x) => a + x.weight, 0);

@@ -46,6 +46,10 @@ export const legalBasisSchema = z
       ),
     reference: z
       .string()
+      .regex(
+        /\S/,
+        "is empty: a legal basis needs a reference | fix: cite the provision, agreement number or licence URL an officer can look up",
+      )
       .describe(
         "Provision, agreement number or licence text the basis rests on; an officer must be able to look it up.",
       ),

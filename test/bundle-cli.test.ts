@@ -1,0 +1,258 @@
+import { spawn } from "node:child_process";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { main } from "@sovereign/cli";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const ROOT = join(import.meta.dirname, "..");
+const SYNTH = join(ROOT, "packages/bundle/test/fixtures/synth");
+const CHARTS = join(ROOT, "packages/bundle/test/fixtures/charts");
+const POLICIES = join(ROOT, "packages/bundle/test/fixtures/policies");
+const work = mkdtempSync(join(tmpdir(), "sovereign-bundle-cli-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function run(
+  argv: string[],
+  opts: { isTTY?: boolean } = {},
+): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await main(argv, {
+    stdout: (s) => {
+      out += s;
+    },
+    stderr: (s) => {
+      err += s;
+    },
+    cwd: work,
+    env: { SOURCE_DATE_EPOCH: "1700000000", PATH: process.env.PATH },
+    isTTY: opts.isTTY ?? false,
+  });
+  return { code, out, err };
+}
+
+const fixtureArgs = ["--synth-dir", SYNTH, "--charts", CHARTS, "--policies", POLICIES];
+
+describe("sovereign bundle (CLI)", () => {
+  beforeAll(async () => {
+    expect((await run(["bundle", "keygen", "--out", "keys"])).code).toBe(0);
+  });
+
+  it("GIVEN keygen WHEN run THEN a 0600 PKCS#8 private key and a PKIX public key are written, and a second run refuses to overwrite", async () => {
+    expect(statSync(join(work, "keys/bundle.key")).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(work, "keys/bundle.key"), "utf8")).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect(readFileSync(join(work, "keys/bundle.pub"), "utf8")).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+    const again = await run(["bundle", "keygen", "--out", "keys"]);
+    expect(again.code).toBe(2);
+    expect(again.err).toContain("already exists");
+  });
+
+  it("GIVEN pack → verify → inspect WHEN run on the th profile THEN each exits 0 and verify re-hashes every file", async () => {
+    const p = await run([
+      "bundle",
+      "pack",
+      "--country",
+      "th",
+      "--key",
+      "keys/bundle.key",
+      "--out",
+      "th-bundle",
+      ...fixtureArgs,
+    ]);
+    expect(p.err).toBe("");
+    expect(p.code).toBe(0);
+    expect(p.out).toContain("packed th-bundle (dir)");
+    const v = await run(["bundle", "verify", "th-bundle", "--key", "keys/bundle.pub"]);
+    expect(v.code).toBe(0);
+    expect(v.out).toMatch(/^OK th-bundle: \d+ files/);
+    const i = await run(["bundle", "inspect", "th-bundle", "--format", "json"]);
+    expect(i.code).toBe(0);
+    const j = JSON.parse(i.out);
+    expect(j.config.country).toBe("th");
+    expect(j.layers.some((l: { title: string }) => l.title === "sbom/bom.cdx.json")).toBe(true);
+  });
+
+  it("GIVEN a tampered blob WHEN verified THEN exit 1 and stderr names the blob", async () => {
+    await run([
+      "bundle",
+      "pack",
+      "--country",
+      "th",
+      "--key",
+      "keys/bundle.key",
+      "--out",
+      "tampered",
+      ...fixtureArgs,
+    ]);
+    const blobs = readdirSync(join(work, "tampered/blobs/sha256"));
+    const victim = join(work, "tampered/blobs/sha256", blobs[0]!);
+    writeFileSync(victim, Buffer.concat([readFileSync(victim), Buffer.from("x")]));
+    const v = await run(["bundle", "verify", "tampered", "--key", "keys/bundle.pub"]);
+    expect(v.code).toBe(1);
+    expect(v.err).toContain(`FAIL blobs/sha256/${blobs[0]}:`);
+    const j = await run(["bundle", "verify", "tampered", "--key", "keys/bundle.pub", "--format", "json"]);
+    expect(j.code).toBe(1);
+    expect(JSON.parse(j.out).problems[0].file).toBe(`blobs/sha256/${blobs[0]}`);
+  });
+
+  it.each([
+    [["bundle"], /needs a subcommand/],
+    [["bundle", "frobnicate"], /unknown bundle subcommand/],
+    [["bundle", "keygen"], /needs --out/],
+    [["bundle", "pack", "--country", "th"], /needs a signing key/],
+    [["bundle", "pack", "--country", "zz", "--key", "keys/bundle.key"], /no shipped profile/],
+    [["bundle", "pack", "--country", "th", "--key", "keys/bundle.pub"], /not an unencrypted PEM private key/],
+    [["bundle", "verify", "th-bundle"], /needs the public key/],
+    [["bundle", "verify", "--key", "keys/bundle.pub"], /exactly one bundle/],
+    [["bundle", "verify", "nope", "--key", "keys/bundle.pub"], /bundle not found/],
+    [["bundle", "verify", "th-bundle", "--key", "keys/missing.pub"], /cannot read public key/],
+    [["bundle", "inspect", "th-bundle", "--format", "xml"], /--format "xml" is not supported/],
+  ])("GIVEN bad usage %j WHEN run THEN exit 2 with a fix", async (argv, msg) => {
+    const r = await run(argv);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(msg);
+    expect(r.err).toContain("fix:");
+  });
+
+  it("GIVEN an Ed25519 key WHEN used to verify THEN it is refused as not P-256 (exit 2)", async () => {
+    const { generateKeyPairSync } = await import("node:crypto");
+    const { publicKey } = generateKeyPairSync("ed25519");
+    writeFileSync(join(work, "ed.pub"), publicKey.export({ type: "spki", format: "pem" }));
+    const r = await run(["bundle", "verify", "th-bundle", "--key", "ed.pub"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("ECDSA P-256 only");
+  });
+
+  it("GIVEN a recipe without a legal basis WHEN `bundle pack --recipe` runs THEN exit 2 with file:line and nothing is written", async () => {
+    const text = readFileSync(join(ROOT, "recipes/th.yaml"), "utf8");
+    const bad = text.replace(/ {8}legalBasis:\n {10}type: consent\n {10}reference: .*\n/, "");
+    writeFileSync(join(work, "bad.yaml"), bad);
+    const line = bad.slice(0, bad.indexOf("- id: th-en-parallel")).split("\n").length;
+    const r = await run([
+      "bundle",
+      "pack",
+      "--country",
+      "th",
+      "--recipe",
+      "bad.yaml",
+      "--key",
+      "keys/bundle.key",
+      "--out",
+      "never",
+      ...fixtureArgs,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      new RegExp(`bad.yaml:${line}:\\d+: error recipe.legal_basis_missing at spec.data.mixture\\[3\\]`),
+    );
+    expect(existsSync(join(work, "never"))).toBe(false);
+  });
+
+  it("GIVEN a large weights file WHEN packed on a TTY THEN a progress bar goes to stderr; not on a pipe", async () => {
+    const w = join(work, "big.bin");
+    writeFileSync(w, "");
+    truncateSync(w, 80 * 1024 * 1024);
+    const tty = await run(
+      [
+        "bundle",
+        "pack",
+        "--country",
+        "th",
+        "--key",
+        "keys/bundle.key",
+        "--out",
+        "p1.tar",
+        "--weights",
+        "big.bin",
+        ...fixtureArgs,
+      ],
+      { isTTY: true },
+    );
+    expect(tty.code).toBe(0);
+    expect(tty.err).toMatch(/weights\/big\.bin.*\[#+\.*\] +\d+%/);
+    const pipe = await run([
+      "bundle",
+      "pack",
+      "--country",
+      "th",
+      "--key",
+      "keys/bundle.key",
+      "--out",
+      "p2.tar",
+      "--weights",
+      "big.bin",
+      ...fixtureArgs,
+    ]);
+    expect(pipe.code).toBe(0);
+    expect(pipe.err).toBe("");
+    rmSync(w);
+  });
+});
+
+describe("interrupted pack", () => {
+  for (const out of ["big.tar", "big-dir"]) {
+    it(`GIVEN a pack to ${out} killed mid-write WHEN the process dies THEN neither the bundle nor its temp file remains`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), "sovereign-interrupt-"));
+      let child: ReturnType<typeof spawn> | undefined;
+      try {
+        const w = join(dir, "w.bin");
+        writeFileSync(w, "");
+        truncateSync(w, 1024 * 1024 * 1024);
+        const { generateKeyPair } = await import("@sovereign/bundle");
+        writeFileSync(join(dir, "k.pem"), generateKeyPair().privatePem);
+        const script = join(dir, "run.mts");
+        writeFileSync(
+          script,
+          `import { main } from ${JSON.stringify(join(ROOT, "packages/cli/src/index.ts"))};\nprocess.exitCode = await main(process.argv.slice(2));\n`,
+        );
+        child = spawn(
+          process.execPath,
+          [
+            "--conditions=source",
+            "--import",
+            pathToFileURL(join(ROOT, "node_modules/tsx/dist/loader.mjs")).href,
+            script,
+            "bundle",
+            "pack",
+            "--country",
+            "th",
+            "--key",
+            "k.pem",
+            "--out",
+            out,
+            "--weights",
+            "w.bin",
+            ...fixtureArgs,
+          ],
+          { cwd: dir, env: { ...process.env, SOURCE_DATE_EPOCH: "1700000000" }, stdio: "ignore" },
+        );
+        const c = child;
+        const exited = new Promise<number | null>((res) => c.on("exit", (code) => res(code)));
+        const tmpName = `.${out}.${child.pid}.tmp`;
+        const deadline = Date.now() + 60_000;
+        while (!existsSync(join(dir, tmpName)) && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 10));
+        expect(existsSync(join(dir, tmpName)), "temp output never appeared").toBe(true);
+        child.kill("SIGTERM");
+        const code = await exited;
+        expect(code).toBe(143);
+        expect(existsSync(join(dir, out))).toBe(false);
+        expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+      } finally {
+        if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
