@@ -435,7 +435,8 @@ function compileRe(pattern: string): RegExp {
   if (!re) {
     const check = run("''.matches(p)", { p: pattern });
     if (isCelError(check)) throw new Error(`invalid regex ${JSON.stringify(pattern)}: ${check.message}`);
-    re = new RegExp(pattern, "gu");
+    const ci = /^\(\?i\)/.test(pattern);
+    re = new RegExp(pattern.replace(/^\(\?i\)/, ""), ci ? "giu" : "gu");
     reCache.set(pattern, re);
   }
   re.lastIndex = 0;
@@ -453,7 +454,29 @@ function findAll(s: string, pattern: string, limit: number): string[] {
   return out;
 }
 
+const matchCache = new Map<string, RegExp>();
+
+/**
+ * `matches` with the compiled pattern cached: the standard implementation compiles the RE2
+ * program on every call, which dominates evaluation over thousands of objects. The pattern is
+ * first validated as RE2 by the standard implementation, then run as an (unanchored) JS RegExp.
+ */
+function cachedMatches(s: string, pattern: string): boolean {
+  let re = matchCache.get(pattern);
+  if (!re) {
+    const check = run("''.matches(p)", { p: pattern });
+    if (isCelError(check)) throw new Error(`invalid regex ${JSON.stringify(pattern)}: ${check.message}`);
+    const flags = /^\(\?i\)/.test(pattern) ? "iu" : "u";
+    re = new RegExp(pattern.replace(/^\(\?i\)/, ""), flags);
+    matchCache.set(pattern, re);
+  }
+  return re.test(s);
+}
+
 const regexFuncs: CelFunc[] = [
+  celMethod("matches", STRING, [STRING], BOOL, function (p) {
+    return cachedMatches(this, p);
+  }),
   celMethod("find", STRING, [STRING], STRING, function (p) {
     return findAll(this, p, 1)[0] ?? "";
   }),

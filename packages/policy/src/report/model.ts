@@ -136,11 +136,14 @@ export function buildReport(input: EvaluateInput & { now?: Date }): ComplianceRe
       )
       .map((o) => `${o.object.metadata.namespace ?? ""}/${o.object.metadata.name ?? ""}`);
     const rs = volumeRules(dc);
+    // A class is out of place when one of its volumes, or its storage class, has a finding.
     const bad = findings.some(
       (f) =>
         rs.includes(f.ruleId) &&
-        (f.objectRef.kind !== "PersistentVolumeClaim" ||
-          volumes.includes(`${f.objectRef.namespace ?? ""}/${f.objectRef.name}`)),
+        ((f.objectRef.kind === "PersistentVolumeClaim" &&
+          volumes.includes(`${f.objectRef.namespace ?? ""}/${f.objectRef.name}`)) ||
+          (f.objectRef.kind === "StorageClass" && f.objectRef.name === spec.storageClass) ||
+          (dc === "model-weights" && f.ruleId === "data-uri-in-country")),
     );
     return [
       {
