@@ -6,13 +6,7 @@
  *
  * Run it:  node --conditions=source --import tsx stacks/examples/research-tenant.ts th out/
  */
-import {
-  DataVolume,
-  LeastPrivilegeRole,
-  ResidentStorageClass,
-  TenantNamespace,
-  VIEWER_RULES,
-} from "@sovereign/constructs";
+import { DataVolume, LeastPrivilegeRole, TenantNamespace, VIEWER_RULES } from "@sovereign/constructs";
 import type { CountryProfile } from "@sovereign/profile";
 import {
   type CountryStacks,
