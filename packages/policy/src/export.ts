@@ -39,6 +39,8 @@ export function admissionName(rule: Rule): string {
   return `sovereign.${rule.packId}.${rule.id}`;
 }
 
+const kindCount = (rule: Rule) => new Set((rule.targets.kubernetes ?? []).flatMap((t) => t.kinds)).size;
+
 const ACTIONS = { error: ["Deny"], warning: ["Warn"], info: ["Audit"] } as const;
 
 function policyOf(rule: Rule, frameworks: readonly string[]): K8sObject {
@@ -84,8 +86,11 @@ function policyOf(rule: Rule, frameworks: readonly string[]): K8sObject {
         ...(v.message !== undefined ? { message: v.message } : {}),
         ...(v.messageExpression !== undefined ? { messageExpression: v.messageExpression } : {}),
         ...(v.reason !== undefined ? { reason: v.reason } : {}),
-        // `{podSpec}` differs per kind, so such paths stay offline-only; static ones go to the cluster
-        ...(v.fieldPath !== undefined && !v.fieldPath.includes("{") && !v.fieldPath.includes("*")
+        // A fieldPath must hold for every matched kind: `{podSpec}` paths and paths into one kind's
+        // spec stay offline-only when the rule matches several kinds; metadata.* holds everywhere.
+        ...(v.fieldPath !== undefined &&
+        !/[{*]/.test(v.fieldPath) &&
+        (v.fieldPath.startsWith("metadata.") || kindCount(rule) === 1)
           ? { fieldPath: v.fieldPath }
           : {}),
       })),

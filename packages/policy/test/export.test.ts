@@ -48,6 +48,14 @@ describe("exportAdmission", () => {
     );
   });
 
+  it("GIVEN a malformed binding WHEN validated THEN the Kubernetes schema rejects it (the check can fail)", () => {
+    const bad = new ValidatingAdmissionPolicyBinding({
+      metadata: { name: "x" },
+      spec: { policyName: "x", validationActions: "Deny" },
+    } as never);
+    expect(() => bad.validate()).toThrow();
+  });
+
   it("GIVEN kinds WHEN pluralised THEN they match the API resource names", () => {
     expect(
       ["Pod", "NetworkPolicy", "Ingress", "StorageClass", "PersistentVolumeClaim", "HTTPRoute"].map(
