@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   evaluate,
-  type Finding,
   type K8sObject,
   loadPacks,
   type SynthObject,
@@ -12,25 +11,6 @@ import {
 import { type CountryProfile, loadProfileFile, shippedProfilePath } from "@sovereign/profile";
 import { collectObjects, collectTerraform, synthesizeCountry } from "@sovereign/stacks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-/**
- * Gaps in the stacks the policies have found and the stacks do not fix yet. Each is printed when
- * it shows up; the test fails on any other error finding.
- */
-const KNOWN_GAPS: { ruleId: string; kind: string; namePattern: RegExp; reason: string }[] = [
-  {
-    ruleId: "residency-labels",
-    kind: "Job",
-    namePattern: /-gate-/,
-    reason:
-      "kernel-gate Jobs carry no sovereign.ai/data-class / sovereign.ai/site labels yet (serving stack)",
-  },
-];
-
-const known = (f: Finding) =>
-  KNOWN_GAPS.find(
-    (g) => g.ruleId === f.ruleId && g.kind === f.objectRef.kind && g.namePattern.test(f.objectRef.name),
-  );
 
 interface Synth {
   profile: CountryProfile;
@@ -66,12 +46,7 @@ describe("shipped countries pass their packs", () => {
       const s = synths.get(cc)!;
       expect(s.objects.length).toBeGreaterThan(20);
       const findings = evaluate({ ...s, now: NOW });
-      for (const f of findings.filter(known)) {
-        console.warn(
-          `[known gap] ${cc} ${f.ruleId} ${f.objectRef.kind} ${f.objectRef.name}: ${known(f)!.reason}`,
-        );
-      }
-      const unexpected = findings.filter((f) => f.severity === "error" && !known(f));
+      const unexpected = findings.filter((f) => f.severity === "error");
       expect(
         unexpected.map((f) => `${f.ruleId} ${f.objectRef.kind} ${f.objectRef.name}: ${f.message}`),
       ).toEqual([]);

@@ -184,6 +184,8 @@ export function gateJobManifest(s: GateJobSpec): KubernetesObject {
     "sovereign.ai/site": s.site,
     "sovereign.ai/gpu-pool": s.pool,
     "sovereign.ai/role": "kernel-gate",
+    // Benchmarks read no personal or model data: declared, so the residency map stays complete.
+    "sovereign.ai/data-class": "none",
   };
   const gpus = { "nvidia.com/gpu": s.tensorParallel };
   const reps = repetitionsPerRound(s.repetitions, s.rounds);
