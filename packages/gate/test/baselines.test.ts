@@ -171,7 +171,7 @@ describe("KernelBaselines JSON Schema", () => {
   addFormats.default(ajv);
   const validate = ajv.compile(kernelBaselinesJsonSchema());
 
-  it("GIVEN the committed schema file WHEN compared with the generated schema THEN they are identical (regenerate with packages/gate/scripts/gen-schema.ts)", () => {
+  it("GIVEN the committed schema file WHEN compared with the generated schema THEN they are identical (regenerate with `npm run gen:schemas`)", () => {
     const committed = JSON.parse(
       readFileSync(new URL("../kernel-baselines.schema.json", import.meta.url), "utf8"),
     );
