@@ -118,11 +118,15 @@ function renderRelease(chartDir: string, release: HelmReleaseJson): KubernetesOb
  * Every Kubernetes object the synthesized stacks will create, plus the releases whose charts are
  * remote (the GPU Operator) and therefore not rendered here.
  */
-export async function collectObjectsDetailed(
-  outdir: string,
-): Promise<{ objects: SynthObject[]; unrendered: UnrenderedRelease[] }> {
+export async function collectObjectsDetailed(outdir: string): Promise<{
+  objects: SynthObject[];
+  unrendered: UnrenderedRelease[];
+  /** Local-chart releases whose relative chart path does not resolve from `<outdir>/stacks/<stack>/`. */
+  detached: UnrenderedRelease[];
+}> {
   const objects: SynthObject[] = [];
   const unrendered: UnrenderedRelease[] = [];
+  const detached: UnrenderedRelease[] = [];
   for (const { stack, json } of await collectTerraform(outdir)) {
     const res = (json as StackJson).resource ?? {};
     for (const [name, r] of Object.entries(res.kubernetes_manifest ?? {})) {
@@ -139,11 +143,18 @@ export async function collectObjectsDetailed(
         });
         continue;
       }
+      // Terraform resolves the chart from the stack's directory; say so when that will not work.
+      if (
+        !isAbsolute(r.chart) &&
+        !existsSync(join(resolve(outdir, "stacks", stack, r.chart), "Chart.yaml"))
+      ) {
+        detached.push({ stack, address, chart: r.chart });
+      }
       for (const object of renderRelease(chartDir, r))
         objects.push({ stack, address, source: "helm", object });
     }
   }
-  return { objects, unrendered };
+  return { objects, unrendered, detached };
 }
 
 /** Every Kubernetes object the synthesized stacks will create, local charts rendered with helm. */

@@ -97,5 +97,7 @@ describe("sovereign synth with residency findings", () => {
     expect(r.stdout).toContain("1 warning(s)");
     expect(r.stdout).toContain("storageclass-in-country-zones");
     expect(existsSync(join(root, "warn-out", "stacks", "th-platform", "cdk.tf.json"))).toBe(true);
+    // Written outside <repo>/cdktf.out, the relative chart paths cannot resolve: the user is told.
+    expect(r.stderr).toContain("does not resolve from warn-out/stacks/<stack>/");
   });
 });

@@ -29,6 +29,7 @@ interface Checked {
   findings: Finding[];
   objects: number;
   unrendered: UnrenderedRelease[];
+  detached: UnrenderedRelease[];
 }
 
 function shippedProfiles(): string[] {
@@ -40,7 +41,7 @@ function shippedProfiles(): string[] {
 
 /** Runs every profile's residency packs over its own stacks' objects and Terraform JSON. */
 async function runPolicies(dir: string, profiles: CountryProfile[]): Promise<Checked> {
-  const { objects, unrendered } = await collectObjectsDetailed(dir);
+  const { objects, unrendered, detached } = await collectObjectsDetailed(dir);
   const terraform = await collectTerraform(dir);
   const findings: Finding[] = [];
   for (const profile of profiles) {
@@ -53,7 +54,7 @@ async function runPolicies(dir: string, profiles: CountryProfile[]): Promise<Che
       }),
     );
   }
-  return { findings, objects: objects.length, unrendered };
+  return { findings, objects: objects.length, unrendered, detached };
 }
 
 function findingText(f: Finding): string {
@@ -130,6 +131,7 @@ export const synthCommand: Command = {
               warnings,
             },
             unrenderedCharts: c.unrendered,
+            detachedCharts: c.detached,
             findings: c.findings,
           },
           null,
@@ -149,6 +151,13 @@ export const synthCommand: Command = {
       ...c.findings.map(findingText),
       ...c.unrendered.map((u) => `  not rendered offline (remote chart): ${u.stack} ${u.address} ${u.chart}`),
     ];
+    if (c.detached.length > 0) {
+      // Chart paths are relative to <repo>/cdktf.out/stacks/<stack>; elsewhere Terraform cannot find them.
+      ctx.stderr(
+        `sovereign synth: warning: ${c.detached.length} release(s) reference a chart by a path that does not resolve from ${shown}/stacks/<stack>/ ` +
+          `(e.g. ${c.detached[0]!.chart}); run terraform from <repo>/cdktf.out, or copy charts/ so that the path resolves\n`,
+      );
+    }
     ctx.stdout(`${lines.join("\n")}\n`);
     return ExitCode.Ok;
   },
