@@ -1,7 +1,8 @@
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { isAbsolute, join, resolve, sep } from "node:path";
+import { promisify } from "node:util";
 import type { KubernetesObject } from "@sovereign/constructs";
 import { KitError } from "@sovereign/diagnostics";
 import { repoRoot } from "@sovereign/profile";
@@ -82,8 +83,24 @@ function localChart(outdir: string, stack: string, release: HelmReleaseJson): st
   return candidates.find((c) => c.startsWith(chartsDir) && existsSync(join(c, "Chart.yaml")));
 }
 
+const run = promisify(execFile);
+
+/** Runs jobs with at most `limit` in flight, keeping results in input order. */
+async function pooled<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]> {
+  const results: T[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      results[i] = await jobs[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+  return results;
+}
+
 /** Renders a release of a local chart with the real helm binary and the release's own values. */
-function renderRelease(chartDir: string, release: HelmReleaseJson): KubernetesObject[] {
+async function renderRelease(chartDir: string, release: HelmReleaseJson): Promise<KubernetesObject[]> {
   const work = mkdtempSync(join(tmpdir(), "sovereign-render-"));
   try {
     const args = ["template", release.name, chartDir, "--skip-tests"];
@@ -95,11 +112,7 @@ function renderRelease(chartDir: string, release: HelmReleaseJson): KubernetesOb
     });
     for (const s of release.set ?? [])
       args.push(s.type === "string" ? "--set-string" : "--set", `${s.name}=${s.value}`);
-    const out = execFileSync(helmBinary(), args, {
-      encoding: "utf8",
-      maxBuffer: 64 * 1024 * 1024,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const { stdout: out } = await run(helmBinary(), args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
     return parseAllDocuments(out)
       .map((d) => d.toJS() as KubernetesObject | null)
       .filter((o): o is KubernetesObject => o !== null && typeof o === "object" && "kind" in o);
@@ -124,14 +137,21 @@ export async function collectObjectsDetailed(outdir: string): Promise<{
   /** Local-chart releases whose relative chart path does not resolve from `<outdir>/stacks/<stack>/`. */
   detached: UnrenderedRelease[];
 }> {
-  const objects: SynthObject[] = [];
+  // Each entry is a ready list (manifests) or a helm rendering; output order is entry order.
+  const parts: (() => Promise<SynthObject[]>)[] = [];
   const unrendered: UnrenderedRelease[] = [];
   const detached: UnrenderedRelease[] = [];
   for (const { stack, json } of await collectTerraform(outdir)) {
     const res = (json as StackJson).resource ?? {};
-    for (const [name, r] of Object.entries(res.kubernetes_manifest ?? {})) {
-      objects.push({ stack, address: `kubernetes_manifest.${name}`, source: "manifest", object: r.manifest });
-    }
+    const manifests = Object.entries(res.kubernetes_manifest ?? {}).map(
+      ([name, r]): SynthObject => ({
+        stack,
+        address: `kubernetes_manifest.${name}`,
+        source: "manifest",
+        object: r.manifest,
+      }),
+    );
+    parts.push(async () => manifests);
     for (const [name, r] of Object.entries(res.helm_release ?? {})) {
       const address = `helm_release.${name}`;
       const chartDir = localChart(outdir, stack, r);
@@ -150,10 +170,15 @@ export async function collectObjectsDetailed(outdir: string): Promise<{
       ) {
         detached.push({ stack, address, chart: r.chart });
       }
-      for (const object of renderRelease(chartDir, r))
-        objects.push({ stack, address, source: "helm", object });
+      parts.push(async () =>
+        (await renderRelease(chartDir, r)).map(
+          (object): SynthObject => ({ stack, address, source: "helm", object }),
+        ),
+      );
     }
   }
+  // helm is a separate process per release: run a few side by side.
+  const objects = (await pooled(parts, availableParallelism() + 1)).flat();
   return { objects, unrendered, detached };
 }
 

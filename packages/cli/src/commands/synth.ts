@@ -1,15 +1,9 @@
 import { readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { ExitCode, UsageError } from "@sovereign/diagnostics";
-import { evaluate, type Finding } from "@sovereign/policy";
+import type { Finding } from "@sovereign/policy";
 import { type CountryProfile, countriesDir, loadProfileFile } from "@sovereign/profile";
-import {
-  collectObjectsDetailed,
-  collectTerraform,
-  type SynthResult,
-  synthesizeCountries,
-  type UnrenderedRelease,
-} from "@sovereign/stacks";
+import type { SynthResult, UnrenderedRelease } from "@sovereign/stacks";
 import { type Command, formatOf, parseCommandArgs, profileOptions, profilePathFrom } from "../context.js";
 
 const options = {
@@ -41,6 +35,11 @@ function shippedProfiles(): string[] {
 
 /** Runs every profile's residency packs over its own stacks' objects and Terraform JSON. */
 async function runPolicies(dir: string, profiles: CountryProfile[]): Promise<Checked> {
+  // Loaded on use: the stacks and the policy engine are the heavy part of the CLI's imports.
+  const [{ collectObjectsDetailed, collectTerraform }, { evaluate }] = await Promise.all([
+    import("@sovereign/stacks"),
+    import("@sovereign/policy"),
+  ]);
   const { objects, unrendered, detached } = await collectObjectsDetailed(dir);
   const terraform = await collectTerraform(dir);
   const findings: Finding[] = [];
@@ -87,6 +86,7 @@ export const synthCommand: Command = {
     const rel = relative(ctx.cwd, outdir);
     const shown = rel === "" ? "." : rel.startsWith("..") ? outdir : rel;
 
+    const { synthesizeCountries } = await import("@sovereign/stacks");
     let checked: Checked | undefined;
     let result: SynthResult;
     try {
