@@ -58,6 +58,14 @@ export interface RunOptions {
    */
   threads?: number;
   /**
+   * What the CPU backend times: `wall` (Google Benchmark real time, what a dedicated node sees)
+   * or `cpu` (CPU seconds of all threads per iteration, reported as manual time). On a machine
+   * shared with other work, wall time mostly measures the neighbours; CPU time does not count
+   * the time this process waits for a core.
+   * @default "wall"
+   */
+  clock?: "wall" | "cpu";
+  /**
    * Implementation variant (`SOVEREIGN_KERNEL_VARIANT`), e.g. `rmsnorm-naive`.
    * @default the production kernels
    */
@@ -69,6 +77,7 @@ export function runKernelSuite(binary: string, o: RunOptions): void {
   const args = ["--cases", o.cases, "--repetitions", String(o.repetitions), "--out", o.out];
   if (o.minTime !== undefined) args.push("--min-time", String(o.minTime));
   if (o.threads !== undefined) args.push("--threads", String(o.threads));
+  if (o.clock !== undefined) args.push("--clock", o.clock);
   const env = { ...process.env };
   if (o.variant === undefined) delete env.SOVEREIGN_KERNEL_VARIANT;
   else env.SOVEREIGN_KERNEL_VARIANT = o.variant;

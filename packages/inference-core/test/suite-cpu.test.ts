@@ -118,6 +118,28 @@ describe.skipIf(unavailable !== undefined)("CPU kernel suite", () => {
     expect(median("rmsnorm-naive")).toBeGreaterThan(1.5 * median());
   });
 
+  it("GIVEN --clock cpu WHEN run THEN results are manual time (CPU seconds) and the context says so", () => {
+    const out = join(dir, "cpu-clock.json");
+    runKernelSuite(binary, {
+      cases: casesFile,
+      out,
+      repetitions: 2,
+      minTime: 0.002,
+      threads: 1,
+      clock: "cpu",
+    });
+    const json = JSON.parse(readFileSync(out, "utf8"));
+    expect(json.context.sovereign_clock).toBe("cpu");
+    const iterations = json.benchmarks.filter((b: { run_type: string }) => b.run_type === "iteration");
+    expect(new Set(iterations.map((b: { run_name: string }) => b.run_name))).toEqual(
+      new Set(cases.map((c) => `${c.name}/manual_time`)),
+    );
+    expect(iterations.every((b: { real_time: number }) => b.real_time > 0)).toBe(true);
+    const bad = spawnSync(binary, ["--cases", casesFile, "--clock", "tsc"], { encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--clock must be wall or cpu, got 'tsc'");
+  });
+
   it("GIVEN bad input WHEN the backend starts THEN it exits 2 naming the problem", () => {
     const bad = join(dir, "bad.json");
     writeFileSync(

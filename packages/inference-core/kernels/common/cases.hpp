@@ -220,13 +220,15 @@ struct SuiteArgs {
   int repetitions = 10;
   double min_time = 0.05;  // seconds per repetition; short kernels still get many iterations
   int threads = 0;         // 0: all hardware threads
+  std::string clock = "wall";  // wall | cpu (CPU backend only; see --clock in usage())
   bool list = false;
   std::vector<std::string> passthrough;
 };
 
 inline std::string usage() {
   return "usage: kernel-suite --cases <file> [--repetitions <n>] [--out <file.json>] [--min-time <seconds>]\n"
-         "                    [--threads <n>] [--list] [--benchmark_* ...]\n"
+         "                    [--threads <n>] [--clock wall|cpu] [--list] [--benchmark_* ...]\n"
+         "  --clock cpu (CPU backend) times CPU seconds instead of wall time, for shared machines\n"
          "  env SOVEREIGN_KERNEL_VARIANT=rmsnorm-naive selects the scalar RMSNorm (gate self-test)\n";
 }
 
@@ -253,6 +255,9 @@ inline SuiteArgs parse_args(int argc, char** argv) {
       char* end = nullptr;
       a.min_time = std::strtod(v.c_str(), &end);
       if (*end != '\0' || !(a.min_time > 0)) throw std::invalid_argument("--min-time must be seconds > 0, got '" + v + "'");
+    } else if (f == "--clock") {
+      a.clock = need(i, f);
+      if (a.clock != "wall" && a.clock != "cpu") throw std::invalid_argument("--clock must be wall or cpu, got '" + a.clock + "'");
     } else if (f == "--list") a.list = true;
     else if (f.rfind("--benchmark_", 0) == 0) a.passthrough.push_back(f);
     else if (f == "--help" || f == "-h") throw std::invalid_argument("");

@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <cmath>
+#include <ctime>
 #include <cstdio>
 #include <functional>
 #include <iostream>
@@ -30,6 +31,29 @@ std::vector<float> random_buffer(int64_t n, uint32_t seed, float lo = -1.f, floa
 }
 
 bool rmsnorm_naive_selected = false;
+bool cpu_clock = false;
+
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+// The timed loop. Wall clock (default): Google Benchmark's own real-time measurement. CPU clock
+// (--clock cpu): each iteration reports the CPU time all threads spent on it, which time spent
+// descheduled by other processes does not inflate; Google Benchmark records it as manual time.
+template <typename F>
+void timed(benchmark::State& st, F&& kernel) {
+  if (!cpu_clock) {
+    for (auto _ : st) kernel();
+    return;
+  }
+  for (auto _ : st) {
+    const double t0 = process_cpu_seconds();
+    kernel();
+    st.SetIterationTime(process_cpu_seconds() - t0);
+  }
+}
 
 // Builds the benchmark body for one case. Inputs are allocated and filled before the timed loop;
 // only the kernel call is inside it.
@@ -40,11 +64,11 @@ std::function<void(benchmark::State&)> body(const KernelCase& c) {
       const int64_t m = c.dim("m"), n = c.dim("n"), kk = c.dim("k");
       auto a = random_buffer(m * kk, 1), b = random_buffer(kk * n, 2);
       std::vector<float> out(static_cast<size_t>(m * n));
-      for (auto _ : st) {
+      timed(st, [&] {
         sc::gemm(a.data(), b.data(), out.data(), m, n, kk);
         benchmark::DoNotOptimize(out.data());
         benchmark::ClobberMemory();
-      }
+      });
       st.counters["flops"] = benchmark::Counter(2.0 * m * n * kk, benchmark::Counter::kIsIterationInvariantRate);
     };
   }
@@ -53,11 +77,11 @@ std::function<void(benchmark::State&)> body(const KernelCase& c) {
       const int64_t s = c.dim("seq"), h = c.dim("heads"), kvh = c.dim("kv_heads"), d = c.dim("head_dim");
       auto q = random_buffer(s * h * d, 3), kk = random_buffer(s * kvh * d, 4), v = random_buffer(s * kvh * d, 5);
       std::vector<float> out(static_cast<size_t>(s * h * d));
-      for (auto _ : st) {
+      timed(st, [&] {
         sc::attention_prefill(q.data(), kk.data(), v.data(), out.data(), s, h, kvh, d);
         benchmark::DoNotOptimize(out.data());
         benchmark::ClobberMemory();
-      }
+      });
     };
   }
   if (k == "attention_decode") {
@@ -67,11 +91,11 @@ std::function<void(benchmark::State&)> body(const KernelCase& c) {
       auto q = random_buffer(b * h * d, 6), kk = random_buffer(b * ctx * kvh * d, 7),
            v = random_buffer(b * ctx * kvh * d, 8);
       std::vector<float> out(static_cast<size_t>(b * h * d));
-      for (auto _ : st) {
+      timed(st, [&] {
         sc::attention_decode(q.data(), kk.data(), v.data(), out.data(), b, ctx, h, kvh, d);
         benchmark::DoNotOptimize(out.data());
         benchmark::ClobberMemory();
-      }
+      });
       st.counters["kv_bytes"] = static_cast<double>(2 * b * ctx * kvh * d * sizeof(float));
     };
   }
@@ -81,11 +105,11 @@ std::function<void(benchmark::State&)> body(const KernelCase& c) {
       auto x = random_buffer(rows * hidden, 9), w = random_buffer(hidden, 10, 0.5f, 1.5f);
       std::vector<float> y(static_cast<size_t>(rows * hidden));
       const auto fn = rmsnorm_naive_selected ? sc::rmsnorm_naive : sc::rmsnorm;
-      for (auto _ : st) {
+      timed(st, [&] {
         fn(x.data(), w.data(), y.data(), rows, hidden, 1e-6f);
         benchmark::DoNotOptimize(y.data());
         benchmark::ClobberMemory();
-      }
+      });
     };
   }
   if (k == "rope") {
@@ -100,11 +124,11 @@ std::function<void(benchmark::State&)> body(const KernelCase& c) {
           cs[static_cast<size_t>(p * (d / 2) + i)] = static_cast<float>(std::cos(angle));
           sn[static_cast<size_t>(p * (d / 2) + i)] = static_cast<float>(std::sin(angle));
         }
-      for (auto _ : st) {
+      timed(st, [&] {
         sc::rope(x.data(), cs.data(), sn.data(), t, h, d);
         benchmark::DoNotOptimize(x.data());
         benchmark::ClobberMemory();
-      }
+      });
     };
   }
   if (k == "softmax_vocab") {
@@ -112,14 +136,14 @@ std::function<void(benchmark::State&)> body(const KernelCase& c) {
       const int64_t b = c.dim("batch"), vocab = c.dim("vocab");
       const auto logits = random_buffer(b * vocab, 12, -20.f, 20.f);
       std::vector<float> work(logits.size());
-      for (auto _ : st) {
+      timed(st, [&] {
         // Restoring the logits is part of each iteration: softmax is in place, and a second pass
         // over probabilities would be a different (easier) input.
         std::copy(logits.begin(), logits.end(), work.begin());
         sc::softmax(work.data(), b, vocab);
         benchmark::DoNotOptimize(work.data());
         benchmark::ClobberMemory();
-      }
+      });
     };
   }
   if (k == "allreduce") {
@@ -128,11 +152,11 @@ std::function<void(benchmark::State&)> body(const KernelCase& c) {
       const int64_t n = c.dim("bytes") / 2, ranks = c.dim("ranks");
       std::vector<std::vector<float>> bufs;
       for (int64_t r = 0; r < ranks; ++r) bufs.push_back(random_buffer(n, 13 + static_cast<uint32_t>(r)));
-      for (auto _ : st) {
+      timed(st, [&] {
         sc::ring_allreduce(bufs, n);
         benchmark::DoNotOptimize(bufs[0].data());
         benchmark::ClobberMemory();
-      }
+      });
       st.counters["bytes"] = benchmark::Counter(static_cast<double>(c.dim("bytes")),
                                                 benchmark::Counter::kIsIterationInvariantRate);
     };
@@ -161,6 +185,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (args.threads > 0) omp_set_num_threads(args.threads);
+  cpu_clock = args.clock == "cpu";
 
   for (const auto& c : cases) {
     auto fn = body(c);
@@ -172,7 +197,9 @@ int main(int argc, char** argv) {
       std::cout << c.name << "\n";
       continue;
     }
-    benchmark::RegisterBenchmark(c.name.c_str(), fn)->UseRealTime();
+    auto* b = benchmark::RegisterBenchmark(c.name.c_str(), fn);
+    if (cpu_clock) b->UseManualTime();
+    else b->UseRealTime();
   }
   if (args.list) return 0;
 
@@ -196,6 +223,7 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("sovereign_backend", "cpu");
   benchmark::AddCustomContext("sovereign_variant", variant.empty() ? "default" : variant);
   benchmark::AddCustomContext("sovereign_threads", std::to_string(omp_get_max_threads()));
+  benchmark::AddCustomContext("sovereign_clock", cpu_clock ? "cpu" : "wall");
   benchmark::AddCustomContext("sovereign_cases", args.cases);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
