@@ -36,6 +36,7 @@ export class GpuStack extends TerraformStack {
         labels: {
           "sovereign.ai/country": profile.metadata.name,
           "sovereign.ai/site": s.sites[0]!.name,
+          "sovereign.ai/data-class": "none",
           "pod-security.kubernetes.io/enforce": "privileged",
           "pod-security.kubernetes.io/warn": "privileged",
         },

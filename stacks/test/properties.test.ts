@@ -277,6 +277,24 @@ describe.each(CASES)("stacks of %s", (_label, load) => {
     }
   });
 
+  it("GIVEN any pod template naming a PriorityClass or RuntimeClass THEN the synth creates that class", () => {
+    const named = (key: string, v: unknown, out: Set<string> = new Set()): Set<string> => {
+      if (Array.isArray(v)) for (const x of v) named(key, x, out);
+      else if (v && typeof v === "object")
+        for (const [k, x] of Object.entries(v)) {
+          if (k === key && typeof x === "string") out.add(x);
+          else named(key, x, out);
+        }
+      return out;
+    };
+    const all = objects.map((o) => o.object);
+    const priorities = new Set(kinds("PriorityClass").map((p) => p.metadata.name));
+    const runtimes = new Set(kinds("RuntimeClass").map((p) => p.metadata.name));
+    expect(named("priorityClassName", all).size).toBeGreaterThan(0);
+    for (const n of named("priorityClassName", all)) expect(priorities.has(n), n).toBe(true);
+    for (const n of named("runtimeClassName", all)) expect(runtimes.has(n), n).toBe(true);
+  });
+
   it("GIVEN every stack THEN its Terraform backend is the profile's type and holds no credential", () => {
     for (const t of terraform) {
       const backend = (t.json.terraform as Json).backend as Json;

@@ -13,23 +13,30 @@ export interface PriorityLevel {
   readonly preemptionPolicy?: "PreemptLowerPriority" | "Never";
 }
 
+/** PriorityClass of model-serving pods. */
+export const PRIORITY_SERVING = "sovereign-serving";
+/** PriorityClass of kernel-gate Jobs. */
+export const PRIORITY_GATE = "sovereign-gate";
+/** PriorityClass of training and maintenance (purge) jobs. */
+export const PRIORITY_BATCH = "sovereign-batch";
+
 /**
  * The kit's scheduling order: serving beats the kernel gate, which beats training; training never
  * preempts, so a batch job cannot take GPUs from a running model.
  */
 export const DEFAULT_PRIORITIES: PriorityLevel[] = [
   {
-    name: "sovereign-serving",
+    name: PRIORITY_SERVING,
     value: 100000,
     description: "Model serving: user-facing, preempts batch work.",
   },
   {
-    name: "sovereign-gate",
+    name: PRIORITY_GATE,
     value: 50000,
     description: "Kernel gate jobs that must finish before a rollout.",
   },
   {
-    name: "sovereign-batch",
+    name: PRIORITY_BATCH,
     value: 1000,
     description: "Training and maintenance jobs; never preempt.",
     preemptionPolicy: "Never",

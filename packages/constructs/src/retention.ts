@@ -1,6 +1,7 @@
 import type { DataClassName } from "@sovereign/profile";
 import { Construct, type ITerraformDependable } from "./cdktf.js";
 import { K8sObject } from "./k8s-object.js";
+import { PRIORITY_BATCH } from "./priority-classes.js";
 import { DATA_CLASS_LABEL, SITE_LABEL } from "./tenant-namespace.js";
 import { isPinnedImage, PropChecks } from "./validate.js";
 
@@ -94,7 +95,7 @@ export class RetentionPurge extends Construct {
                 },
                 spec: {
                   restartPolicy: "Never",
-                  priorityClassName: "sovereign-batch",
+                  priorityClassName: PRIORITY_BATCH,
                   automountServiceAccountToken: false,
                   securityContext: {
                     runAsNonRoot: true,
