@@ -54,41 +54,41 @@ describe("sovereign synth: usage", () => {
 });
 
 describe("sovereign synth: residency policies run on the real output", () => {
-  it("GIVEN a shipped country WHEN synthesized THEN it either writes four stacks and exits 0, or exits 1 with findings and writes nothing", async () => {
+  it("GIVEN th WHEN synthesized THEN four stacks are written, the residency packs find no error, exit 0", async () => {
     const out = join(root, "th-out");
     const r = await run(["synth", "--country", "th", "--out", out, "--format", "json"]);
     const report = JSON.parse(r.stdout);
-    if (r.code === 0) {
-      expect(report.stacks.map((s: { name: string }) => s.name)).toEqual([
-        "th-platform",
-        "th-gpu",
-        "th-storage",
-        "th-serving",
-      ]);
-      expect(existsSync(join(out, "stacks", "th-serving", "cdk.tf.json"))).toBe(true);
-      expect(report.counts.objects).toBeGreaterThan(50);
-    } else {
-      // Findings are a real outcome: print them so a failing country is visible in the test log.
-      console.log(
-        `th synth findings: ${report.findings.map((f: { ruleId: string; objectRef: { name: string } }) => `${f.ruleId}@${f.objectRef.name}`).join(", ")}`,
-      );
-      expect(r.code).toBe(1);
-      expect(report.written).toBe(false);
-      expect(existsSync(out)).toBe(false);
-    }
+    const errors = (report.findings ?? []).filter((f: { severity: string }) => f.severity === "error");
+    expect(
+      errors.map((f: { ruleId: string; objectRef: { name: string } }) => `${f.ruleId}@${f.objectRef.name}`),
+    ).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(report.stacks.map((s: { name: string }) => s.name)).toEqual([
+      "th-platform",
+      "th-gpu",
+      "th-storage",
+      "th-serving",
+    ]);
+    expect(existsSync(join(out, "stacks", "th-serving", "cdk.tf.json"))).toBe(true);
+    expect(report.counts.objects).toBeGreaterThan(50);
+    expect(report.unrenderedCharts.map((u: { chart: string }) => u.chart)).toEqual([
+      "oci://registry.bkk1.sovereign.example/ai/charts/gpu-operator@v25.3.0",
+    ]);
   });
 
-  it("GIVEN --all THEN every shipped country is synthesized into one tree or none", async () => {
+  it("GIVEN --all THEN every shipped country is synthesized into one tree, text output lists stacks and counts", async () => {
     const out = join(root, "all-out");
     const r = await run(["synth", "--all", "--out", out]);
-    if (r.code === 0) {
-      for (const cc of ["kr", "sa", "th"]) expect(r.stdout).toContain(`${cc}-serving`);
-      expect(existsSync(join(out, "manifest.json"))).toBe(true);
-    } else {
-      expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/nothing was written/);
-      expect(existsSync(out)).toBe(false);
-    }
+    expect(r.stderr.replace(/sovereign synth: warning: .*\n/g, "")).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /^synthesized kr, sa, th into .*: 12 stacks, \d+ resources, \d+ Kubernetes objects/,
+    );
+    for (const cc of ["kr", "sa", "th"])
+      for (const k of ["platform", "gpu", "storage", "serving"]) expect(r.stdout).toContain(`${cc}-${k}`);
+    expect(
+      JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")).stacks["sa-serving"].dependencies.sort(),
+    ).toEqual(["sa-gpu", "sa-storage"]);
   });
 
   it("GIVEN an output dir from an earlier run WHEN the new synth fails THEN the old tree is left exactly as it was", async () => {
