@@ -101,6 +101,32 @@ export async function run(): Promise<BenchRow[]> {
       ok: rss <= 300,
     });
 
+    // The same app through cdktf-cli, side by side, only where cdktf-cli is installed (the kit
+    // does not depend on it).
+    const cdktf = (process.env.PATH ?? "")
+      .split(":")
+      .map((d) => join(d, "cdktf"))
+      .find((p) => existsSync(p));
+    if (cdktf) {
+      const started = performance.now();
+      const r = spawnSync(cdktf, ["synth", "--output", join(work, "cdktf-cli")], {
+        cwd: ROOT,
+        env: { ...process.env, SOVEREIGN_COUNTRY: "th", CHECKPOINT_DISABLE: "1" },
+        encoding: "utf8",
+      });
+      const seconds = (performance.now() - started) / 1000;
+      rows.push({
+        benchmark: "synth",
+        metric: `cdktf synth th via cdktf-cli (exit ${r.status})`,
+        value: seconds,
+        unit: "s",
+      });
+    } else {
+      process.stderr.write(
+        "bench synth: cdktf-cli not on PATH; the side-by-side cdktf synth row is skipped\n",
+      );
+    }
+
     const n = Number(process.env.SYNTH_BENCH_COUNTRIES ?? 50);
     const profiles = generatedProfiles(n);
     const started = performance.now();
