@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type CommandContext, main } from "@sovereign/cli";
 import { decide, type GateResult, type KernelSamples, parseGoogleBenchmark } from "@sovereign/gate";
 import {
   buildKernelSuite,
@@ -76,6 +77,26 @@ describe.skipIf(unavailable !== undefined)("kernel gate end to end on the CPU ba
     return { file: out, samples: parseGoogleBenchmark(JSON.parse(readFileSync(out, "utf8")), { file: out }) };
   }
 
+  /** Runs `sovereign gate` in-process, as the rollout Job runs it in the image. */
+  async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    let stdout = "";
+    let stderr = "";
+    const ctx: CommandContext = {
+      stdout: (t) => {
+        stdout += t;
+      },
+      stderr: (t) => {
+        stderr += t;
+      },
+      cwd: dir,
+      env: {},
+      isTTY: false,
+    };
+    const code = await main(["gate", ...argv], ctx);
+    return { code, stdout, stderr };
+  }
+  const flags = (flag: string, files: string[]) => files.flatMap((f) => [flag, f]);
+
   function gate(candidateVariant: string | undefined): {
     result: GateResult;
     files: { b: string[]; c: string[] };
@@ -110,8 +131,8 @@ describe.skipIf(unavailable !== undefined)("kernel gate end to end on the CPU ba
     ]);
   });
 
-  it("GIVEN a recorded baseline WHEN the same build is measured again THEN the gate PASSES every kernel", () => {
-    const { result } = gate(undefined);
+  it("GIVEN a recorded baseline WHEN the same build is measured again THEN the gate PASSES every kernel", async () => {
+    const { result, files } = gate(undefined);
     expect(result.kernels.length).toBe(cases.length);
     expect(
       result.kernels.every(
@@ -122,10 +143,32 @@ describe.skipIf(unavailable !== undefined)("kernel gate end to end on the CPU ba
       result.kernels.filter((k) => k.verdict !== "PASS").map((k) => `${k.kernel}/${k.shape}: ${k.reason}`),
     ).toEqual([]);
     expect(result.verdict).toBe("PASS");
+
+    // The same through the CLI: record the baseline runs for this "GPU model", then gate the
+    // candidate runs against the recorded file.
+    const recorded = await cli([
+      ...flags("--candidate", files.b),
+      "--record-baseline",
+      "baselines.json",
+      "--gpu",
+      "cpu-e2e",
+    ]);
+    expect(recorded.code).toBe(0);
+    const viaCli = await cli([
+      "--baselines",
+      "baselines.json",
+      "--gpu",
+      "cpu-e2e",
+      ...flags("--candidate", files.c),
+      "--format",
+      "json",
+    ]);
+    expect(viaCli.code).toBe(0);
+    expect(JSON.parse(viaCli.stdout).verdict).toBe("PASS");
   });
 
-  it("GIVEN the scalar RMSNorm path WHEN measured against the baseline THEN the gate FAILS naming rmsnorm and only rmsnorm", () => {
-    const { result } = gate("rmsnorm-naive");
+  it("GIVEN the scalar RMSNorm path WHEN measured against the baseline THEN the gate FAILS naming rmsnorm and only rmsnorm", async () => {
+    const { result, files } = gate("rmsnorm-naive");
     expect(result.verdict).toBe("FAIL");
     const failed = result.kernels.filter((k) => k.verdict === "FAIL");
     const rms = result.kernels.filter((k) => k.kernel === "rmsnorm");
@@ -135,6 +178,20 @@ describe.skipIf(unavailable !== undefined)("kernel gate end to end on the CPU ba
       expect(k.shiftPct!).toBeGreaterThan(30);
       expect(k.reason).toMatch(/slower|shift|threshold/i);
     }
+
+    // `sovereign gate` on the suite's own files (interleaved rounds, repeated flags): exit 1.
+    const text = await cli([...flags("--baseline", files.b), ...flags("--candidate", files.c)]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/^FAIL\s+rmsnorm\s+rows=32,hidden=5120\s/m);
+    const json = await cli([
+      ...flags("--baseline", files.b),
+      ...flags("--candidate", files.c),
+      "--format",
+      "json",
+    ]);
+    expect(json.code).toBe(1);
+    const parsed = JSON.parse(json.stdout) as GateResult;
+    expect(parsed.kernels.filter((k) => k.verdict === "FAIL").map((k) => k.kernel)).toEqual(["rmsnorm"]);
   });
 });
 
