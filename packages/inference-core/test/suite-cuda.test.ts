@@ -83,6 +83,30 @@ describe.skipIf(unavailable !== undefined)("CUDA kernel suite (compile only: no 
     expect(existsSync(out)).toBe(false);
   });
 
+  it("GIVEN NCCL and cuBLAS declarations WHEN the optional branches are compiled THEN they compile (not linked: neither library is installed here)", () => {
+    const obj = join(dir, "optional.o");
+    const r = spawnSync(
+      "nvcc",
+      [
+        "-std=c++17",
+        "-c",
+        "-gencode",
+        "arch=compute_90,code=sm_90",
+        "-DSOVEREIGN_HAVE_NCCL",
+        "-DSOVEREIGN_HAVE_CUBLAS",
+        "-I",
+        join(inferenceCoreDir(), "test", "fixtures", "cuda-stubs"),
+        "-o",
+        obj,
+        join(inferenceCoreDir(), "kernels", "cuda", "suite.cu"),
+      ],
+      { encoding: "utf8" },
+    );
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.status).toBe(0);
+    expect(existsSync(obj)).toBe(true);
+  });
+
   it("GIVEN the sources WHEN inspected THEN timing uses CUDA events and all-reduce is guarded by NCCL's presence", () => {
     const src = readFileSync(join(inferenceCoreDir(), "kernels", "cuda", "suite.cu"), "utf8");
     expect(src).toContain("cudaEventElapsedTime");

@@ -44,6 +44,7 @@ namespace {
 constexpr int TILE = 16;
 constexpr int WARP = 32;
 
+#ifndef SOVEREIGN_HAVE_CUBLAS
 // C[m×n] = A[m×k] · B[k×n], row-major; shared-memory tiles of TILE×TILE.
 __global__ void gemm_tiled(const float* __restrict a, const float* __restrict b, float* __restrict c, int m, int n,
                            int k) {
@@ -62,6 +63,7 @@ __global__ void gemm_tiled(const float* __restrict a, const float* __restrict b,
   }
   if (row < m && col < n) c[(size_t)row * n + col] = acc;
 }
+#endif
 
 __device__ float warp_sum(float v) {
   for (int o = WARP / 2; o > 0; o /= 2) v += __shfl_xor_sync(0xffffffffu, v, o);
