@@ -56,14 +56,15 @@ export async function main(argv: string[], ctx: CommandContext = processContext(
     ctx.stdout("0.1.0\n");
     return ExitCode.Ok;
   }
-  const cmd = commands.find((c) => c.name === name);
+  const entry = commands.find((c) => c.name === name);
   try {
-    if (!cmd) {
+    if (!entry) {
       throw new UsageError(
         `unknown command ${JSON.stringify(name)}`,
         `run \`sovereign --help\` for the commands`,
       );
     }
+    const cmd = await entry.load();
     if (rest.includes("--help") || rest.includes("-h")) {
       ctx.stdout(`usage: ${cmd.usage}\n\n${cmd.summary}\n`);
       return ExitCode.Ok;

@@ -125,3 +125,14 @@ describe("sovereign init", () => {
     },
   );
 });
+
+describe("command registry", () => {
+  it("GIVEN the lazily loaded commands THEN each help summary matches the command's own", async () => {
+    const { commands } = await import("../src/commands/index.js");
+    for (const entry of commands) {
+      const cmd = await entry.load();
+      expect(cmd.name).toBe(entry.name);
+      expect(cmd.summary).toBe(entry.summary);
+    }
+  });
+});

@@ -1,19 +1,53 @@
 import type { Command } from "../context.js";
-import { bundleCommand } from "./bundle.js";
-import { doctorCommand } from "./doctor.js";
-import { gateCommand } from "./gate.js";
-import { initCommand } from "./init.js";
-import { policyCommand } from "./policy.js";
-import { synthCommand } from "./synth.js";
-import { validateCommand } from "./validate.js";
+
+/**
+ * A subcommand as the help screen lists it. The implementation is imported only when the command
+ * runs: the heavy packages (cdktf, CEL, the bundle writer) would otherwise cost every invocation
+ * half a second of start-up. `summary` must equal the loaded command's own (a test checks).
+ */
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<Command>;
+}
 
 /** Every subcommand, in help order. */
-export const commands: Command[] = [
-  validateCommand,
-  initCommand,
-  synthCommand,
-  policyCommand,
-  bundleCommand,
-  gateCommand,
-  doctorCommand,
+export const commands: CommandEntry[] = [
+  {
+    name: "validate",
+    summary: "check a country profile; --format json prints the normalized profile",
+    load: async () => (await import("./validate.js")).validateCommand,
+  },
+  {
+    name: "init",
+    summary: "write a new country profile that validates and marks what to change",
+    load: async () => (await import("./init.js")).initCommand,
+  },
+  {
+    name: "synth",
+    summary: "synthesize a country's stacks into cdktf.out/ and check them against its residency policies",
+    load: async () => (await import("./synth.js")).synthCommand,
+  },
+  {
+    name: "policy",
+    summary:
+      "residency policies: check objects, run pack fixtures, export admission policies, write the officers' report",
+    load: async () => (await import("./policy.js")).policyCommand,
+  },
+  {
+    name: "bundle",
+    summary: "pack, verify and inspect the signed offline operations bundle; keygen for its signing key",
+    load: async () => (await import("./bundle.js")).bundleCommand,
+  },
+  {
+    name: "gate",
+    summary:
+      "kernel-benchmark gate: is the candidate slower than the baseline? exit 0 PASS, 1 FAIL, 3 INCONCLUSIVE",
+    load: async () => (await import("./gate.js")).gateCommand,
+  },
+  {
+    name: "doctor",
+    summary: "report which tools are present and what each missing one blocks",
+    load: async () => (await import("./doctor.js")).doctorCommand,
+  },
 ];
