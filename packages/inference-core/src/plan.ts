@@ -25,8 +25,9 @@ export interface PlanOptions {
   /**
    * Upper bound on the KV-cache length of the decode-attention cases; the model's `maxContext`
    * is used when it is smaller. Decode attention time grows linearly with context, so beyond
-   * 32k tokens a longer cache adds runtime to every rollout without revealing another code path,
-   * and batch 32 × 32k tokens keeps the cache within a few GiB on any serving GPU.
+   * 32k tokens a longer cache adds runtime to every rollout without revealing another code path.
+   * The suite's fp32 cache is 2 · batch · ctx · kvHeads/tp · headDim · 4 bytes: at most 8 GiB for
+   * the shipped models at batch 32 × 32k, which fits any serving GPU or 40 GB MIG slice.
    * @default 32768
    */
   decodeContextCap?: number;
