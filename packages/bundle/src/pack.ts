@@ -1,8 +1,6 @@
-import { spawn } from "node:child_process";
 import {
-  closeSync,
+  chmodSync,
   mkdirSync,
-  openSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -12,7 +10,7 @@ import {
 } from "node:fs";
 import { copyFile, open } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { InputError, KitError, writeTreeAtomic } from "@sovereign/diagnostics";
+import { InputError, writeTreeAtomic } from "@sovereign/diagnostics";
 import type { CountryProfile } from "@sovereign/profile";
 import { packageCharts } from "./content/charts.js";
 import { collectImages } from "./content/images.js";
@@ -35,6 +33,7 @@ import { type BundleItem, contentTypeOf, listFiles, refuseSecrets, textItemsFrom
 import { SIGNATURE_ALGORITHM, type SigningKey } from "./keys.js";
 import type { TrainingRecipe } from "./recipe/schema.js";
 import { type ByteSink, type TarEntry, writeTar } from "./tar-write.js";
+import { ZstdSink } from "./zstd.js";
 
 /** Version written into bundles and the SBOM. */
 export const KIT_VERSION = "0.1.0";
@@ -224,7 +223,32 @@ async function collectItems(
  * a temp sibling and rename, an archive via a temp file and rename.
  */
 export async function packBundle(o: PackOptions): Promise<PackResult> {
-  const format = outputFormatOf(o.out);
+  const out = resolve(o.out);
+  const format = outputFormatOf(out);
+  const temp = (suffix: string) => join(dirname(out), `.${basename(out)}.${process.pid}.${suffix}`);
+  // Directory output copies weights into a staging directory while they are hashed (the copy runs
+  // in the kernel, the hash on this thread), then renames them into the tree.
+  const stage = format === "dir" ? temp("stage") : undefined;
+  // ".tmp" is the temp name writeTreeAtomic and writeArchiveAtomic use.
+  return withSignalCleanup([temp("tmp"), ...(stage ? [stage] : [])], async () => {
+    try {
+      if (stage) {
+        rmSync(stage, { recursive: true, force: true });
+        mkdirSync(stage, { recursive: true });
+      }
+      return await packInto(o, out, format, stage);
+    } finally {
+      if (stage) rmSync(stage, { recursive: true, force: true });
+    }
+  });
+}
+
+async function packInto(
+  o: PackOptions,
+  out: string,
+  format: OutputFormat,
+  stage?: string,
+): Promise<PackResult> {
   const created = new Date(o.sourceDateEpoch * 1000);
   const createdIso = created.toISOString().replace(/\.\d{3}Z$/, "Z");
   const { items, artifacts, images } = await collectItems(o);
@@ -259,9 +283,15 @@ export async function packBundle(o: PackOptions): Promise<PackResult> {
     source: { kind: "bytes", data },
   });
 
-  for (const a of artifacts) {
+  const staged = new Map<string, string>();
+  for (const [i, a] of artifacts.entries()) {
     if (!("file" in a)) continue;
-    const { sha256, size } = await sha256File(a.file, o.progress, `hash ${a.title}`);
+    const copy = stage
+      ? copyFile(a.file, join(stage, String(i))).then(() => {
+          staged.set(a.file, join(stage, String(i)));
+        })
+      : undefined;
+    const [{ sha256, size }] = await Promise.all([sha256File(a.file, o.progress, `hash ${a.title}`), copy]);
     artifactHashes.push({ title: a.title, sha256, size, kind: a.kind });
     addLayer(a.title, a.kind, a.kind === "weights" ? MEDIA.weights : MEDIA.dataset, {
       digest: sha256,
@@ -405,22 +435,25 @@ export async function packBundle(o: PackOptions): Promise<PackResult> {
   ];
   const all = [...files, ...control].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
-  const out = resolve(o.out);
   let bytes: number;
   if (format === "dir") {
     await writeTreeAtomic(out, async (tmp) => {
-      await withSignalCleanup(tmp, async () => {
-        mkdirSync(join(tmp, "blobs", "sha256"), { recursive: true });
-        for (const f of all) {
-          const dest = join(tmp, f.path);
-          // Async copies keep the event loop turning, so an interrupt cleans up instead of waiting.
-          if (f.source.kind === "bytes") writeFileSync(dest, f.source.data, { mode: 0o644 });
-          else await copyFile(f.source.path, dest);
-          utimesSync(dest, o.sourceDateEpoch, o.sourceDateEpoch);
+      mkdirSync(join(tmp, "blobs", "sha256"), { recursive: true });
+      for (const f of all) {
+        const dest = join(tmp, f.path);
+        const ready = f.source.kind === "file" ? staged.get(f.source.path) : undefined;
+        if (f.source.kind === "bytes") writeFileSync(dest, f.source.data, { mode: 0o644 });
+        else if (ready) {
+          renameSync(ready, dest);
+          staged.delete(f.source.path);
+          chmodSync(dest, 0o644);
         }
-        for (const d of ["blobs/sha256", "blobs", "."])
-          utimesSync(join(tmp, d), o.sourceDateEpoch, o.sourceDateEpoch);
-      });
+        // Async copies keep the event loop turning, so an interrupt cleans up instead of waiting.
+        else await copyFile(f.source.path, dest);
+        utimesSync(dest, o.sourceDateEpoch, o.sourceDateEpoch);
+      }
+      for (const d of ["blobs/sha256", "blobs", "."])
+        utimesSync(join(tmp, d), o.sourceDateEpoch, o.sourceDateEpoch);
     });
     bytes = all.reduce((a, f) => a + f.size, 0);
   } else {
@@ -447,11 +480,16 @@ export async function packBundle(o: PackOptions): Promise<PackResult> {
   };
 }
 
-/** Removes a temp path if the process is interrupted while `fn` runs, then exits like the signal would. */
-async function withSignalCleanup<T>(tmp: string, fn: () => Promise<T>): Promise<T> {
+/**
+ * Removes temp paths if the process is interrupted while `fn` runs, then re-raises the signal so
+ * the process dies of it at once (process.exit would wait for an in-flight kernel copy).
+ */
+async function withSignalCleanup<T>(tmps: string[], fn: () => Promise<T>): Promise<T> {
   const handler = (sig: NodeJS.Signals) => {
-    rmSync(tmp, { recursive: true, force: true });
-    process.exit(sig === "SIGINT" ? 130 : 143);
+    for (const tmp of tmps) rmSync(tmp, { recursive: true, force: true });
+    process.removeListener("SIGINT", handler);
+    process.removeListener("SIGTERM", handler);
+    process.kill(process.pid, sig);
   };
   process.once("SIGINT", handler);
   process.once("SIGTERM", handler);
@@ -487,7 +525,7 @@ async function writeArchiveAtomic(
   mkdirSync(dirname(out), { recursive: true });
   const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
   try {
-    const n = await withSignalCleanup(tmp, async () => {
+    const n = await (async () => {
       if (format === "tar") {
         const fh = await open(tmp, "w", 0o644);
         const sink = new FileSink(fh);
@@ -497,67 +535,18 @@ async function writeArchiveAtomic(
           await sink.close();
         }
       }
-      return await zstdPipe(tmp, zstd, body);
-    });
+      const sink = new ZstdSink(new FileSink(await open(tmp, "w", 0o644)), zstd);
+      try {
+        return await body(sink);
+      } finally {
+        await sink.close();
+      }
+    })();
     renameSync(tmp, out);
     return n;
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
-  }
-}
-
-/** Streams the tar through the real `zstd` binary (all cores) into `dest`. */
-async function zstdPipe(
-  dest: string,
-  zstd: string,
-  body: (sink: ByteSink) => Promise<number>,
-): Promise<number> {
-  const fd = openSync(dest, "w", 0o644);
-  try {
-    const child = spawn(zstd, ["-q", "-T0", "-3", "-c", "-"], { stdio: ["pipe", fd, "pipe"] });
-    const stdin = child.stdin!;
-    let stderr = "";
-    child.stderr!.on("data", (d) => {
-      stderr += d;
-    });
-    const exited = new Promise<number>((res, rej) => {
-      child.on("error", (e) =>
-        rej(
-          new KitError(
-            `cannot run ${zstd}: ${(e as NodeJS.ErrnoException).code ?? e.message}; install the Debian package zstd or write a .tar`,
-            2,
-          ),
-        ),
-      );
-      child.on("close", (code) => res(code ?? 1));
-    });
-    let broken: Error | undefined;
-    stdin.on("error", (e) => {
-      broken = e;
-    });
-    const sink: ByteSink = {
-      write: (data) =>
-        new Promise<void>((res, rej) => {
-          if (broken) return rej(broken);
-          if (stdin.write(data)) res();
-          else stdin.once("drain", () => res());
-        }),
-      close: async () => {
-        stdin.end();
-      },
-    };
-    let n: number;
-    try {
-      n = await body(sink);
-    } finally {
-      await sink.close();
-    }
-    const code = await exited;
-    if (code !== 0) throw new KitError(`zstd failed (exit ${code}): ${stderr.trim()}`, 1);
-    return n;
-  } finally {
-    closeSync(fd);
   }
 }
 

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { createHash, type Hash } from "node:crypto";
-import { createReadStream, lstatSync, readdirSync, statSync } from "node:fs";
+import { lstatSync, readdirSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { UsageError } from "@sovereign/diagnostics";
@@ -127,6 +127,25 @@ async function* zstdStream(path: string): AsyncGenerator<Buffer> {
   }
 }
 
+/**
+ * Reads a file in chunks through one reused buffer. Safe because readTar consumes each chunk
+ * completely (hashing, or copying what it keeps) before asking for the next.
+ */
+async function* fileChunks(path: string, onRead: (n: number) => void): AsyncGenerator<Buffer> {
+  const fh = await open(path, "r");
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+      if (bytesRead === 0) return;
+      onRead(bytesRead);
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
 async function readArchive(
   path: string,
   kind: "tar" | "tar.zst",
@@ -140,13 +159,10 @@ async function readArchive(
   let done = 0;
   const source =
     kind === "tar"
-      ? (async function* () {
-          for await (const chunk of createReadStream(path, { highWaterMark: CHUNK })) {
-            done += (chunk as Buffer).length;
-            if (size > 64 * 1024 * 1024) progress?.(`verify ${path}`, done, size);
-            yield chunk as Buffer;
-          }
-        })()
+      ? fileChunks(path, (n) => {
+          done += n;
+          if (size > 64 * 1024 * 1024) progress?.(`verify ${path}`, done, size);
+        })
       : zstdStream(path);
   try {
     await readTar(source, {

@@ -7,10 +7,15 @@ import { CHUNK, type Progress } from "./hash.js";
  * tar, bsdtar and node-tar read.
  */
 
-/** Where archive bytes go: a file or the stdin of `zstd`. */
+/** Where archive bytes go: a file, or a zstd writer. */
 export interface ByteSink {
   /** Writes bytes; the buffer may be reused by the caller once the promise settles. */
   write(data: Uint8Array): Promise<void>;
+  /**
+   * Optional: bytes of a file member that must not be recompressed (weights, datasets); `last`
+   * marks the member's final chunk. Sinks without it receive those bytes through `write`.
+   */
+  writeRaw?(data: Uint8Array, last: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -117,8 +122,11 @@ export async function writeTar(
           const buf = Buffer.allocUnsafe(Math.min(CHUNK, src.size - done));
           const { bytesRead } = await fh.read(buf, 0, buf.length, done);
           if (bytesRead === 0) throw new Error(`${src.path} shrank while being packed`);
-          await emit(buf.subarray(0, bytesRead));
           done += bytesRead;
+          if (sink.writeRaw) {
+            await sink.writeRaw(buf.subarray(0, bytesRead), done === src.size);
+            written += bytesRead;
+          } else await emit(buf.subarray(0, bytesRead));
           progress?.(src.label ?? e.name, done, src.size);
         }
       } finally {

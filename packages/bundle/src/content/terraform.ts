@@ -16,7 +16,9 @@ export function collectProviders(stacks: readonly { stack: string; json: unknown
       s.json as { terraform?: { required_providers?: Record<string, { source?: string; version?: string }> } }
     )?.terraform?.required_providers;
     for (const [name, spec] of Object.entries(req ?? {})) {
-      const source = spec.source ?? `hashicorp/${name}`;
+      // Terraform reads a bare source ("helm") as hashicorp/<name>; the mirror needs the full address.
+      const raw = spec.source ?? name;
+      const source = raw.includes("/") ? raw : `hashicorp/${raw}`;
       const version = spec.version ?? "(unpinned)";
       const key = `${source}@${version}`;
       const cur = out.get(key) ?? { name, source, version, stacks: [] };
