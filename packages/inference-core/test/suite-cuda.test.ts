@@ -81,6 +81,10 @@ describe.skipIf(unavailable !== undefined)("CUDA kernel suite (compile only: no 
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/kernel-suite-cuda: cuda\w+\(.*\): /i);
     expect(existsSync(out)).toBe(false);
+    // The GPU self-test (GPU kernels against the CPU kernels) needs a GPU as well.
+    const selfTest = spawnSync(binary, ["--self-test"], { encoding: "utf8" });
+    expect(selfTest.status).toBe(1);
+    expect(selfTest.stderr).toMatch(/kernel-suite-cuda: cuda\w+\(.*\): /i);
   });
 
   it("GIVEN NCCL and cuBLAS declarations WHEN the optional branches are compiled THEN they compile (not linked: neither library is installed here)", () => {

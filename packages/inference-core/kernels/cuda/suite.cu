@@ -30,6 +30,7 @@
 
 #include "../common/cases.hpp"
 #include "../common/gbench_json.hpp"
+#include "../cpu/kernels.hpp"
 
 using sovereign::KernelCase;
 
@@ -255,6 +256,39 @@ cublasHandle_t cublas() {
 }
 #endif
 
+// One launch of each kernel, shared by the timed cases and the self-test so both run the same
+// code path and launch configuration.
+void launch_gemm(const float* a, const float* b, float* c, int m, int n, int k) {
+#ifdef SOVEREIGN_HAVE_CUBLAS
+  const float one = 1.f, zero = 0.f;
+  // Row-major C = A·B is column-major Cᵀ = Bᵀ·Aᵀ.
+  cublasSgemm(cublas(), CUBLAS_OP_N, CUBLAS_OP_N, n, m, k, &one, b, n, a, k, &zero, c, n);
+#else
+  dim3 block(TILE, TILE), grid((n + TILE - 1) / TILE, (m + TILE - 1) / TILE);
+  gemm_tiled<<<grid, block>>>(a, b, c, m, n, k);
+#endif
+}
+
+void launch_attention(bool prefill, const float* q, const float* k, const float* v, float* out, int rows, int ctx,
+                      int heads, int kv_heads, int d) {
+  const long long threads = (long long)rows * heads * WARP;
+  if (prefill) attention_prefill<<<blocks_for(threads, 128), 128>>>(q, k, v, out, rows, heads, kv_heads, d);
+  else attention_decode<<<blocks_for(threads, 128), 128>>>(q, k, v, out, rows, ctx, heads, kv_heads, d);
+}
+
+void launch_rmsnorm(bool naive, const float* x, const float* w, float* y, int rows, int hidden) {
+  if (naive) rmsnorm_naive<<<blocks_for(rows, 128), 128>>>(x, w, y, rows, hidden, 1e-6f);
+  else rmsnorm<<<rows, 256>>>(x, w, y, hidden, 1e-6f);
+}
+
+void launch_rope(float* x, const float* c, const float* s, int tokens, int heads, int d) {
+  rope<<<blocks_for((long long)tokens * heads * (d / 2), 256), 256>>>(x, c, s, tokens, heads, d);
+}
+
+void launch_softmax(const float* logits, float* probs, int batch, int vocab) {
+  softmax<<<batch, 1024>>>(logits, probs, vocab);
+}
+
 template <typename... Args>
 std::shared_ptr<DeviceBuffer> buf(Args&&... args) {
   return std::make_shared<DeviceBuffer>(std::forward<Args>(args)...);
@@ -267,18 +301,7 @@ Launch prepare(const KernelCase& c, bool naive_rmsnorm) {
     const int m = (int)c.dim("m"), n = (int)c.dim("n"), kk = (int)c.dim("k");
     auto a = buf((size_t)m * kk, 1u), b = buf((size_t)kk * n, 2u), out = buf((size_t)m * n, 3u);
     l.keep = {a, b, out};
-#ifdef SOVEREIGN_HAVE_CUBLAS
-    l.run = [=] {
-      const float one = 1.f, zero = 0.f;
-      // Row-major C = A·B is column-major Cᵀ = Bᵀ·Aᵀ.
-      cublasSgemm(cublas(), CUBLAS_OP_N, CUBLAS_OP_N, n, m, kk, &one, b->ptr, n, a->ptr, kk, &zero, out->ptr, n);
-    };
-#else
-    l.run = [=] {
-      dim3 block(TILE, TILE), grid((n + TILE - 1) / TILE, (m + TILE - 1) / TILE);
-      gemm_tiled<<<grid, block>>>(a->ptr, b->ptr, out->ptr, m, n, kk);
-    };
-#endif
+    l.run = [=] { launch_gemm(a->ptr, b->ptr, out->ptr, m, n, kk); };
   } else if (k == "attention_prefill" || k == "attention_decode") {
     const bool prefill = k == "attention_prefill";
     const int d = (int)c.dim("head_dim"), h = (int)c.dim("heads"), kvh = (int)c.dim("kv_heads");
@@ -292,19 +315,12 @@ Launch prepare(const KernelCase& c, bool naive_rmsnorm) {
          vb = buf((size_t)kv_len * kvh * d, 6u), out = buf((size_t)rows * h * d, 7u);
     l.keep = {q, kb, vb, out};
     const int ctx = prefill ? 0 : (int)c.dim("ctx");
-    l.run = [=] {
-      const long long threads = (long long)rows * h * WARP;
-      if (prefill) attention_prefill<<<blocks_for(threads, 128), 128>>>(q->ptr, kb->ptr, vb->ptr, out->ptr, rows, h, kvh, d);
-      else attention_decode<<<blocks_for(threads, 128), 128>>>(q->ptr, kb->ptr, vb->ptr, out->ptr, rows, ctx, h, kvh, d);
-    };
+    l.run = [=] { launch_attention(prefill, q->ptr, kb->ptr, vb->ptr, out->ptr, rows, ctx, h, kvh, d); };
   } else if (k == "rmsnorm") {
     const int rows = (int)c.dim("rows"), hidden = (int)c.dim("hidden");
     auto x = buf((size_t)rows * hidden, 9u), w = buf((size_t)hidden, 10u, 0.5f, 1.5f), y = buf((size_t)rows * hidden, 11u);
     l.keep = {x, w, y};
-    l.run = [=] {
-      if (naive_rmsnorm) rmsnorm_naive<<<blocks_for(rows, 128), 128>>>(x->ptr, w->ptr, y->ptr, rows, hidden, 1e-6f);
-      else rmsnorm<<<rows, 256>>>(x->ptr, w->ptr, y->ptr, hidden, 1e-6f);
-    };
+    l.run = [=] { launch_rmsnorm(naive_rmsnorm, x->ptr, w->ptr, y->ptr, rows, hidden); };
   } else if (k == "rope") {
     const int t = (int)c.dim("tokens"), h = (int)c.dim("heads"), d = (int)c.dim("head_dim");
     std::vector<float> cs((size_t)t * (d / 2)), sn(cs.size());
@@ -316,12 +332,12 @@ Launch prepare(const KernelCase& c, bool naive_rmsnorm) {
       }
     auto x = buf((size_t)t * h * d, 12u), cb = buf(cs), sb = buf(sn);
     l.keep = {x, cb, sb};
-    l.run = [=] { rope<<<blocks_for((long long)t * h * (d / 2), 256), 256>>>(x->ptr, cb->ptr, sb->ptr, t, h, d); };
+    l.run = [=] { launch_rope(x->ptr, cb->ptr, sb->ptr, t, h, d); };
   } else if (k == "softmax_vocab") {
     const int b = (int)c.dim("batch"), vocab = (int)c.dim("vocab");
     auto logits = buf((size_t)b * vocab, 13u, -20.f, 20.f), probs = buf((size_t)b * vocab, 14u);
     l.keep = {logits, probs};
-    l.run = [=] { softmax<<<b, 1024>>>(logits->ptr, probs->ptr, vocab); };
+    l.run = [=] { launch_softmax(logits->ptr, probs->ptr, b, vocab); };
   } else if (k == "allreduce") {
 #ifdef SOVEREIGN_HAVE_NCCL
     const int ranks = (int)c.dim("ranks");
@@ -371,9 +387,101 @@ double time_launches(const std::function<void()>& run, long long iters, cudaEven
   return (double)ms * 1e6 / (double)iters;
 }
 
+
+// Runs every kernel at small, awkward sizes on the GPU and compares with the CPU backend's
+// kernels (compiled into this binary as host code): a kernel that got fast by computing the
+// wrong thing must not pass the gate. Exit 0 when all match, 1 otherwise.
+int gpu_self_test() {
+  namespace sc = sovereign::cpu;
+  int failures = 0;
+  auto host = [](size_t n, unsigned seed) {
+    std::vector<float> v(n);
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> dist(-1.f, 1.f);
+    for (auto& x : v) x = dist(rng);
+    return v;
+  };
+  auto fetch = [](const DeviceBuffer& b) {
+    CUDA_OK(cudaDeviceSynchronize());
+    CUDA_OK(cudaGetLastError());
+    std::vector<float> out(b.n);
+    CUDA_OK(cudaMemcpy(out.data(), b.ptr, b.n * sizeof(float), cudaMemcpyDeviceToHost));
+    return out;
+  };
+  auto check = [&](const char* what, const std::vector<float>& got, const std::vector<float>& want, float tol) {
+    float worst = 0.f;
+    for (size_t i = 0; i < want.size(); ++i) worst = std::max(worst, std::fabs(got[i] - want[i]));
+    const bool ok = got.size() == want.size() && worst <= tol;
+    std::printf("%-22s %s (max abs error %.2e)\n", what, ok ? "ok" : "FAILED", (double)worst);
+    if (!ok) ++failures;
+  };
+  {
+    const int m = 37, n = 301, k = 283;
+    auto a = host((size_t)m * k, 1), b = host((size_t)k * n, 2);
+    std::vector<float> want((size_t)m * n);
+    sc::gemm(a.data(), b.data(), want.data(), m, n, k);
+    DeviceBuffer da(a), db(b), dc(want.size(), 3u);
+    launch_gemm(da.ptr, db.ptr, dc.ptr, m, n, k);
+    check("gemm", fetch(dc), want, 1e-3f);
+  }
+  for (bool prefill : {true, false}) {
+    const int rows = prefill ? 19 : 3, ctx = prefill ? 0 : 41, h = 6, kvh = 2, d = 80;
+    const size_t kv = prefill ? (size_t)rows * kvh * d : (size_t)rows * ctx * kvh * d;
+    auto q = host((size_t)rows * h * d, 4), kk = host(kv, 5), v = host(kv, 6);
+    std::vector<float> want((size_t)rows * h * d);
+    if (prefill) sc::attention_prefill(q.data(), kk.data(), v.data(), want.data(), rows, h, kvh, d);
+    else sc::attention_decode(q.data(), kk.data(), v.data(), want.data(), rows, ctx, h, kvh, d);
+    DeviceBuffer dq(q), dk(kk), dv(v), dout(want.size(), 7u);
+    launch_attention(prefill, dq.ptr, dk.ptr, dv.ptr, dout.ptr, rows, ctx, h, kvh, d);
+    check(prefill ? "attention_prefill" : "attention_decode", fetch(dout), want, 1e-4f);
+  }
+  for (bool naive : {false, true}) {
+    const int rows = 5, hidden = 777;
+    auto x = host((size_t)rows * hidden, 8), w = host(hidden, 9);
+    std::vector<float> want(x.size());
+    sc::rmsnorm(x.data(), w.data(), want.data(), rows, hidden, 1e-6f);
+    DeviceBuffer dx(x), dw(w), dy(x.size(), 10u);
+    launch_rmsnorm(naive, dx.ptr, dw.ptr, dy.ptr, rows, hidden);
+    check(naive ? "rmsnorm_naive" : "rmsnorm", fetch(dy), want, 1e-5f);
+  }
+  {
+    const int t = 3, h = 2, d = 8;
+    auto x = host((size_t)t * h * d, 11);
+    std::vector<float> cs((size_t)t * d / 2), sn(cs.size());
+    for (size_t i = 0; i < cs.size(); ++i) {
+      cs[i] = std::cos(0.1f * (float)i);
+      sn[i] = std::sin(0.1f * (float)i);
+    }
+    DeviceBuffer dx(x), dc(cs), ds(sn);
+    std::vector<float> want(x);
+    sc::rope(want.data(), cs.data(), sn.data(), t, h, d);
+    launch_rope(dx.ptr, dc.ptr, ds.ptr, t, h, d);
+    check("rope", fetch(dx), want, 1e-5f);
+  }
+  {
+    const int b = 2, vocab = 100003;
+    auto l = host((size_t)b * vocab, 12);
+    std::vector<float> want(l);
+    sc::softmax(want.data(), b, vocab);
+    DeviceBuffer dl(l), dp(l.size(), 13u);
+    launch_softmax(dl.ptr, dp.ptr, b, vocab);
+    check("softmax", fetch(dp), want, 1e-6f);
+  }
+  std::printf("%s\n", failures == 0 ? "self-test passed" : "self-test FAILED");
+  return failures == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::string(argv[1]) == "--self-test") {
+    try {
+      return gpu_self_test();
+    } catch (const std::exception& e) {
+      std::cerr << "kernel-suite-cuda: " << e.what() << "\n";
+      return 1;
+    }
+  }
   sovereign::SuiteArgs args;
   std::vector<KernelCase> cases;
   try {
