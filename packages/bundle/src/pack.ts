@@ -510,6 +510,21 @@ class FileSink implements ByteSink {
       off += bytesWritten;
     }
   }
+  async writev(parts: Uint8Array[]): Promise<void> {
+    const total = parts.reduce((a, p) => a + p.length, 0);
+    const { bytesWritten } = await this.fh.writev(parts);
+    if (bytesWritten === total) return;
+    // Short write: finish the rest piece by piece.
+    let skip = bytesWritten;
+    for (const p of parts) {
+      if (skip >= p.length) {
+        skip -= p.length;
+        continue;
+      }
+      await this.write(p.subarray(skip));
+      skip = 0;
+    }
+  }
   async close(): Promise<void> {
     await this.fh.close();
   }

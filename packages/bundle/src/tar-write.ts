@@ -16,6 +16,8 @@ export interface ByteSink {
    * marks the member's final chunk. Sinks without it receive those bytes through `write`.
    */
   writeRaw?(data: Uint8Array, last: boolean): Promise<void>;
+  /** Optional gathered write (one syscall for many small pieces). */
+  writev?(parts: Uint8Array[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -115,21 +117,31 @@ export async function writeTar(
     } else {
       await emit(tarHeader(e.name, src.size, "file", mtime));
       const fh = await open(src.path, "r");
+      let next: Promise<Buffer> | undefined;
       try {
-        let done = 0;
-        while (done < src.size) {
+        // Read-ahead: the next chunk is read while the current one is written.
+        const read = async (at: number) => {
           // A fresh buffer per chunk: a stream sink may still hold the previous one.
-          const buf = Buffer.allocUnsafe(Math.min(CHUNK, src.size - done));
-          const { bytesRead } = await fh.read(buf, 0, buf.length, done);
+          const buf = Buffer.allocUnsafe(Math.min(CHUNK, src.size - at));
+          const { bytesRead } = await fh.read(buf, 0, buf.length, at);
           if (bytesRead === 0) throw new Error(`${src.path} shrank while being packed`);
-          done += bytesRead;
+          return buf.subarray(0, bytesRead);
+        };
+        let done = 0;
+        next = src.size > 0 ? read(0) : undefined;
+        while (next) {
+          const chunk: Buffer = await next;
+          done += chunk.length;
+          next = done < src.size ? read(done) : undefined;
           if (sink.writeRaw) {
-            await sink.writeRaw(buf.subarray(0, bytesRead), done === src.size);
-            written += bytesRead;
-          } else await emit(buf.subarray(0, bytesRead));
+            await sink.writeRaw(chunk, done === src.size);
+            written += chunk.length;
+          } else await emit(chunk);
           progress?.(src.label ?? e.name, done, src.size);
         }
       } finally {
+        // A read still in flight after a failed write must settle before its handle closes.
+        await next?.catch(() => undefined);
         await fh.close();
       }
       await pad(src.size);

@@ -27,14 +27,19 @@ function blockHeader(size: number, last: boolean): Buffer {
   return Buffer.from([v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff]);
 }
 
-/** One complete zstd frame of raw blocks holding `data` (`data` must be non-empty). */
-export function rawFrame(data: Uint8Array, startFrame: boolean, endFrame: boolean): Buffer {
+/** Raw blocks holding `data`, preceded by a frame header when `startFrame`; views, no copies. */
+export function rawFrameParts(data: Uint8Array, startFrame: boolean, endFrame: boolean): Uint8Array[] {
   const parts: Uint8Array[] = startFrame ? [RAW_FRAME_HEADER] : [];
   for (let off = 0; off < data.length; off += BLOCK_MAX) {
     const end = Math.min(off + BLOCK_MAX, data.length);
     parts.push(blockHeader(end - off, endFrame && end === data.length), data.subarray(off, end));
   }
-  return Buffer.concat(parts);
+  return parts;
+}
+
+/** {@link rawFrameParts} as one buffer. */
+export function rawFrame(data: Uint8Array, startFrame: boolean, endFrame: boolean): Buffer {
+  return Buffer.concat(rawFrameParts(data, startFrame, endFrame));
 }
 
 /** Compresses one segment with the zstd binary. */
@@ -98,7 +103,9 @@ export class ZstdSink implements RawCapableSink {
       this.inRaw = false;
       return;
     }
-    await this.out.write(rawFrame(data, !this.inRaw, last));
+    const parts = rawFrameParts(data, !this.inRaw, last);
+    if (this.out.writev) await this.out.writev(parts);
+    else await this.out.write(Buffer.concat(parts));
     this.inRaw = !last;
   }
 
