@@ -37,6 +37,14 @@ export interface DecideOptions {
    * simulated runs (CV 2%, 20 repetitions); at 0.98 in about 0.1% (see docs/kernel-gate.md).
    */
   confidence?: number;
+  /**
+   * Largest baseline CV (percent) a PASS may rest on. The threshold grows with the baseline's CV,
+   * so one wild repetition in the baseline would otherwise widen it until a real regression
+   * "passes" (seen on a loaded CPU: CV 330%, threshold 660%, a 4x slowdown inside it).
+   * @default 10 — GPU kernels measure at 1-3% CV; above 10% the baseline says more about the
+   * machine than the kernel, so the kernel is INCONCLUSIVE until the baseline is re-recorded.
+   */
+  maxBaselineCvPct?: number;
 }
 
 /** Everything the gate concluded about one kernel at one shape, with the numbers behind it. */
@@ -85,6 +93,7 @@ export const DEFAULT_DECIDE_OPTIONS: Required<DecideOptions> = {
   cvMultiplier: 2,
   minRepetitions: 10,
   confidence: 0.98,
+  maxBaselineCvPct: 10,
 };
 
 function fmtPct(v: number): string {
@@ -202,6 +211,8 @@ export function decide(
     if (significant && shift > thr) {
       d.verdict = "FAIL";
       d.reason = `slower by ${fmtPct(shift)} (${ci}), above the ${thr.toFixed(2)}% threshold; p=${fmtP(d.pAdjusted)} after Holm ≤ α=${o.alpha}`;
+    } else if (hi < thr && d.baselineCvPct! > o.maxBaselineCvPct) {
+      d.reason = `baseline too noisy to pass on: CV ${d.baselineCvPct!.toFixed(1)}% > ${o.maxBaselineCvPct}% (threshold would be ${thr.toFixed(2)}%); re-record the baseline on a quiet node`;
     } else if (hi < thr) {
       d.verdict = "PASS";
       d.reason = `shift ${fmtPct(shift)}; upper bound ${fmtPct(hi)} is below the ${thr.toFixed(2)}% threshold`;

@@ -49,6 +49,28 @@ describe("decide", () => {
     }
   });
 
+  it("GIVEN a baseline with one wild repetition (CV far above 10%) and a 4x slowdown WHEN decided THEN it never PASSes", () => {
+    // Seen on a loaded CPU: the outlier inflated 2 x CV to 660%, wide enough to hide a +310% kernel.
+    const base = series(100, 20, 1);
+    base[7] = 10_000;
+    const r = decide([ks("rmsnorm", base)], [ks("rmsnorm", series(410, 20, 1, 0.4))]);
+    const k = r.kernels[0]!;
+    expect(k.baselineCvPct!).toBeGreaterThan(100);
+    expect(k.verdict).not.toBe("PASS");
+    expect(r.verdict).not.toBe("PASS");
+    expect(k.reason).toMatch(/baseline too noisy to pass on: CV \d+\.\d% > 10%/);
+  });
+
+  it("GIVEN a noisy baseline and --max-baseline-cv raised WHEN decided THEN the operator's limit applies", () => {
+    const base = series(100, 20, 12);
+    const r = decide([ks("a", base)], [ks("a", series(100, 20, 12, 0.2))], { maxBaselineCvPct: 30 });
+    expect(r.kernels[0]!.baselineCvPct!).toBeGreaterThan(10);
+    expect(r.kernels[0]!.verdict).toBe("PASS");
+    expect(decide([ks("a", base)], [ks("a", series(100, 20, 12, 0.2))]).kernels[0]!.verdict).toBe(
+      "INCONCLUSIVE",
+    );
+  });
+
   it("GIVEN a big slowdown but only 9 repetitions on one side WHEN decided THEN the kernel is INCONCLUSIVE, never PASS or FAIL", () => {
     const r = decide([ks("a", series(100, 20, 1))], [ks("a", series(150, 9, 1))]);
     expect(r.verdict).toBe("INCONCLUSIVE");

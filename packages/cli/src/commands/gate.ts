@@ -27,6 +27,7 @@ const options = {
   format: { type: "string", default: "text" },
   alpha: { type: "string" },
   "min-effect": { type: "string" },
+  "max-baseline-cv": { type: "string" },
 } as const;
 
 const EXIT: Record<string, number> = {
@@ -49,7 +50,11 @@ function numberFlag(
   if (text.trim() === "" || !Number.isFinite(v) || v <= lo || v >= hi) {
     throw new UsageError(
       `--${flag} ${JSON.stringify(raw)} is not a number between ${lo} and ${hi}${percent ? " (percent)" : ""}`,
-      flag === "alpha" ? "e.g. --alpha 0.01" : "e.g. --min-effect 3 (percent of the baseline median)",
+      flag === "alpha"
+        ? "e.g. --alpha 0.01"
+        : flag === "max-baseline-cv"
+          ? "e.g. --max-baseline-cv 10 (percent)"
+          : "e.g. --min-effect 3 (percent of the baseline median)",
     );
   }
   return v;
@@ -61,12 +66,13 @@ export const gateCommand: Command = {
     "kernel-benchmark gate: is the candidate slower than the baseline? exit 0 PASS, 1 FAIL, 3 INCONCLUSIVE",
   usage:
     "sovereign gate (--baseline <file>... | --baselines <file> --gpu <model>) --candidate <file>... " +
-    "[--record-baseline <file> --gpu <model> [--image <ref>]] [--format text|json|markdown] [--alpha 0.01] [--min-effect 3]",
+    "[--record-baseline <file> --gpu <model> [--image <ref>]] [--format text|json|markdown] [--alpha 0.01] [--min-effect 3] [--max-baseline-cv 10]",
   async run(ctx, argv) {
     const { values } = parseCommandArgs("gate", argv, options);
     const format = formatOf(values.format, ["text", "json", "markdown"]) as GateFormat;
     const alpha = numberFlag("alpha", values.alpha, 0, 1, false);
     const minEffectPct = numberFlag("min-effect", values["min-effect"], 0, 100, true);
+    const maxBaselineCvPct = numberFlag("max-baseline-cv", values["max-baseline-cv"], 0, 1000, true);
     const baselineFiles = values.baseline ?? [];
     const candidateFiles = values.candidate ?? [];
     const record = values["record-baseline"];
@@ -143,6 +149,7 @@ export const gateCommand: Command = {
     const result = decide(baseline, candidate, {
       ...(alpha !== undefined ? { alpha } : {}),
       ...(minEffectPct !== undefined ? { minEffectPct } : {}),
+      ...(maxBaselineCvPct !== undefined ? { maxBaselineCvPct } : {}),
     });
     ctx.stdout(formatGateResult(result, format));
     if (record) {
