@@ -106,8 +106,43 @@ describe("sovereign bundle (CLI)", () => {
     expect(JSON.parse(j.out).problems[0].file).toBe(`blobs/sha256/${blobs[0]}`);
   });
 
+  it("GIVEN the shipped th profile and the real stacks WHEN packed twice without --synth-dir THEN the bundles are identical, verify and extract", async () => {
+    const args = ["bundle", "pack", "--country", "th", "--key", "keys/bundle.key"];
+    expect((await run([...args, "--out", "real-1.tar"])).code).toBe(0);
+    expect((await run([...args, "--out", "real-2.tar"])).code).toBe(0);
+    expect(readFileSync(join(work, "real-1.tar")).equals(readFileSync(join(work, "real-2.tar")))).toBe(true);
+    expect((await run(["bundle", "verify", "real-1.tar", "--key", "keys/bundle.pub"])).code).toBe(0);
+    const x = await run(["bundle", "extract", "real-1.tar", "--key", "keys/bundle.pub", "--out", "real-x"]);
+    expect(x.code).toBe(0);
+    for (const s of ["platform", "gpu", "storage", "serving"]) {
+      expect(existsSync(join(work, `real-x/synth/stacks/th-${s}/cdk.tf.json`))).toBe(true);
+    }
+    expect(existsSync(join(work, "real-x/charts/inference-core/Chart.yaml"))).toBe(true);
+  });
+
+  it("GIVEN a tampered bundle WHEN extracted through the CLI THEN exit 1 and nothing is written", async () => {
+    await run([
+      "bundle",
+      "pack",
+      "--country",
+      "th",
+      "--key",
+      "keys/bundle.key",
+      "--out",
+      "tx",
+      ...fixtureArgs,
+    ]);
+    writeFileSync(join(work, "tx/index.json"), "{}\n");
+    const r = await run(["bundle", "extract", "tx", "--key", "keys/bundle.pub", "--out", "tx-out"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("FAIL index.json");
+    expect(existsSync(join(work, "tx-out"))).toBe(false);
+  });
+
   it.each([
     [["bundle"], /needs a subcommand/],
+    [["bundle", "extract", "th-bundle", "--out", "x"], /needs the public key/],
+    [["bundle", "extract", "th-bundle", "--key", "keys/bundle.pub"], /needs --out/],
     [["bundle", "frobnicate"], /unknown bundle subcommand/],
     [["bundle", "keygen"], /needs --out/],
     [["bundle", "pack", "--country", "th"], /needs a signing key/],

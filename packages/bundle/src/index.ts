@@ -4,6 +4,7 @@ export { runbooks } from "./content/runbooks.js";
 export { buildSbom, type SbomInput } from "./content/sbom.js";
 export { collectProviders, type ProviderRequirement } from "./content/terraform.js";
 export { signDer, signRaw } from "./ecdsa.js";
+export { type ExtractResult, extractBundle } from "./extract.js";
 export {
   ANNOTATION,
   type BundleManifest,
@@ -56,4 +57,4 @@ export {
 } from "./recipe/schema.js";
 export { checkEntryName, readTar, TarSafetyError } from "./tar-read.js";
 export { type ByteSink, type TarEntry, tarHeader, writeTar } from "./tar-write.js";
-export { checkBundle, type VerifyReport, verifyBundle } from "./verify.js";
+export { checkBundle, type VerifyReport, verifyAndRead, verifyBundle } from "./verify.js";

@@ -65,6 +65,11 @@ export interface PackOptions {
   out: string;
   /** Seconds since the epoch written as every mtime and as the creation time. */
   sourceDateEpoch: number;
+  /**
+   * More text to scan for image references, e.g. the Kubernetes objects helm renders from the
+   * stacks' local charts (`collectObjects`), so chart defaults are listed too. Not stored.
+   */
+  imageSources?: { path: string; text: string }[];
   /** Progress of long file operations (the CLI draws a bar on a TTY). */
   progress?: Progress;
   /** zstd binary for `.tar.zst` output. @default "zstd" from PATH (Debian package zstd) */

@@ -200,6 +200,15 @@ export function checkBundle(b: BundleFiles, key: VerifyKey, bundle: string): Ver
 
 /** Reads (streaming, hashing every byte) and checks a bundle. Offline: needs only the public key. */
 export async function verifyBundle(path: string, key: VerifyKey, progress?: Progress): Promise<VerifyReport> {
-  const b = await readBundle(path, { hash: true, progress });
-  return checkBundle(b, key, path);
+  return (await verifyAndRead(path, key, progress)).report;
+}
+
+/** {@link verifyBundle}, also returning what was read (small files' contents) for `extract`. */
+export async function verifyAndRead(
+  path: string,
+  key: VerifyKey,
+  progress?: Progress,
+): Promise<{ report: VerifyReport; files: BundleFiles }> {
+  const files = await readBundle(path, { hash: true, progress });
+  return { report: checkBundle(files, key, path), files };
 }

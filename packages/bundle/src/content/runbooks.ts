@@ -43,13 +43,16 @@ function install(c: RunbookContext): string {
 
 ${siteTable(p)}
 
-## 1. Verify the bundle (offline)
+## 1. Verify and extract the bundle (offline)
 
 \`\`\`sh
-sovereign bundle verify ${c.bundleName} --key bundle.pub
+sovereign bundle extract ${c.bundleName}.tar.zst --key bundle.pub --out ${c.bundleName}
+cd ${c.bundleName}
 \`\`\`
 
-Stop if this fails: the message names the file that does not match. Never install an unverified bundle.
+\`extract\` verifies every byte against the signed manifest first and writes nothing if any file
+fails: the message names it. Never install from an unverified bundle. Charts are unpacked under
+\`charts/\` so the stacks' relative chart paths resolve.
 
 ## 2. Mirror images into ${reg}
 

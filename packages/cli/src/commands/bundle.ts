@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import {
+  extractBundle,
   inspectBundle,
   loadRecipeFile,
   loadSigningKey,
@@ -31,7 +32,8 @@ const USAGE = `sovereign bundle keygen --out <dir>
                              [--recipe <file>] [--weights <path>]... [--dataset <path>]... [--synth-dir <dir>]
                              [--charts <dir>] [--policies <dir>] [--format text|json]
        sovereign bundle verify <bundle> --key <bundle.pub> [--format text|json]
-       sovereign bundle inspect <bundle> [--format text|json]`;
+       sovereign bundle inspect <bundle> [--format text|json]
+       sovereign bundle extract <bundle> --key <bundle.pub> --out <dir>`;
 
 function abs(ctx: CommandContext, p: string): string {
   return new URL(p, `file://${ctx.cwd}/`).pathname;
@@ -106,6 +108,23 @@ async function synthesize(profile: CountryProfile, dir: string): Promise<void> {
   await mod.synthesizeCountry(profile, dir);
 }
 
+/**
+ * Kubernetes objects the stacks create, helm charts rendered, as text for the image scan. Best
+ * effort: the synthesized files are scanned anyway; this adds images that only chart defaults name.
+ */
+async function renderedObjects(synthDir: string): Promise<{ path: string; text: string }[]> {
+  const mod = (await import("@sovereign/stacks")) as unknown as {
+    collectObjects?: (outdir: string) => Promise<{ stack: string; address: string; object: unknown }[]>;
+  };
+  if (typeof mod.collectObjects !== "function") return [];
+  try {
+    const objects = await mod.collectObjects(synthDir);
+    return objects.map((o) => ({ path: `rendered:${o.stack}/${o.address}`, text: JSON.stringify(o.object) }));
+  } catch {
+    return [];
+  }
+}
+
 async function keygen(ctx: CommandContext, argv: string[]): Promise<number> {
   const { values } = parseCommandArgs("bundle keygen", argv, { out: { type: "string" } });
   if (!values.out)
@@ -175,6 +194,7 @@ async function pack(ctx: CommandContext, argv: string[]): Promise<number> {
       signingKey: key,
       out,
       sourceDateEpoch: sourceDateEpoch(ctx.env, root),
+      imageSources: await renderedObjects(synthDir),
       progress: progressBar(ctx),
     });
     if (format === "json") ctx.stdout(`${JSON.stringify({ ok: true, ...result }, null, 2)}\n`);
@@ -287,9 +307,41 @@ async function inspect(ctx: CommandContext, argv: string[]): Promise<number> {
   return r.problems.length === 0 ? ExitCode.Ok : ExitCode.Findings;
 }
 
+async function extract(ctx: CommandContext, argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    "bundle extract",
+    argv,
+    { key: { type: "string" }, out: { type: "string" } },
+    true,
+  );
+  if (positionals.length !== 1)
+    throw new UsageError(
+      "bundle extract takes exactly one bundle",
+      "sovereign bundle extract <bundle> --key <bundle.pub> --out <dir>",
+    );
+  if (!values.key)
+    throw new UsageError(
+      "bundle extract needs the public key: --key <bundle.pub>",
+      "extraction verifies first; use the bundle.pub you received through a trusted channel",
+    );
+  if (!values.out) throw new UsageError("bundle extract needs --out <dir>", "e.g. --out th-operations/");
+  const key = loadVerifyKey(abs(ctx, values.key));
+  const path = abs(ctx, positionals[0]!);
+  const out = abs(ctx, values.out);
+  const r = await extractBundle(path, key, out, progressBar(ctx));
+  if (!r.report.ok) {
+    for (const p of r.report.problems) ctx.stderr(`FAIL ${p.file}: ${p.message}\n`);
+    ctx.stderr(`${shown(ctx, path)}: verification failed; nothing extracted\n`);
+    return ExitCode.Findings;
+  }
+  ctx.stdout(`verified and extracted ${r.written.length} files into ${shown(ctx, out)}\n`);
+  return ExitCode.Ok;
+}
+
 export const bundleCommand: Command = {
   name: "bundle",
-  summary: "pack, verify and inspect the signed offline operations bundle; keygen for its signing key",
+  summary:
+    "pack, verify, inspect and extract the signed offline operations bundle; keygen for its signing key",
   usage: USAGE,
   async run(ctx, argv) {
     const [sub, ...rest] = argv;
@@ -302,10 +354,12 @@ export const bundleCommand: Command = {
         return verify(ctx, rest);
       case "inspect":
         return inspect(ctx, rest);
+      case "extract":
+        return extract(ctx, rest);
       default:
         throw new UsageError(
           sub ? `unknown bundle subcommand ${JSON.stringify(sub)}` : "bundle needs a subcommand",
-          "use one of: keygen, pack, verify, inspect",
+          "use one of: keygen, pack, verify, inspect, extract",
         );
     }
   },
