@@ -42,10 +42,15 @@ export function rawFrame(data: Uint8Array, startFrame: boolean, endFrame: boolea
   return Buffer.concat(rawFrameParts(data, startFrame, endFrame));
 }
 
-/** Compresses one segment with the zstd binary. */
+/**
+ * Compresses one segment with the zstd binary. Single-threaded mode: its output does not depend
+ * on the packing machine's core count, and segments are small (weights never come through here).
+ */
 export function zstdCompress(zstd: string, input: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(zstd, ["-q", "-T0", "-3", "-c", "-"], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(zstd, ["-q", "--single-thread", "-3", "-c", "-"], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     const out: Buffer[] = [];
     let err = "";
     child.stdout.on("data", (d: Buffer) => out.push(d));
