@@ -173,6 +173,14 @@ export async function readTar(source: AsyncIterable<Buffer>, opts: TarReadOption
         }
       } else if (state === "pad") {
         const n = Math.min(padding, chunk.length - off);
+        // Padding is zero in archives this kit writes; anything else is a modified archive.
+        for (let i = off; i < off + n; i++) {
+          if (chunk[i] !== 0)
+            throw new TarSafetyError(
+              current,
+              `non-zero padding after the entry at offset ${offset + i - off}`,
+            );
+        }
         off += n;
         offset += n;
         padding -= n;
