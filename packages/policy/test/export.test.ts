@@ -43,7 +43,7 @@ describe("exportAdmission", () => {
     expect(params.metadata.annotations!["sovereign.ai/synth-only-rules"]).toContain(
       "residency-core/state-backend-in-country",
     );
-    expect((params as { data: Record<string, string> }).data.registry).toBe(
+    expect((params as unknown as { data: Record<string, string> }).data.registry).toBe(
       "registry.bkk1.sovereign.example/ai",
     );
   });

@@ -35,7 +35,9 @@ function collectPaths(node: Node | null, path: (string | number)[], out: (string
   if (isMap(node)) {
     for (const p of node.items)
       if (isScalar(p.key)) collectPaths(p.value as Node, [...path, String(p.key.value)], out);
-  } else if (isSeq(node)) node.items.forEach((n, i) => collectPaths(n as Node, [...path, i], out));
+  } else if (isSeq(node)) {
+    for (const [i, n] of node.items.entries()) collectPaths(n as Node, [...path, i], out);
+  }
 }
 
 const texts = ["th", "kr", "sa"].map((cc) => readFileSync(shippedProfilePath(cc), "utf8"));
