@@ -96,6 +96,12 @@ describe.skipIf(unavailable !== undefined)("kernel gate end to end on the CPU ba
     return { code, stdout, stderr };
   }
   const flags = (flag: string, files: string[]) => files.flatMap((f) => [flag, f]);
+  /**
+   * A shared 2-core CI runner measures even CPU time at 5-15% CV, above the 10% a GPU baseline may
+   * have. The limit is raised here, as an operator would with --max-baseline-cv on noisy hardware;
+   * the slow path (+300%) still FAILs far above the widened threshold.
+   */
+  const CPU_RUNNER = { maxBaselineCvPct: 30 };
 
   function gate(candidateVariant: string | undefined): {
     result: GateResult;
@@ -112,7 +118,7 @@ describe.skipIf(unavailable !== undefined)("kernel gate end to end on the CPU ba
       files.b.push(b.file);
       files.c.push(c.file);
     }
-    const result = decide(base, cand);
+    const result = decide(base, cand, CPU_RUNNER);
     // Printed so a flaky CI run can be diagnosed from its log.
     for (const k of result.kernels)
       console.log(`${k.verdict.padEnd(12)} ${k.kernel}/${k.shape}: ${k.reason}`);
@@ -160,6 +166,8 @@ describe.skipIf(unavailable !== undefined)("kernel gate end to end on the CPU ba
       "--gpu",
       "cpu-e2e",
       ...flags("--candidate", files.c),
+      "--max-baseline-cv",
+      String(CPU_RUNNER.maxBaselineCvPct),
       "--format",
       "json",
     ]);

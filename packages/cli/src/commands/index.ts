@@ -36,7 +36,8 @@ export const commands: CommandEntry[] = [
   },
   {
     name: "bundle",
-    summary: "pack, verify and inspect the signed offline operations bundle; keygen for its signing key",
+    summary:
+      "pack, verify, inspect and extract the signed offline operations bundle; keygen for its signing key",
     load: async () => (await import("./bundle.js")).bundleCommand,
   },
   {
