@@ -202,7 +202,7 @@ describe("TrainingRecipe JSON Schema", () => {
     const committed = readFileSync(schemaPath, "utf8");
     expect(
       committed,
-      "run: node --conditions=source --import tsx packages/bundle/scripts/gen-recipe-schema.ts",
+      "run: npm run gen:schemas",
     ).toBe(`${JSON.stringify(trainingRecipeJsonSchema(), null, 2)}\n`);
   });
 
