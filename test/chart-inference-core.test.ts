@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noExplicitAny: rendered Kubernetes objects are untyped JSON walked by path
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

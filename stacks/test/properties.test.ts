@@ -20,7 +20,6 @@ import { newProfile } from "./profiles.js";
 afterAll(cleanup);
 
 // Synthesized objects are walked loosely; assertions, not types, check their shape.
-// biome-ignore lint/suspicious/noExplicitAny: see above
 type Json = Record<string, any>;
 
 function files(dir: string): string[] {

@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noExplicitAny: synthesized Terraform JSON is walked by path
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -58,6 +58,7 @@ interface ParsedUrl {
  */
 export function parseRequestUri(s: string): ParsedUrl | null {
   // ParseRequestURI refuses control characters; a #fragment stays part of the input
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point here
   if (s === "" || /[\x00-\x1f\x7f]/.test(s)) return null;
   let rest = s;
   let query = "";
