@@ -1,20 +1,14 @@
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "@sovereign/profile";
 import { execa } from "execa";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 const root = repoRoot();
 const bin = join(root, "packages", "cli", "bin", "sovereign.js");
 
 describe("the built bin, end to end", () => {
-  beforeAll(() => {
-    // The bin runs compiled JavaScript; build it the way `npm ci` does (incremental, fast when fresh).
-    execFileSync(join(root, "node_modules", ".bin", "tsc"), ["-b", "packages/cli"], {
-      cwd: root,
-      stdio: "inherit",
-    });
+  it("GIVEN the test run's global setup THEN the bin's compiled entry exists", () => {
     expect(existsSync(join(root, "packages", "cli", "dist", "index.js"))).toBe(true);
   });
 

@@ -1,0 +1,12 @@
+// Builds the CLI once before any test file runs: end-to-end tests execute the compiled bin the
+// way users do, and two files building it side by side would race on dist/.
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export default function setup(): void {
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "-b", "packages/cli"], {
+    cwd: root,
+    stdio: "inherit",
+  });
+}
