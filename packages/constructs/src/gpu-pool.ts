@@ -2,7 +2,7 @@ import type { GpuPool as GpuPoolSpec } from "@sovereign/profile";
 import { Construct, type ITerraformDependable, TerraformOutput } from "./cdktf.js";
 import { K8sObject } from "./k8s-object.js";
 import { DATA_CLASS_LABEL, SITE_LABEL } from "./tenant-namespace.js";
-import { isDnsLabel, isPinnedImage, PropChecks } from "./validate.js";
+import { isPinnedImage, PropChecks } from "./validate.js";
 
 /** Node label and taint key that bind workloads to a pool (the inference-core chart uses the same). */
 export const GPU_POOL_LABEL = "sovereign.ai/gpu-pool";
@@ -97,12 +97,7 @@ export class GpuPool extends Construct {
     super(scope, id);
     const p = props.pool;
     const checks = new PropChecks();
-    checks.require(
-      isDnsLabel(p.name),
-      ["pool", "name"],
-      `${JSON.stringify(p.name)} is not an RFC 1123 label`,
-      "rename the pool",
-    );
+    checks.label(p.name, ["pool", "name"]);
     checks.require(
       p.sharing.strategy !== "mig" || Boolean(p.sharing.migProfile),
       ["pool", "sharing", "migProfile"],

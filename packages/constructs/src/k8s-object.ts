@@ -1,6 +1,6 @@
 import { Construct, type ITerraformDependable } from "./cdktf.js";
 import { KubernetesManifest } from "./providers.js";
-import { isDnsLabel, PropChecks } from "./validate.js";
+import { PropChecks } from "./validate.js";
 
 /** A raw Kubernetes object as the API server takes it. */
 export interface KubernetesObject {
@@ -57,12 +57,7 @@ export class K8sObject extends Construct {
       "use lowercase letters, digits, '-' and '.', at most 253 characters",
     );
     if (object.metadata?.namespace !== undefined) {
-      checks.require(
-        isDnsLabel(object.metadata.namespace),
-        ["metadata", "namespace"],
-        `${JSON.stringify(object.metadata.namespace)} is not a valid namespace name`,
-        "use an RFC 1123 label",
-      );
+      checks.label(object.metadata.namespace, ["metadata", "namespace"], "namespace");
     }
     checks.throwIfAny(this, "K8sObject");
     this.object = {

@@ -1,7 +1,7 @@
 import { parseCidr } from "@sovereign/profile";
 import { Construct, type ITerraformDependable } from "./cdktf.js";
 import { K8sObject, type KubernetesObject } from "./k8s-object.js";
-import { isDnsLabel, PropChecks } from "./validate.js";
+import { PropChecks } from "./validate.js";
 
 /** DNS service pods egress is allowed to. */
 export interface ClusterDns {
@@ -61,12 +61,7 @@ export class NetworkLockdown extends Construct {
       );
     }
     for (const [i, n] of (props.ingressFromNamespaces ?? []).entries()) {
-      checks.require(
-        isDnsLabel(n),
-        ["ingressFromNamespaces", i],
-        `${JSON.stringify(n)} is not a namespace name`,
-        "use an RFC 1123 label",
-      );
+      checks.label(n, ["ingressFromNamespaces", i], "namespace");
     }
     checks.throwIfAny(this, "NetworkLockdown");
     this.deps = props.dependsOn ? { dependsOn: props.dependsOn } : {};

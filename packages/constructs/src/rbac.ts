@@ -1,6 +1,6 @@
 import { Construct, type ITerraformDependable } from "./cdktf.js";
 import { K8sObject } from "./k8s-object.js";
-import { isDnsLabel, PropChecks } from "./validate.js";
+import { PropChecks } from "./validate.js";
 
 /** One RBAC rule (rbac.authorization.k8s.io/v1 PolicyRule). */
 export interface RoleRule {
@@ -49,12 +49,7 @@ export class LeastPrivilegeRole extends Construct {
   constructor(scope: Construct, id: string, props: LeastPrivilegeRoleProps) {
     super(scope, id);
     const checks = new PropChecks();
-    checks.require(
-      isDnsLabel(props.name),
-      ["name"],
-      `${JSON.stringify(props.name)} is not an RFC 1123 label`,
-      "use lowercase letters, digits and '-'",
-    );
+    checks.label(props.name, ["name"]);
     checks.require(
       props.groups.length > 0,
       ["groups"],

@@ -3,7 +3,7 @@ import { isQuantity } from "@sovereign/profile";
 import { Construct, type ITerraformDependable } from "./cdktf.js";
 import { K8sObject } from "./k8s-object.js";
 import { DATA_CLASS_LABEL, SITE_LABEL } from "./tenant-namespace.js";
-import { isDnsLabel, PropChecks } from "./validate.js";
+import { PropChecks } from "./validate.js";
 
 /** Label and annotation carrying a volume's retention period in days. */
 export const RETENTION_DAYS = "sovereign.ai/retention-days";
@@ -71,12 +71,7 @@ export class ResidentStorageClass extends Construct {
   constructor(scope: Construct, id: string, props: ResidentStorageClassProps) {
     super(scope, id);
     const checks = new PropChecks();
-    checks.require(
-      isDnsLabel(props.name),
-      ["name"],
-      `${JSON.stringify(props.name)} is not an RFC 1123 label`,
-      "rename the class",
-    );
+    checks.label(props.name, ["name"]);
     checks.require(
       props.zones.length > 0,
       ["zones"],
@@ -165,12 +160,7 @@ export class DataVolume extends Construct {
     super(scope, id);
     const checks = new PropChecks();
     if (props.claimName !== undefined) {
-      checks.require(
-        isDnsLabel(props.claimName),
-        ["claimName"],
-        `${JSON.stringify(props.claimName)} is not an RFC 1123 label`,
-        "use lowercase letters, digits and '-'",
-      );
+      checks.label(props.claimName, ["claimName"]);
     }
     checks.require(
       isQuantity(props.size),

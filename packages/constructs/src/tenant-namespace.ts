@@ -3,7 +3,7 @@ import { isQuantity, parseCidr } from "@sovereign/profile";
 import { Construct } from "./cdktf.js";
 import { K8sObject } from "./k8s-object.js";
 import { type ClusterDns, DEFAULT_DNS, NetworkLockdown } from "./network.js";
-import { isDnsLabel, PropChecks } from "./validate.js";
+import { PropChecks } from "./validate.js";
 
 /** Labels a namespace carries so policies and people can tell where its data lives. */
 export const SITE_LABEL = "sovereign.ai/site";
@@ -103,18 +103,8 @@ export class TenantNamespace extends Construct {
   constructor(scope: Construct, id: string, props: TenantNamespaceProps) {
     super(scope, id);
     const checks = new PropChecks();
-    checks.require(
-      isDnsLabel(props.name),
-      ["name"],
-      `${JSON.stringify(props.name)} is not an RFC 1123 label`,
-      "use lowercase letters, digits and '-'",
-    );
-    checks.require(
-      isDnsLabel(props.site),
-      ["site"],
-      `site ${JSON.stringify(props.site)} is not an RFC 1123 label`,
-      "use the profile's sites[].name",
-    );
+    checks.label(props.name, ["name"]);
+    checks.label(props.site, ["site"], "site");
     checks.require(
       props.egressCidrs.length > 0,
       ["egressCidrs"],
@@ -146,12 +136,7 @@ export class TenantNamespace extends Construct {
         );
     }
     for (const [i, ns] of (props.ingressFromNamespaces ?? []).entries()) {
-      checks.require(
-        isDnsLabel(ns),
-        ["ingressFromNamespaces", i],
-        `${JSON.stringify(ns)} is not a namespace name`,
-        "use an RFC 1123 label",
-      );
+      checks.label(ns, ["ingressFromNamespaces", i], "namespace");
     }
     checks.throwIfAny(this, "TenantNamespace");
 

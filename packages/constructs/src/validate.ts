@@ -24,6 +24,19 @@ export class PropChecks {
     return this;
   }
 
+  /**
+   * Records a problem when `value` is not an RFC 1123 label, the form of every Kubernetes object
+   * (and namespace) name the constructs create.
+   */
+  label(value: string, prop: (string | number)[], what = "name"): this {
+    return this.require(
+      isDnsLabel(value),
+      prop,
+      `${what} ${JSON.stringify(value)} is not an RFC 1123 label`,
+      "use lowercase letters, digits and '-' (at most 63, starting and ending alphanumeric)",
+    );
+  }
+
   /** Throws an InputError naming the construct when any check failed. */
   throwIfAny(scope: IConstruct, kind: string): void {
     if (this.problems.length === 0) return;

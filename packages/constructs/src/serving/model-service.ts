@@ -4,7 +4,7 @@ import { stringify } from "yaml";
 import { Construct, type ITerraformDependable } from "../cdktf.js";
 import { K8sObject, MANAGED_BY } from "../k8s-object.js";
 import { HelmRelease, KubernetesManifest } from "../providers.js";
-import { isDnsLabel, isPinnedImage, PropChecks } from "../validate.js";
+import { isPinnedImage, PropChecks } from "../validate.js";
 import {
   type ChartValueOptions,
   INFERENCE_CORE_CHART,
@@ -124,12 +124,7 @@ export class ModelService extends Construct {
       `model ${JSON.stringify(model.name)} is not one of the profile's serving.models`,
       "pass an entry of profile.spec.serving.models",
     );
-    checks.require(
-      isDnsLabel(namespace),
-      ["namespace"],
-      `${JSON.stringify(namespace)} is not a namespace name`,
-      "use an RFC 1123 label",
-    );
+    checks.label(namespace, ["namespace"], "namespace");
     checks.require(
       isPinnedImage(model.image, registry),
       ["model", "image"],
