@@ -8,7 +8,7 @@ export { FIXTURE_NOW, type FixtureResult, fixtureProfile, runFixtures } from "./
 export { loadManifests } from "./manifests.js";
 export { availablePacks, loadPacks, type PolicyPack, parsePack, policiesDir, type Rule } from "./pack.js";
 export { activeTransfers, buildParams, PARAMS_NAME, PARAMS_NAMESPACE } from "./params.js";
-export { buildReport, type ComplianceReport, toHtml, toJUnit, toSarif } from "./report/index.js";
+export { buildReport, type ComplianceReport, findingText, toHtml, toJUnit, toSarif } from "./report/index.js";
 export { policyPackJsonSchema } from "./schema.js";
 export type {
   EvaluateInput,

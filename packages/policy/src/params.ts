@@ -1,4 +1,4 @@
-import type { CountryProfile } from "@sovereign/profile";
+import { type CountryProfile, hostOf } from "@sovereign/profile";
 import type { K8sObject } from "./types.js";
 
 /** Name and namespace of the params ConfigMap every binding's paramRef points at. */
@@ -9,12 +9,6 @@ export const PARAMS_NAMESPACE = "sovereign-system";
 /** Labels marking a profile as a demo (allows the `local` state backend). */
 export const DEMO_LABEL = "sovereign.ai/demo";
 
-function hostOf(uri: string): string {
-  return uri
-    .replace(/^[a-z0-9+.-]+:\/\//i, "")
-    .split(/[/:?]/)[0]!
-    .toLowerCase();
-}
 
 const list = (xs: Iterable<string>) => [...new Set(xs)].join(",");
 

@@ -1,17 +1,10 @@
 import type { DocPath, Issue } from "@sovereign/diagnostics";
 import { ISO_3166_ALPHA2 } from "./iso3166.js";
-import { hostInDomain, isDnsName, parseCidr } from "./net.js";
+import { hostInDomain, hostOf, isDnsName, parseCidr } from "./net.js";
 import type { CountryProfile } from "./schema.js";
 
 const DIGEST_REF = /^(?<repo>[^@\s]+)@sha256:(?<hex>[^\s]*)$/;
 
-/** Host of a URL-ish string (`https://h/p`, `s3://h/p`), lower case. */
-function hostOf(uri: string): string {
-  return uri
-    .replace(/^[a-z0-9]+:\/\//, "")
-    .split(/[/:]/)[0]!
-    .toLowerCase();
-}
 
 function list(names: readonly string[]): string {
   return names.length === 0 ? "(none declared)" : names.map((n) => JSON.stringify(n)).join(", ");

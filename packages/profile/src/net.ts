@@ -95,3 +95,11 @@ export function hostInDomain(host: string, domain: string): boolean {
   const d = domain.toLowerCase().replace(/\.$/, "");
   return h === d || h.endsWith(`.${d}`);
 }
+
+/** Host of a URL-like string (`https://h:443/p`, `s3://h/p`, `h/p`), lower case, without port. */
+export function hostOf(uri: string): string {
+  return uri
+    .replace(/^[a-z0-9+.-]+:\/\//i, "")
+    .split(/[/:?]/)[0]!
+    .toLowerCase();
+}

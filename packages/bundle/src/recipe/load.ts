@@ -9,7 +9,7 @@ import {
   type YamlSource,
   zodToIssues,
 } from "@sovereign/diagnostics";
-import { type CountryProfile, checkImageRef, hostInDomain, repoRoot } from "@sovereign/profile";
+import { type CountryProfile, checkImageRef, hostInDomain, hostOf, repoRoot } from "@sovereign/profile";
 import { LEGAL_BASES, type TrainingRecipe, trainingRecipeSchema } from "./schema.js";
 
 /** How far the mixture weights may drift from 1 (float sums of decimal weights). */
@@ -17,12 +17,6 @@ export const WEIGHT_TOLERANCE = 1e-6;
 
 const DIGEST_REF = /^[^@\s/]+(\/[^@\s]+)+@sha256:[0-9a-f]{64}$/;
 
-function hostOf(uri: string): string {
-  return uri
-    .replace(/^[a-z0-9]+:\/\//, "")
-    .split(/[/:]/)[0]!
-    .toLowerCase();
-}
 
 function quoteList(xs: readonly string[]): string {
   return xs.length === 0 ? "(none)" : xs.map((x) => JSON.stringify(x)).join(", ");

@@ -9,6 +9,7 @@ import {
   type ComplianceReport,
   exportAdmission,
   type Finding,
+  findingText,
   loadManifests,
   loadPacks,
   runFixtures,
@@ -49,16 +50,6 @@ async function synthInputs(
   }
 }
 
-function findingText(f: Finding): string {
-  const o = f.objectRef;
-  const obj = `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`;
-  const where = [f.stack, f.address].filter(Boolean).join(" ");
-  return [
-    `${f.severity} ${f.ruleId} (${f.packId}): ${obj}${f.field ? ` field ${f.field}` : ""}${where ? ` [${where}]` : ""}`,
-    `  ${f.message}`,
-    ...(f.legalRefs.length ? [`  legal: ${f.legalRefs.join("; ")}`] : []),
-  ].join("\n");
-}
 
 const hasErrors = (fs: readonly Finding[]) => fs.some((f) => f.severity === "error");
 

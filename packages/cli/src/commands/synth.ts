@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { ExitCode, UsageError } from "@sovereign/diagnostics";
-import type { Finding } from "@sovereign/policy";
+import { type Finding, findingText } from "@sovereign/policy";
 import { type CountryProfile, countriesDir, loadProfileFile } from "@sovereign/profile";
 import type { SynthResult, UnrenderedRelease } from "@sovereign/stacks";
 import { type Command, formatOf, parseCommandArgs, profileOptions, profilePathFrom } from "../context.js";
@@ -56,16 +56,6 @@ async function runPolicies(dir: string, profiles: CountryProfile[]): Promise<Che
   return { findings, objects: objects.length, unrendered, detached };
 }
 
-function findingText(f: Finding): string {
-  const o = f.objectRef;
-  const obj = `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`;
-  const where = [f.stack, f.address].filter(Boolean).join(" ");
-  return [
-    `${f.severity} ${f.ruleId} (${f.packId}): ${obj}${f.field ? ` field ${f.field}` : ""}${where ? ` [${where}]` : ""}`,
-    `  ${f.message}`,
-    ...(f.legalRefs.length > 0 ? [`  legal: ${f.legalRefs.join("; ")}`] : []),
-  ].join("\n");
-}
 
 export const synthCommand: Command = {
   name: "synth",
