@@ -191,13 +191,16 @@ describe("ModelService", () => {
       const job = jobFor({ servingImage: SERVING(profile) });
       const pod = job.spec.template.spec;
       expect(pod.initContainers.map((c: any) => c.name)).toEqual([
+        "self-test",
         "serving-1",
         "candidate-1",
         "candidate-2",
         "serving-2",
       ]);
       const model = profile.spec.serving.models[0]!;
-      for (const c of pod.initContainers) {
+      expect(pod.initContainers[0].image).toBe(model.image);
+      expect(pod.initContainers[0].command).toEqual(["/opt/sovereign/bin/kernel-suite", "--self-test"]);
+      for (const c of pod.initContainers.slice(1)) {
         expect(c.image).toBe(c.name.startsWith("serving") ? SERVING(profile) : model.image);
         expect(c.command).toEqual([
           "/opt/sovereign/bin/kernel-suite",
@@ -236,6 +239,7 @@ describe("ModelService", () => {
       expect(cmd[cmd.indexOf("--gpu") + 1]).toBe(gpu);
       expect(cmd).not.toContain("--baseline");
       expect(job.spec.template.spec.initContainers.map((c: any) => c.name)).toEqual([
+        "self-test",
         "candidate-1",
         "candidate-2",
       ]);

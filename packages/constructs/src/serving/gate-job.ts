@@ -255,7 +255,18 @@ export function gateJobManifest(s: GateJobSpec): KubernetesObject {
           tolerations: [
             { key: "sovereign.ai/gpu-pool", operator: "Equal", value: s.pool, effect: "NoSchedule" },
           ],
-          initContainers: suite,
+          // The candidate's kernels are first checked against reference results on this node's
+          // GPUs: a fast but wrong kernel must fail the rollout before any timing is trusted.
+          initContainers: [
+            {
+              ...suite[0]!,
+              name: "self-test",
+              image: s.candidateImage,
+              command: [KERNEL_SUITE_BIN, "--self-test"],
+              volumeMounts: suite[0]!.volumeMounts.filter((m) => m.name === "tmp" || m.name === "dshm"),
+            },
+            ...suite,
+          ],
           containers: [
             {
               name: "gate",
