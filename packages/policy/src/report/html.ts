@@ -11,7 +11,7 @@ const badge = (result: string) => {
 const CSS = `
 :root{--ok:#1b7f3b;--bad:#b42318;--na:#667085;--ink:#101828;--mute:#475467;--line:#eaecf0;--bg:#f9fafb}
 *{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans Thai","Noto Sans KR","Noto Sans Arabic",sans-serif;color:var(--ink);background:var(--bg)}
-header{background:#0b3d2e;color:#fff;padding:28px 40px}header h1{margin:0 0 4px;font-size:26px}header p{margin:0;opacity:.85}
+header{background:#0b3d2e;color:#fff;padding:28px 40px}header h1{margin:0 0 4px;font-size:26px}header p{margin:0;opacity:.85}header code{background:rgba(255,255,255,.18);color:#fff}
 main{padding:24px 40px;max-width:1280px}section{background:#fff;border:1px solid var(--line);border-radius:10px;padding:20px 24px;margin:0 0 20px}
 h2{margin:0 0 12px;font-size:19px}h3{margin:18px 0 8px;font-size:16px}
 .cards{display:flex;gap:14px;flex-wrap:wrap}.card{flex:1 1 150px;border:1px solid var(--line);border-radius:10px;padding:14px 16px;background:#fff}
