@@ -1,4 +1,3 @@
-import { parseCidr } from "@sovereign/profile";
 import { Construct, type ITerraformDependable } from "./cdktf.js";
 import { K8sObject, type KubernetesObject } from "./k8s-object.js";
 import { PropChecks } from "./validate.js";
@@ -46,20 +45,7 @@ export class NetworkLockdown extends Construct {
   constructor(scope: Construct, id: string, props: NetworkLockdownProps) {
     super(scope, id);
     const checks = new PropChecks();
-    checks.require(
-      props.egressCidrs.length > 0,
-      ["egressCidrs"],
-      "no egress CIDR given: pods could reach only DNS",
-      "pass the profile's sites[].egressCidrs",
-    );
-    for (const [i, c] of props.egressCidrs.entries()) {
-      checks.require(
-        parseCidr(c) !== null,
-        ["egressCidrs", i],
-        `${JSON.stringify(c)} is not a CIDR`,
-        "write e.g. 192.0.2.0/24 or 2001:db8::/48",
-      );
-    }
+    checks.egressCidrs(props.egressCidrs);
     for (const [i, n] of (props.ingressFromNamespaces ?? []).entries()) {
       checks.label(n, ["ingressFromNamespaces", i], "namespace");
     }

@@ -1,5 +1,5 @@
 import type { DataClassName } from "@sovereign/profile";
-import { isQuantity, parseCidr } from "@sovereign/profile";
+import { isQuantity } from "@sovereign/profile";
 import { Construct } from "./cdktf.js";
 import { K8sObject } from "./k8s-object.js";
 import { type ClusterDns, DEFAULT_DNS, NetworkLockdown } from "./network.js";
@@ -105,20 +105,7 @@ export class TenantNamespace extends Construct {
     const checks = new PropChecks();
     checks.label(props.name, ["name"]);
     checks.label(props.site, ["site"], "site");
-    checks.require(
-      props.egressCidrs.length > 0,
-      ["egressCidrs"],
-      "no egress CIDR given: pods could reach only DNS",
-      "pass the profile's sites[].egressCidrs",
-    );
-    for (const [i, c] of props.egressCidrs.entries()) {
-      checks.require(
-        parseCidr(c) !== null,
-        ["egressCidrs", i],
-        `${JSON.stringify(c)} is not a CIDR`,
-        "write e.g. 192.0.2.0/24 or 2001:db8::/48",
-      );
-    }
+    checks.egressCidrs(props.egressCidrs);
     checks.require(
       Number.isInteger(props.quota.gpus) && props.quota.gpus >= 0,
       ["quota", "gpus"],

@@ -1,4 +1,5 @@
 import { InputError, type Issue } from "@sovereign/diagnostics";
+import { parseCidr } from "@sovereign/profile";
 import type { IConstruct } from "./cdktf.js";
 
 /** One failed check of a construct prop: which prop, what is wrong with its value, how to fix it. */
@@ -35,6 +36,28 @@ export class PropChecks {
       `${what} ${JSON.stringify(value)} is not an RFC 1123 label`,
       "use lowercase letters, digits and '-' (at most 63, starting and ending alphanumeric)",
     );
+  }
+
+  /**
+   * Records a problem for an empty egress list and for each entry that is not a CIDR: egress is
+   * default-deny, so these are the only networks a tenant's pods can reach.
+   */
+  egressCidrs(cidrs: readonly string[], prop: string = "egressCidrs"): this {
+    this.require(
+      cidrs.length > 0,
+      [prop],
+      "no egress CIDR given: pods could reach only DNS",
+      "pass the profile's sites[].egressCidrs",
+    );
+    for (const [i, c] of cidrs.entries()) {
+      this.require(
+        parseCidr(c) !== null,
+        [prop, i],
+        `${JSON.stringify(c)} is not a CIDR`,
+        "write e.g. 192.0.2.0/24 or 2001:db8::/48",
+      );
+    }
+    return this;
   }
 
   /** Throws an InputError naming the construct when any check failed. */
