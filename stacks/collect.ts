@@ -37,7 +37,8 @@ interface StackJson {
 
 interface HelmReleaseJson {
   name: string;
-  chart: string;
+  /** Absent only in hand-written JSON; such a release is reported as not rendered. */
+  chart?: string;
   namespace?: string;
   repository?: string;
   version?: string;
@@ -68,17 +69,18 @@ export async function collectTerraform(outdir: string): Promise<{ stack: string;
 }
 
 /** The chart directory of a release when it is a chart of this repository (`charts/...`), else undefined. */
-function localChart(outdir: string, stack: string, release: HelmReleaseJson): string | undefined {
-  if (release.repository) return undefined;
+function localChart(outdir: string, stack: string, chart: string, repository?: string): string | undefined {
+  // A chart from a repository (the GPU Operator's OCI mirror) is not rendered offline.
+  if (repository) return undefined;
   const chartsDir = join(repoRoot(), "charts") + sep;
-  const candidates = isAbsolute(release.chart)
-    ? [release.chart]
+  const candidates = isAbsolute(chart)
+    ? [chart]
     : [
-        resolve(outdir, "stacks", stack, release.chart),
+        resolve(outdir, "stacks", stack, chart),
         // Chart paths are written relative to cdktf.out/stacks/<stack>/ at the repository root,
         // so an output tree written anywhere else still finds the repository's charts.
-        resolve(repoRoot(), "cdktf.out", "stacks", stack, release.chart),
-        resolve(repoRoot(), release.chart),
+        resolve(repoRoot(), "cdktf.out", "stacks", stack, chart),
+        resolve(repoRoot(), chart),
       ];
   return candidates.find((c) => c.startsWith(chartsDir) && existsSync(join(c, "Chart.yaml")));
 }
@@ -154,21 +156,19 @@ export async function collectObjectsDetailed(outdir: string): Promise<{
     parts.push(async () => manifests);
     for (const [name, r] of Object.entries(res.helm_release ?? {})) {
       const address = `helm_release.${name}`;
-      const chartDir = localChart(outdir, stack, r);
-      if (!chartDir) {
+      const chart = r.chart;
+      const chartDir = chart === undefined ? undefined : localChart(outdir, stack, chart, r.repository);
+      if (chart === undefined || !chartDir) {
         unrendered.push({
           stack,
           address,
-          chart: `${r.repository ? `${r.repository}/` : ""}${r.chart}${r.version ? `@${r.version}` : ""}`,
+          chart: `${r.repository ? `${r.repository}/` : ""}${chart ?? "(no chart)"}${r.version ? `@${r.version}` : ""}`,
         });
         continue;
       }
       // Terraform resolves the chart from the stack's directory; say so when that will not work.
-      if (
-        !isAbsolute(r.chart) &&
-        !existsSync(join(resolve(outdir, "stacks", stack, r.chart), "Chart.yaml"))
-      ) {
-        detached.push({ stack, address, chart: r.chart });
+      if (!isAbsolute(chart) && !existsSync(join(resolve(outdir, "stacks", stack, chart), "Chart.yaml"))) {
+        detached.push({ stack, address, chart });
       }
       parts.push(async () =>
         (await renderRelease(chartDir, r)).map(

@@ -64,4 +64,30 @@ describe("hand-over of a new country, end to end", () => {
     expect(r.stderr).toContain("spec.serving.models[0].image");
     expect(existsSync(join(work, "foreign.out"))).toBe(false);
   });
+  it("GIVEN a profile whose stacks break residency (local state outside a demo) WHEN synthesized or packed THEN both exit 1 naming the rule and write nothing", async () => {
+    const text = readFileSync(join(work, "ke.yaml"), "utf8").replace(
+      /type: kubernetes.*\n\s*namespace: sovereign-state/,
+      "type: local",
+    );
+    expect(text).toContain("type: local");
+    writeFileSync(join(work, "local-state.yaml"), text);
+    const s = await sovereign("synth", "--profile", "local-state.yaml", "--out", "local.out");
+    expect(s.exitCode).toBe(1);
+    expect(s.stderr).toContain("state-backend-in-country");
+    expect(existsSync(join(work, "local.out"))).toBe(false);
+    const p = await sovereign(
+      "bundle",
+      "pack",
+      "--profile",
+      "local-state.yaml",
+      "--key",
+      "keys/bundle.key",
+      "--out",
+      "local.tar",
+    );
+    expect(p.exitCode).toBe(1);
+    expect(p.stderr).toContain("state-backend-in-country");
+    expect(p.stderr).toContain("nothing was written to local.tar");
+    expect(existsSync(join(work, "local.tar"))).toBe(false);
+  });
 });

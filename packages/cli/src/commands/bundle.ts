@@ -15,7 +15,9 @@ import {
   writeKeyPair,
 } from "@sovereign/bundle";
 import { ExitCode, UsageError } from "@sovereign/diagnostics";
-import { type CountryProfile, repoRoot } from "@sovereign/profile";
+import type { SynthObject } from "@sovereign/policy";
+import { repoRoot } from "@sovereign/profile";
+import { collectObjects } from "@sovereign/stacks";
 import { helmBinary } from "@sovereign/tools";
 import {
   type Command,
@@ -26,6 +28,7 @@ import {
   profileOptions,
   profilePathFrom,
 } from "../context.js";
+import { PolicyFailure, reportPolicyFailure, synthesizeChecked } from "../residency.js";
 
 const USAGE = `sovereign bundle keygen --out <dir>
        sovereign bundle pack (--country <cc> | --profile <file>) --key <bundle.key> [--out <dir|file.tar|file.tar.zst>]
@@ -95,34 +98,9 @@ function progressBar(ctx: CommandContext): Progress | undefined {
   };
 }
 
-async function synthesize(profile: CountryProfile, dir: string): Promise<void> {
-  const mod = (await import("@sovereign/stacks")) as unknown as {
-    synthesizeCountry?: (p: CountryProfile, outdir: string) => Promise<unknown>;
-  };
-  if (typeof mod.synthesizeCountry !== "function") {
-    throw new UsageError(
-      "the stacks package in this build cannot synthesize yet",
-      "synthesize with `sovereign synth` and pass its output with --synth-dir <dir>",
-    );
-  }
-  await mod.synthesizeCountry(profile, dir);
-}
-
-/**
- * Kubernetes objects the stacks create, helm charts rendered, as text for the image scan. Best
- * effort: the synthesized files are scanned anyway; this adds images that only chart defaults name.
- */
-async function renderedObjects(synthDir: string): Promise<{ path: string; text: string }[]> {
-  const mod = (await import("@sovereign/stacks")) as unknown as {
-    collectObjects?: (outdir: string) => Promise<{ stack: string; address: string; object: unknown }[]>;
-  };
-  if (typeof mod.collectObjects !== "function") return [];
-  try {
-    const objects = await mod.collectObjects(synthDir);
-    return objects.map((o) => ({ path: `rendered:${o.stack}/${o.address}`, text: JSON.stringify(o.object) }));
-  } catch {
-    return [];
-  }
+/** Objects as text for the bundle's image scan, so images that only chart defaults name are listed. */
+function imageSourcesOf(objects: readonly SynthObject[]): { path: string; text: string }[] {
+  return objects.map((o) => ({ path: `rendered:${o.stack}/${o.address}`, text: JSON.stringify(o.object) }));
 }
 
 async function keygen(ctx: CommandContext, argv: string[]): Promise<number> {
@@ -175,10 +153,21 @@ async function pack(ctx: CommandContext, argv: string[]): Promise<number> {
   if (synthDir && !existsSync(synthDir))
     throw new UsageError(`--synth-dir ${values["synth-dir"]} does not exist`, "run `sovereign synth` first");
   try {
+    // The kit's own synth runs the residency check (as `sovereign synth` does) and keeps the
+    // rendered objects for the image list; a --synth-dir came from `sovereign synth` already.
+    let objects: SynthObject[];
     if (!synthDir) {
       tmpSynth = mkdtempSync(join(tmpdir(), `sovereign-synth-${cc}-`));
-      await synthesize(profile, tmpSynth);
+      try {
+        objects = (await synthesizeChecked([profile], tmpSynth)).checked.objects;
+      } catch (e) {
+        if (!(e instanceof PolicyFailure)) throw e;
+        reportPolicyFailure(ctx, e, "bundle pack", format, shown(ctx, out));
+        return ExitCode.Findings;
+      }
       synthDir = tmpSynth;
+    } else {
+      objects = (await collectObjects(synthDir)) as SynthObject[];
     }
     const result = await packBundle({
       profile,
@@ -194,7 +183,7 @@ async function pack(ctx: CommandContext, argv: string[]): Promise<number> {
       signingKey: key,
       out,
       sourceDateEpoch: sourceDateEpoch(ctx.env, root),
-      imageSources: await renderedObjects(synthDir),
+      imageSources: imageSourcesOf(objects),
       progress: progressBar(ctx),
     });
     if (format === "json") ctx.stdout(`${JSON.stringify({ ok: true, ...result }, null, 2)}\n`);

@@ -1,10 +1,10 @@
 import { readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { ExitCode, UsageError } from "@sovereign/diagnostics";
-import { type Finding, findingText } from "@sovereign/policy";
-import { type CountryProfile, countriesDir, loadProfileFile } from "@sovereign/profile";
-import type { SynthResult, UnrenderedRelease } from "@sovereign/stacks";
+import { findingText } from "@sovereign/policy";
+import { countriesDir, loadProfileFile } from "@sovereign/profile";
 import { type Command, formatOf, parseCommandArgs, profileOptions, profilePathFrom } from "../context.js";
+import { PolicyFailure, reportPolicyFailure, synthesizeChecked } from "../residency.js";
 
 const options = {
   ...profileOptions,
@@ -12,50 +12,12 @@ const options = {
   out: { type: "string" },
 } as const;
 
-/** Thrown inside the atomic write so that a failed policy check leaves no output behind. */
-class PolicyFailure extends Error {
-  constructor(readonly findings: Finding[]) {
-    super("residency policies failed");
-  }
-}
-
-interface Checked {
-  findings: Finding[];
-  objects: number;
-  unrendered: UnrenderedRelease[];
-  detached: UnrenderedRelease[];
-}
-
 function shippedProfiles(): string[] {
   return readdirSync(countriesDir())
     .filter((f) => /^[a-z]{2}\.yaml$/.test(f))
     .sort()
     .map((f) => join(countriesDir(), f));
 }
-
-/** Runs every profile's residency packs over its own stacks' objects and Terraform JSON. */
-async function runPolicies(dir: string, profiles: CountryProfile[]): Promise<Checked> {
-  // Loaded on use: the stacks and the policy engine are the heavy part of the CLI's imports.
-  const [{ collectObjectsDetailed, collectTerraform }, { evaluate }] = await Promise.all([
-    import("@sovereign/stacks"),
-    import("@sovereign/policy"),
-  ]);
-  const { objects, unrendered, detached } = await collectObjectsDetailed(dir);
-  const terraform = await collectTerraform(dir);
-  const findings: Finding[] = [];
-  for (const profile of profiles) {
-    const mine = (stack: string) => stack.startsWith(`${profile.metadata.name}-`);
-    findings.push(
-      ...evaluate({
-        profile,
-        objects: objects.filter((o) => mine(o.stack)),
-        terraform: terraform.filter((t) => mine(t.stack)),
-      }),
-    );
-  }
-  return { findings, objects: objects.length, unrendered, detached };
-}
-
 
 export const synthCommand: Command = {
   name: "synth",
@@ -76,32 +38,16 @@ export const synthCommand: Command = {
     const rel = relative(ctx.cwd, outdir);
     const shown = rel === "" ? "." : rel.startsWith("..") ? outdir : rel;
 
-    const { synthesizeCountries } = await import("@sovereign/stacks");
-    let checked: Checked | undefined;
-    let result: SynthResult;
+    let synth: Awaited<ReturnType<typeof synthesizeChecked>>;
     try {
-      result = await synthesizeCountries(profiles, outdir, {
-        check: async (tmp) => {
-          checked = await runPolicies(tmp, profiles);
-          const errors = checked.findings.filter((f) => f.severity === "error");
-          if (errors.length > 0) throw new PolicyFailure(checked.findings);
-        },
-      });
+      synth = await synthesizeChecked(profiles, outdir);
     } catch (e) {
       if (!(e instanceof PolicyFailure)) throw e;
-      const errors = e.findings.filter((f) => f.severity === "error").length;
-      if (format === "json") {
-        ctx.stdout(
-          `${JSON.stringify({ ok: false, outdir: shown, written: false, findings: e.findings }, null, 2)}\n`,
-        );
-      } else {
-        ctx.stderr(`${e.findings.map(findingText).join("\n")}\n`);
-        ctx.stderr(`sovereign synth: ${errors} residency error(s); nothing was written to ${shown}\n`);
-      }
+      reportPolicyFailure(ctx, e, "synth", format, shown);
       return ExitCode.Findings;
     }
 
-    const c = checked!;
+    const { result, checked: c } = synth;
     const countries = profiles.map((p) => p.metadata.name);
     const resources = result.stacks.reduce((n, s) => n + s.resources, 0);
     const warnings = c.findings.filter((f) => f.severity === "warning").length;
@@ -116,7 +62,7 @@ export const synthCommand: Command = {
             counts: {
               stacks: result.stacks.length,
               resources,
-              objects: c.objects,
+              objects: c.objects.length,
               findings: c.findings.length,
               warnings,
             },
@@ -132,7 +78,7 @@ export const synthCommand: Command = {
     }
     const width = Math.max(...result.stacks.map((s) => s.name.length));
     const lines = [
-      `synthesized ${countries.join(", ")} into ${shown}: ${result.stacks.length} stacks, ${resources} resources, ${c.objects} Kubernetes objects`,
+      `synthesized ${countries.join(", ")} into ${shown}: ${result.stacks.length} stacks, ${resources} resources, ${c.objects.length} Kubernetes objects`,
       ...result.stacks.map(
         (s) =>
           `  ${s.name.padEnd(width)}  ${String(s.resources).padStart(3)} resources  ${join(shown, s.file)}${s.dependencies.length ? `  (after ${s.dependencies.join(", ")})` : ""}`,
