@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import type { z } from "zod";
 import { type DocPath, InputError, type Issue } from "./issue.js";
+import { zodToIssues } from "./zod-issues.js";
 
 /** A parsed YAML file that can say where any path in it is. */
 export interface YamlSource {
@@ -10,8 +12,13 @@ export interface YamlSource {
   value: unknown;
   /** Line and column (1-based) of the node at `path`, or of its nearest existing ancestor. */
   locate(path: DocPath, which?: "key" | "value"): { line: number; column: number };
-  /** Fills `file`, `line` and `column` of an issue from its path. */
+  /**
+   * Fills `file`, `line` and `column` of an issue from its path. An unknown key points at the
+   * key itself, anything else at the value, unless `which` says otherwise.
+   */
   place(issue: Issue, which?: "key" | "value"): Issue;
+  /** Validates the document against a zod schema; throws InputError with every issue located. */
+  parse<S extends z.ZodType>(schema: S): z.output<S>;
 }
 
 function nodeAt(
@@ -80,11 +87,22 @@ export function parseYamlSource(text: string, file: string): YamlSource {
     const start = target?.range?.[0] ?? 0;
     return pos(start);
   };
+  const value = doc.toJS({ maxAliasCount: 100 });
+  const place = (issue: Issue, which?: "key" | "value"): Issue => ({
+    ...issue,
+    file,
+    ...locate(issue.path, which ?? (issue.code === "schema.unknown_key" ? "key" : "value")),
+  });
   return {
     file,
-    value: doc.toJS({ maxAliasCount: 100 }),
+    value,
     locate,
-    place: (issue, which) => ({ ...issue, file, ...locate(issue.path, which) }),
+    place,
+    parse: (schema) => {
+      const parsed = schema.safeParse(value);
+      if (!parsed.success) throw new InputError(zodToIssues(parsed.error, value).map((i) => place(i)));
+      return parsed.data;
+    },
   };
 }
 

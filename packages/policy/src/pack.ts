@@ -7,7 +7,6 @@ import {
   parseYamlSource,
   readYamlSource,
   type YamlSource,
-  zodToIssues,
 } from "@sovereign/diagnostics";
 import { repoRoot } from "@sovereign/profile";
 import { ROOT_VARIABLES } from "./cel/dialect.js";
@@ -109,15 +108,7 @@ function compileRule(
  * located (YAML path and line).
  */
 export function packFromSource(src: YamlSource, expectedName?: string): PolicyPack {
-  const parsed = policyPackSchema.safeParse(src.value);
-  if (!parsed.success) {
-    throw new InputError(
-      zodToIssues(parsed.error, src.value).map((i) =>
-        src.place(i, i.code === "schema.unknown_key" ? "key" : "value"),
-      ),
-    );
-  }
-  const doc: PolicyPackDoc = parsed.data;
+  const doc: PolicyPackDoc = src.parse(policyPackSchema);
   const issues: Issue[] = [];
   if (expectedName !== undefined && doc.metadata.name !== expectedName) {
     issues.push(

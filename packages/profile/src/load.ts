@@ -7,23 +7,16 @@ import {
   parseYamlSource,
   readYamlSource,
   UsageError,
-  zodToIssues,
 } from "@sovereign/diagnostics";
 import { crossCheck } from "./checks.js";
 import { type CountryProfile, countryProfileSchema } from "./schema.js";
 
 /** Validates a parsed YAML source. Returns the profile, or throws InputError with every issue located. */
 function validateSource(src: ReturnType<typeof parseYamlSource>): CountryProfile {
-  const parsed = countryProfileSchema.safeParse(src.value);
-  if (!parsed.success) {
-    const issues = zodToIssues(parsed.error, src.value).map((i) =>
-      src.place(i, i.code === "schema.unknown_key" ? "key" : "value"),
-    );
-    throw new InputError(issues);
-  }
-  const cross = crossCheck(parsed.data).map((i: Issue) => src.place(i));
+  const profile = src.parse(countryProfileSchema);
+  const cross = crossCheck(profile).map((i: Issue) => src.place(i));
   if (cross.length > 0) throw new InputError(cross);
-  return parsed.data;
+  return profile;
 }
 
 /** Parses and validates profile YAML text. `file` is used in messages only. */

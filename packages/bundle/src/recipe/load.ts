@@ -7,7 +7,6 @@ import {
   parseYamlSource,
   readYamlSource,
   type YamlSource,
-  zodToIssues,
 } from "@sovereign/diagnostics";
 import { type CountryProfile, checkImageRef, hostInDomain, hostOf, repoRoot } from "@sovereign/profile";
 import { LEGAL_BASES, type TrainingRecipe, trainingRecipeSchema } from "./schema.js";
@@ -174,16 +173,10 @@ export function checkRecipe(r: TrainingRecipe, profile?: CountryProfile): Issue[
 }
 
 function validateSource(src: YamlSource, profile?: CountryProfile): TrainingRecipe {
-  const parsed = trainingRecipeSchema.safeParse(src.value);
-  if (!parsed.success) {
-    const issues = zodToIssues(parsed.error, src.value).map((i) =>
-      src.place(i, i.code === "schema.unknown_key" ? "key" : "value"),
-    );
-    throw new InputError(issues);
-  }
-  const issues = checkRecipe(parsed.data, profile).map((i) => src.place(i));
+  const recipe = src.parse(trainingRecipeSchema);
+  const issues = checkRecipe(recipe, profile).map((i) => src.place(i));
   if (issues.length > 0) throw new InputError(issues);
-  return parsed.data;
+  return recipe;
 }
 
 /** Parses and validates recipe YAML text; `file` is used in messages only. */
