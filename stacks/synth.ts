@@ -57,8 +57,12 @@ function assertPortable(tmp: string): void {
     const text = readFileSync(file, "utf8");
     const hit = needles.find((n) => text.includes(n));
     if (hit) {
-      throw new Error(
-        `synthesized ${relative(tmp, file)} contains the absolute path ${hit}; synth output must be portable`,
+      // Reachable from input (e.g. a local state path inside the checkout), so it is a KitError
+      // (exit 2) with a fix rather than an internal error.
+      throw new KitError(
+        `synthesized ${relative(tmp, file)} contains the absolute path ${hit}; synth output must be portable. ` +
+          "Fix: give paths in the profile (e.g. spec.stateBackend.path) relative to the stack directory or outside this checkout",
+        2,
       );
     }
   }
