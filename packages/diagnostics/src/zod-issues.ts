@@ -52,7 +52,14 @@ export function zodToIssues(error: z.ZodError, input: unknown): Issue[] {
             code: "schema.type",
             path,
             message: `expected ${zi.expected}, got ${describe(value)}`,
-            hint: zi.message.startsWith("Invalid input") ? `write a ${zi.expected} here` : zi.message,
+            hint:
+              // YAML reads unquoted digits, `yes` or `on` as numbers and booleans; the value meant
+              // is usually the text, e.g. an all-digit hash.
+              zi.expected === "string" && (typeof value === "number" || typeof value === "boolean")
+                ? "quote the value so YAML reads it as text, e.g. \"0123\""
+                : zi.message.startsWith("Invalid input")
+                  ? `write a ${zi.expected} here`
+                  : zi.message,
           });
         }
         break;

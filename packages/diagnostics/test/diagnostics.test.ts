@@ -78,6 +78,21 @@ describe("zod issues", () => {
   });
 });
 
+describe("YAML type confusion", () => {
+  it("GIVEN an all-digit hash read by YAML as a number WHEN validated THEN the hint says to quote it", () => {
+    const src = parseYamlSource("sha256: 0000\n", "w.yaml");
+    try {
+      src.parse(z.strictObject({ sha256: z.string() }));
+      expect.unreachable();
+    } catch (e) {
+      const i = (e as InputError).issues[0]!;
+      expect(i).toMatchObject({ code: "schema.type", line: 1, column: 9 });
+      expect(i.message).toBe("expected string, got number 0");
+      expect(i.hint).toMatch(/^quote the value/);
+    }
+  });
+});
+
 describe("atomic writes", () => {
   it("GIVEN a file write THEN no temp file is left behind", () => {
     const dir = mkdtempSync(join(tmpdir(), "atomic-"));
