@@ -44,6 +44,10 @@ async function run(
 
 const fixtureArgs = ["--synth-dir", SYNTH, "--charts", CHARTS, "--policies", POLICIES];
 
+/** `sovereign bundle pack` of th from the fixtures, signed with the test key, into `out`. */
+const packTh = (out: string, ...extra: string[]) =>
+  run(["bundle", "pack", "--country", "th", "--key", "keys/bundle.key", "--out", out, ...extra, ...fixtureArgs]);
+
 describe("sovereign bundle (CLI)", () => {
   beforeAll(async () => {
     expect((await run(["bundle", "keygen", "--out", "keys"])).code).toBe(0);
@@ -59,17 +63,7 @@ describe("sovereign bundle (CLI)", () => {
   });
 
   it("GIVEN pack → verify → inspect WHEN run on the th profile THEN each exits 0 and verify re-hashes every file", async () => {
-    const p = await run([
-      "bundle",
-      "pack",
-      "--country",
-      "th",
-      "--key",
-      "keys/bundle.key",
-      "--out",
-      "th-bundle",
-      ...fixtureArgs,
-    ]);
+    const p = await packTh("th-bundle");
     expect(p.err).toBe("");
     expect(p.code).toBe(0);
     expect(p.out).toContain("packed th-bundle (dir)");
@@ -84,17 +78,7 @@ describe("sovereign bundle (CLI)", () => {
   });
 
   it("GIVEN a tampered blob WHEN verified THEN exit 1 and stderr names the blob", async () => {
-    await run([
-      "bundle",
-      "pack",
-      "--country",
-      "th",
-      "--key",
-      "keys/bundle.key",
-      "--out",
-      "tampered",
-      ...fixtureArgs,
-    ]);
+    await packTh("tampered");
     const blobs = readdirSync(join(work, "tampered/blobs/sha256"));
     const victim = join(work, "tampered/blobs/sha256", blobs[0]!);
     writeFileSync(victim, Buffer.concat([readFileSync(victim), Buffer.from("x")]));
@@ -121,17 +105,7 @@ describe("sovereign bundle (CLI)", () => {
   });
 
   it("GIVEN a tampered bundle WHEN extracted through the CLI THEN exit 1 and nothing is written", async () => {
-    await run([
-      "bundle",
-      "pack",
-      "--country",
-      "th",
-      "--key",
-      "keys/bundle.key",
-      "--out",
-      "tx",
-      ...fixtureArgs,
-    ]);
+    await packTh("tx");
     writeFileSync(join(work, "tx/index.json"), "{}\n");
     const r = await run(["bundle", "extract", "tx", "--key", "keys/bundle.pub", "--out", "tx-out"]);
     expect(r.code).toBe(1);
@@ -216,19 +190,7 @@ describe("sovereign bundle (CLI)", () => {
     );
     expect(tty.code).toBe(0);
     expect(tty.err).toMatch(/weights\/big\.bin.*\[#+\.*\] +\d+%/);
-    const pipe = await run([
-      "bundle",
-      "pack",
-      "--country",
-      "th",
-      "--key",
-      "keys/bundle.key",
-      "--out",
-      "p2.tar",
-      "--weights",
-      "big.bin",
-      ...fixtureArgs,
-    ]);
+    const pipe = await packTh("p2.tar", "--weights", "big.bin");
     expect(pipe.code).toBe(0);
     expect(pipe.err).toBe("");
     rmSync(w);
