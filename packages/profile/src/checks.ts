@@ -1,6 +1,7 @@
 import type { DocPath, Issue } from "@sovereign/diagnostics";
 import { ISO_3166_ALPHA2 } from "./iso3166.js";
 import { hostInDomain, hostOf, isDnsName, parseCidr } from "./net.js";
+import { checkCluster, checkGpuOperatorImages, checkPlacements, checkPoolZones, checkStorageBackends } from "./site-checks.js";
 import type { CountryProfile } from "./schema.js";
 
 const DIGEST_REF = /^(?<repo>[^@\s]+)@sha256:(?<hex>[^\s]*)$/;
@@ -258,6 +259,14 @@ export function crossCheck(p: CountryProfile): Issue[] {
   for (const [k, img] of Object.entries(s.gpuOperator?.images ?? {})) {
     out.push(...checkImageRef(img, s.registry, ["spec", "gpuOperator", "images", k]));
   }
+
+  out.push(
+    ...checkCluster(s),
+    ...checkPoolZones(s),
+    ...checkStorageBackends(s),
+    ...checkPlacements(s),
+    ...checkGpuOperatorImages(s),
+  );
 
   // Models
   s.serving.models.forEach((m, i) => {

@@ -3,5 +3,18 @@ export { ISO_3166_ALPHA2 } from "./iso3166.js";
 export { countryProfileJsonSchema } from "./json-schema.js";
 export { countriesDir, loadProfileFile, parseProfile, repoRoot, shippedProfilePath } from "./load.js";
 export { cidrContains, hostInDomain, hostOf, isDnsName, parseCidr, parseIp } from "./net.js";
+export {
+  hostCidr,
+  inCountryCidrs,
+  type Placement,
+  placements,
+  poolZones,
+  storageClassAt,
+} from "./placement.js";
 export { isQuantity, parseQuantity } from "./quantity.js";
 export * from "./schema.js";
+export {
+  GPU_OPERATOR_COMPONENTS,
+  type GpuOperatorComponent,
+  requiredGpuOperatorComponents,
+} from "./site-checks.js";

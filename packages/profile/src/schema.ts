@@ -92,7 +92,38 @@ export const gpuPoolSchema = z.strictObject({
   sharing: sharingSchema,
   purpose: z.enum(["inference", "training"]),
   powerLimitWatts: z.number().int().min(100).max(1500).optional().describe("Optional per-GPU power cap."),
+  zones: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .describe(
+      "Zones of the site this pool's nodes are in (their topology.kubernetes.io/zone label). Default: every zone of the site.",
+    ),
 });
+
+/** Where a Ceph CSI class provisions from (ceph-csi rbd and cephfs drivers). */
+export const cephSchema = z
+  .strictObject({
+    clusterID: z
+      .string()
+      .min(1)
+      .describe("Ceph cluster id as listed in the ceph-csi config map (ceph-csi-config) of the cluster."),
+    pool: z.string().min(1).optional().describe("RBD pool (rbd.csi.ceph.com); also the data pool for cephfs."),
+    fsName: z.string().min(1).optional().describe("CephFS file system name (cephfs.csi.ceph.com)."),
+    secretName: z
+      .string()
+      .min(1)
+      .describe("Secret holding the Ceph user and key for provisioning, expansion and node staging (name only)."),
+    secretNamespace: nameSchema.describe("Namespace of that Secret (usually the ceph-csi namespace)."),
+    kmsID: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Entry of the cluster's ceph-csi KMS config (csi-kms-connection-details / ceph-csi-encryption-kms-config) that points at spec.kms. Required when encrypted.",
+      ),
+  })
+  .describe("Ceph cluster, pool and credentials Secret references of a ceph-csi class (never the key itself).");
 
 export const storageClassSchema = z.strictObject({
   name: nameSchema,
@@ -103,12 +134,25 @@ export const storageClassSchema = z.strictObject({
     .record(z.string(), z.string())
     .optional()
     .describe("Extra CSI parameters (never secrets: reference Secrets by name)."),
+  ceph: cephSchema.optional(),
 });
 
 export const dataClassSchema = z.strictObject({
   storageClass: nameSchema.describe("Name of a `storage.classes[]` entry."),
   size: quantitySchema,
   retentionDays: z.number().int().min(1).optional().describe("Data older than this is purged."),
+  sites: z
+    .record(
+      nameSchema,
+      z.strictObject({
+        storageClass: nameSchema.describe("A `storage.classes[]` entry of this site."),
+        size: quantitySchema.optional().describe("Size at this site. Default: the data class's size."),
+      }),
+    )
+    .optional()
+    .describe(
+      "The class of this data class at other sites, by site name: a workload claims from the class of its own site. `storageClass` is the class at its own site.",
+    ),
 });
 
 export const architectureSchema = z
@@ -192,6 +236,27 @@ const gpuOperatorSchema = z
   })
   .describe("NVIDIA GPU Operator, pulled only from the in-country registry.");
 
+const clusterSchema = z
+  .strictObject({
+    apiServer: z
+      .strictObject({
+        cidrs: z
+          .array(z.string())
+          .min(1)
+          .describe("Addresses (CIDRs) of the Kubernetes API server endpoints, in-country by declaration."),
+        port: z.number().int().min(1).max(65535).default(6443).describe("API server port on those addresses."),
+      })
+      .optional()
+      .describe(
+        "Where pods reach the Kubernetes API (the endpoints behind the kubernetes Service). Namespaces whose controllers need the API (the GPU Operator's) may egress only there.",
+      ),
+    nodeLocalDns: z
+      .string()
+      .optional()
+      .describe("Link-local address of NodeLocal DNSCache, e.g. 169.254.20.10, when the cluster runs it."),
+  })
+  .describe("Facts about the cluster the stacks deploy into that network policies need.");
+
 const telemetrySchema = z
   .strictObject({
     otlpEndpoint: httpsUrl.optional().describe("In-country OpenTelemetry collector."),
@@ -239,6 +304,7 @@ export const profileSpecSchema = z.strictObject({
       .optional()
       .describe("Gateway API parent for HTTPRoutes; omit to expose models only inside the cluster."),
   }),
+  cluster: clusterSchema.optional(),
   telemetry: telemetrySchema.optional(),
   residency: z
     .strictObject({
@@ -271,6 +337,8 @@ export type Site = ProfileSpec["sites"][number];
 export type GpuPool = ProfileSpec["gpuPools"][number];
 export type StorageClassSpec = ProfileSpec["storage"]["classes"][number];
 export type DataClassSpec = z.output<typeof dataClassSchema>;
+export type CephSpec = z.output<typeof cephSchema>;
+export type ClusterSpec = NonNullable<ProfileSpec["cluster"]>;
 export type ModelSpec = ProfileSpec["serving"]["models"][number];
 export type Architecture = ModelSpec["architecture"];
 export type StateBackendSpec = ProfileSpec["stateBackend"];
