@@ -5,20 +5,19 @@ import {
   HelmProvider,
   K8sObject,
   NetworkLockdown,
-  nvidiaRuntimeClass,
   TerraformStack,
 } from "@sovereign/constructs";
 import type { CountryProfile } from "@sovereign/profile";
 import { configureStack } from "./backend.js";
-import { countryEgressCidrs } from "./platform.js";
+import { apiServerEndpoint, clusterDns, countryEgressCidrs } from "./platform.js";
 
 /** Namespace of the GPU Operator and the pools' configuration. */
 export const GPU_NAMESPACE = "gpu-operator";
 
 /**
  * `<cc>-gpu`: the GPU Operator from the in-country registry, one GpuPool per profile pool
- * (node-pool labels and taints, device-plugin sharing config, optional power cap), the `nvidia`
- * RuntimeClass and the DCGM exporter.
+ * (node-pool labels and taints, device-plugin sharing config, optional power cap) and the DCGM
+ * exporter; the operator itself creates the `nvidia` RuntimeClass.
  */
 export class GpuStack extends TerraformStack {
   constructor(scope: Construct, id: string, profile: CountryProfile) {
@@ -42,14 +41,16 @@ export class GpuStack extends TerraformStack {
         },
       },
     });
-    // Same lockdown as the tenants: the operator pulls only from the in-country registry and talks
-    // to the API server, which sits inside the country's networks.
+    // Same lockdown as the tenants, plus the API server: the operator, NFD, the device plugin's
+    // config manager and the validators all watch or label nodes. The `nvidia` RuntimeClass is
+    // created and owned by the operator (operator.runtimeClass), so the kit does not create it.
     new NetworkLockdown(this, "network", {
       namespace: GPU_NAMESPACE,
       egressCidrs: countryEgressCidrs(profile),
+      dns: clusterDns(profile),
+      apiServer: apiServerEndpoint(profile),
       dependsOn: [ns.resource],
     });
-    new K8sObject(this, "runtime-class", nvidiaRuntimeClass());
     for (const pool of s.gpuPools) {
       new GpuPool(this, `pool-${pool.name}`, {
         pool,

@@ -1,7 +1,10 @@
 import {
+  type ApiServerEndpoint,
+  type ClusterDns,
   COUNTRY_LABEL,
   type Construct,
   DATA_CLASS_LABEL,
+  DEFAULT_DNS,
   K8sObject,
   type KubernetesObject,
   LeastPrivilegeRole,
@@ -44,7 +47,19 @@ export function namespaceOf(dataClass: DataClassName): string {
   return TIERS.find((t) => t.dataClasses.includes(dataClass))!.namespace;
 }
 
-/** Every in-country network of the profile, in profile order, without duplicates. */
+/** Cluster DNS as the profile describes it (CoreDNS in kube-system, plus NodeLocal DNSCache if declared). */
+export function clusterDns(profile: CountryProfile): ClusterDns {
+  const local = profile.spec.cluster?.nodeLocalDns;
+  return local ? { ...DEFAULT_DNS, nodeLocalAddress: local } : DEFAULT_DNS;
+}
+
+/** The API server endpoint the profile declares, or undefined. */
+export function apiServerEndpoint(profile: CountryProfile): ApiServerEndpoint | undefined {
+  const a = profile.spec.cluster?.apiServer;
+  return a ? { cidrs: a.cidrs, port: a.port } : undefined;
+}
+
+/** Every site network of the profile, in profile order, without duplicates. */
 export function countryEgressCidrs(profile: CountryProfile): string[] {
   return [...new Set(profile.spec.sites.flatMap((s) => s.egressCidrs))];
 }
@@ -99,6 +114,7 @@ export class PlatformStack extends TerraformStack {
         egressCidrs: egress,
         quota: { gpus: tierGpus(profile, tier), storage: tierStorage(profile, tier) },
         ingressFromNamespaces: tier.tier === "serving" && gateway ? [gateway.namespace] : [],
+        dns: clusterDns(profile),
       });
       namespaces[tier.tier] = ns;
       const dependsOn = [ns.namespace.resource];
@@ -138,6 +154,7 @@ export class PlatformStack extends TerraformStack {
     new NetworkLockdown(this, "system-network", {
       namespace: SYSTEM_NAMESPACE,
       egressCidrs: egress,
+      dns: clusterDns(profile),
       dependsOn: [system.resource],
     });
 

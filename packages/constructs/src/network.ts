@@ -1,3 +1,4 @@
+import { hostCidr } from "@sovereign/profile";
 import { Construct, type ITerraformDependable } from "./cdktf.js";
 import { K8sObject, type KubernetesObject } from "./k8s-object.js";
 import { PropChecks } from "./validate.js";
@@ -8,6 +9,20 @@ export interface ClusterDns {
   readonly namespace: string;
   /** Labels of the cluster DNS pods. */
   readonly podLabels: Record<string, string>;
+  /**
+   * Address of NodeLocal DNSCache on every node, when the cluster runs it: pods resolve through
+   * it (a link-local address outside any pod selector), so egress to it on port 53 is opened too.
+   * @default none — pods reach the DNS pods directly.
+   */
+  readonly nodeLocalAddress?: string;
+}
+
+/** Where pods reach the Kubernetes API server (the endpoints behind the `kubernetes` Service). */
+export interface ApiServerEndpoint {
+  /** Endpoint addresses as CIDRs (NetworkPolicies see the endpoint after Service translation). */
+  readonly cidrs: string[];
+  /** Port on those addresses. */
+  readonly port: number;
 }
 
 /** CoreDNS and kube-dns both run in kube-system with this label. */
@@ -29,6 +44,11 @@ export interface NetworkLockdownProps {
    * @default [] — only pods of the same namespace.
    */
   readonly ingressFromNamespaces?: string[];
+  /**
+   * The API server, for namespaces whose controllers watch the cluster (the GPU Operator's).
+   * @default none — tenant workloads do not talk to the API server.
+   */
+  readonly apiServer?: ApiServerEndpoint;
   /** Objects that must exist first (the namespace). */
   readonly dependsOn?: ITerraformDependable[];
 }
@@ -48,6 +68,15 @@ export class NetworkLockdown extends Construct {
     checks.egressCidrs(props.egressCidrs);
     for (const [i, n] of (props.ingressFromNamespaces ?? []).entries()) {
       checks.label(n, ["ingressFromNamespaces", i], "namespace");
+    }
+    if (props.apiServer) {
+      checks.egressCidrs(props.apiServer.cidrs, "apiServer.cidrs");
+      checks.require(
+        Number.isInteger(props.apiServer.port) && props.apiServer.port > 0 && props.apiServer.port < 65536,
+        ["apiServer", "port"],
+        `${props.apiServer.port} is not a port`,
+        "use the API server's port, usually 6443",
+      );
     }
     checks.throwIfAny(this, "NetworkLockdown");
     this.deps = props.dependsOn ? { dependsOn: props.dependsOn } : {};
@@ -73,6 +102,7 @@ export class NetworkLockdown extends Construct {
                 namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": dns.namespace } },
                 podSelector: { matchLabels: dns.podLabels },
               },
+              ...(dns.nodeLocalAddress ? [{ ipBlock: { cidr: hostCidr(dns.nodeLocalAddress) } }] : []),
             ],
             ports: [
               { protocol: "UDP", port: 53 },
@@ -103,6 +133,23 @@ export class NetworkLockdown extends Construct {
         egress: [{ to: [{ podSelector: {} }] }],
       },
     });
+    if (props.apiServer) {
+      this.add("allow-api-server", {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: "allow-egress-api-server", namespace: ns },
+        spec: {
+          podSelector: {},
+          policyTypes: ["Egress"],
+          egress: [
+            {
+              to: props.apiServer.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
+              ports: [{ protocol: "TCP", port: props.apiServer.port }],
+            },
+          ],
+        },
+      });
+    }
     const from = props.ingressFromNamespaces ?? [];
     if (from.length > 0) {
       this.add("allow-ingress-from", {

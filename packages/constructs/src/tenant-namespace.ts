@@ -2,7 +2,7 @@ import type { DataClassName } from "@sovereign/profile";
 import { isQuantity } from "@sovereign/profile";
 import { Construct } from "./cdktf.js";
 import { K8sObject } from "./k8s-object.js";
-import { type ClusterDns, DEFAULT_DNS, NetworkLockdown } from "./network.js";
+import { type ApiServerEndpoint, type ClusterDns, DEFAULT_DNS, NetworkLockdown } from "./network.js";
 import { PropChecks } from "./validate.js";
 
 /** Labels a namespace carries so policies and people can tell where its data lives. */
@@ -62,6 +62,11 @@ export interface TenantNamespaceProps {
    */
   readonly dns?: ClusterDns;
   /**
+   * The API server, for a namespace whose pods run controllers.
+   * @default none — tenant workloads do not talk to the API server.
+   */
+  readonly apiServer?: ApiServerEndpoint;
+  /**
    * Pod Security Standards level enforced (and warned/audited) on the namespace.
    * @default "restricted" — no root, no privilege escalation, no host access; opt out only for
    * system components that need the node (the GPU Operator), never for model workloads.
@@ -74,13 +79,16 @@ export interface TenantNamespaceProps {
   readonly ingressFromNamespaces?: string[];
   /**
    * Default container requests and limits (LimitRange), applied to containers that set none.
-   * @default requests 100m CPU / 256Mi, limits 2 CPU / 4Gi — small enough that a forgotten
-   * request never starves a GPU pod on the same node.
+   * @default requests 100m CPU / 256Mi, memory limit 4Gi, no CPU limit — a forgotten request
+   * never starves a GPU pod on the same node. No default CPU limit: the API server would give it
+   * to every container that sets a CPU request but no limit, and reject the pod when the request
+   * is larger (the serving and gate containers request 4 CPUs and are deliberately unthrottled).
    */
   readonly containerDefaults?: {
     requestCpu: string;
     requestMemory: string;
-    limitCpu: string;
+    /** @default none — see above. */
+    limitCpu?: string;
     limitMemory: string;
   };
   /** Extra namespace labels. */
@@ -170,12 +178,7 @@ export class TenantNamespace extends Construct {
       spec: { hard },
     });
 
-    const d = props.containerDefaults ?? {
-      requestCpu: "100m",
-      requestMemory: "256Mi",
-      limitCpu: "2",
-      limitMemory: "4Gi",
-    };
+    const d = props.containerDefaults ?? { requestCpu: "100m", requestMemory: "256Mi", limitMemory: "4Gi" };
     add("limits", {
       apiVersion: "v1",
       kind: "LimitRange",
@@ -185,7 +188,7 @@ export class TenantNamespace extends Construct {
           {
             type: "Container",
             defaultRequest: { cpu: d.requestCpu, memory: d.requestMemory },
-            default: { cpu: d.limitCpu, memory: d.limitMemory },
+            default: { ...(d.limitCpu ? { cpu: d.limitCpu } : {}), memory: d.limitMemory },
           },
         ],
       },
@@ -196,6 +199,7 @@ export class TenantNamespace extends Construct {
       egressCidrs: props.egressCidrs,
       dns,
       ingressFromNamespaces: props.ingressFromNamespaces,
+      apiServer: props.apiServer,
       dependsOn: [this.namespace.resource],
     });
     this.objects.push(...lockdown.objects);

@@ -1,4 +1,4 @@
-import { type CountryProfile, hostOf } from "@sovereign/profile";
+import { type CountryProfile, hostOf, inCountryCidrs } from "@sovereign/profile";
 import type { K8sObject } from "./types.js";
 
 /** Name and namespace of the params ConfigMap every binding's paramRef points at. */
@@ -37,7 +37,8 @@ export function buildParams(
     country: s.country,
     registry: s.registry.replace(/\/$/, ""),
     domains: list(domains),
-    egressCidrs: list(s.sites.flatMap((x) => x.egressCidrs)),
+    // The API server and NodeLocal DNS addresses are in-country by the profile's declaration.
+    egressCidrs: list(inCountryCidrs(s)),
     sites: list(s.sites.map((x) => x.name)),
     zones: list(s.sites.flatMap((x) => x.zones)),
     storageClasses: list(s.storage.classes.map((c) => c.name)),

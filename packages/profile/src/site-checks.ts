@@ -1,7 +1,7 @@
 import type { DocPath, Issue } from "@sovereign/diagnostics";
 import { parseCidr, parseIp } from "./net.js";
 import { placements } from "./placement.js";
-import { DATA_CLASSES, type ProfileSpec } from "./schema.js";
+import { DATA_CLASSES, type GpuPool, type ProfileSpec } from "./schema.js";
 
 /**
  * GPU Operator components whose image the profile gives, and whether the kit's operator values
@@ -23,9 +23,9 @@ export const GPU_OPERATOR_COMPONENTS = {
 } as const;
 export type GpuOperatorComponent = keyof typeof GPU_OPERATOR_COMPONENTS;
 
-/** Components that must have an image for this profile's pools. */
-export function requiredGpuOperatorComponents(spec: ProfileSpec): GpuOperatorComponent[] {
-  const mig = spec.gpuPools.some((p) => p.sharing.strategy === "mig");
+/** Components that must have an image for these pools. */
+export function requiredGpuOperatorComponents(pools: readonly GpuPool[]): GpuOperatorComponent[] {
+  const mig = pools.some((p) => p.sharing.strategy === "mig");
   return (Object.keys(GPU_OPERATOR_COMPONENTS) as GpuOperatorComponent[]).filter(
     (c) => GPU_OPERATOR_COMPONENTS[c] === "always" || (c === "migManager" && mig),
   );
@@ -167,7 +167,7 @@ export function checkGpuOperatorImages(s: ProfileSpec): Issue[] {
   if (!s.gpuOperator) return [];
   const images = s.gpuOperator.images;
   const out: Issue[] = [];
-  for (const c of requiredGpuOperatorComponents(s)) {
+  for (const c of requiredGpuOperatorComponents(s.gpuPools)) {
     if (images[c]) continue;
     out.push({
       code: "gpu_operator.image_missing",
