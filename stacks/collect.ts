@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { availableParallelism, tmpdir } from "node:os";
 import { isAbsolute, join, resolve, sep } from "node:path";
 import { promisify } from "node:util";
-import type { KubernetesObject } from "@sovereign/constructs";
+import { jobFromV1Body, type KubernetesObject } from "@sovereign/constructs";
 import { KitError } from "@sovereign/diagnostics";
 import { repoRoot } from "@sovereign/profile";
 import { helmBinary } from "@sovereign/tools";
@@ -31,6 +31,7 @@ export interface UnrenderedRelease {
 interface StackJson {
   resource?: {
     kubernetes_manifest?: Record<string, { manifest: KubernetesObject }>;
+    kubernetes_job_v1?: Record<string, { metadata: unknown; spec: unknown }>;
     helm_release?: Record<string, HelmReleaseJson>;
   };
 }
@@ -153,7 +154,16 @@ export async function collectObjectsDetailed(outdir: string): Promise<{
         object: r.manifest,
       }),
     );
-    parts.push(async () => manifests);
+    // The gate Jobs are kubernetes_job_v1 resources: read back as the Job manifest they create.
+    const jobs = Object.entries(res.kubernetes_job_v1 ?? {}).map(
+      ([name, r]): SynthObject => ({
+        stack,
+        address: `kubernetes_job_v1.${name}`,
+        source: "manifest",
+        object: jobFromV1Body(r),
+      }),
+    );
+    parts.push(async () => [...manifests, ...jobs]);
     for (const [name, r] of Object.entries(res.helm_release ?? {})) {
       const address = `helm_release.${name}`;
       const chart = r.chart;

@@ -6,7 +6,7 @@ import {
   TerraformStack,
 } from "@sovereign/constructs";
 import { InputError } from "@sovereign/diagnostics";
-import { type CountryProfile, DATA_CLASSES } from "@sovereign/profile";
+import { type CountryProfile, DATA_CLASSES, placements } from "@sovereign/profile";
 import { configureStack } from "./backend.js";
 import { namespaceOf } from "./platform.js";
 
@@ -43,6 +43,7 @@ export class StorageStack extends TerraformStack {
         kms: s.kms,
         encrypted: c.encrypted,
         parameters: c.parameters,
+        ceph: c.ceph,
       });
       classes.set(c.name, { sc, site: site.name });
     }
@@ -51,36 +52,42 @@ export class StorageStack extends TerraformStack {
     for (const dc of DATA_CLASSES) {
       const spec = s.storage.dataClasses[dc];
       if (!spec) continue;
-      const cls = classes.get(spec.storageClass)!;
-      const volume = new DataVolume(this, `volume-${dc}`, {
-        dataClass: dc,
-        namespace: namespaceOf(dc),
-        storageClass: cls.sc,
-        site: cls.site,
-        size: spec.size,
-        retentionDays: spec.retentionDays,
-      });
-      if (spec.retentionDays === undefined) continue;
-      if (!image) {
-        throw new InputError([
-          {
-            code: "storage.purge_image",
-            path: ["spec", "storage", "dataClasses", dc, "retentionDays"],
-            message: `retention of ${spec.retentionDays} days for ${dc} needs an image to run the purge job, and the profile has no model`,
-            hint: "add a model under spec.serving.models (its inference-core image runs the purge), or drop retentionDays",
-          },
-        ]);
+      // One volume per site the data class is placed at: the primary keeps the data class's
+      // name, the others are suffixed with their site.
+      for (const place of placements(s, dc)) {
+        const cls = classes.get(place.storageClass)!;
+        const suffix = place.primary ? "" : `-${place.site}`;
+        const volume = new DataVolume(this, `volume-${dc}${suffix}`, {
+          dataClass: dc,
+          claimName: `${dc}${suffix}`,
+          namespace: namespaceOf(dc),
+          storageClass: cls.sc,
+          site: cls.site,
+          size: place.size,
+          retentionDays: spec.retentionDays,
+        });
+        if (spec.retentionDays === undefined) continue;
+        if (!image) {
+          throw new InputError([
+            {
+              code: "storage.purge_image",
+              path: ["spec", "storage", "dataClasses", dc, "retentionDays"],
+              message: `retention of ${spec.retentionDays} days for ${dc} needs an image to run the purge job, and the profile has no model`,
+              hint: "add a model under spec.serving.models (its inference-core image runs the purge), or drop retentionDays",
+            },
+          ]);
+        }
+        new RetentionPurge(this, `purge-${dc}${suffix}`, {
+          namespace: namespaceOf(dc),
+          claimName: volume.claimName,
+          dataClass: dc,
+          site: cls.site,
+          retentionDays: spec.retentionDays,
+          image,
+          registry: s.registry,
+          dependsOn: [volume.object.resource],
+        });
       }
-      new RetentionPurge(this, `purge-${dc}`, {
-        namespace: namespaceOf(dc),
-        claimName: volume.claimName,
-        dataClass: dc,
-        site: cls.site,
-        retentionDays: spec.retentionDays,
-        image,
-        registry: s.registry,
-        dependsOn: [volume.object.resource],
-      });
     }
   }
 }

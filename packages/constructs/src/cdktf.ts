@@ -17,6 +17,7 @@ export {
   TerraformElement,
   TerraformOutput,
   TerraformRemoteState,
+  TerraformResource,
   TerraformStack,
   Token,
 } from "cdktf";

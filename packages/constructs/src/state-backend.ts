@@ -5,6 +5,7 @@ import {
   PgBackend,
   type PgBackendConfig,
   S3Backend,
+  type S3BackendConfig,
   TerraformBackend,
   TerraformRemoteState,
 } from "./cdktf.js";
@@ -65,7 +66,11 @@ export function stateBackend(stack: Construct, spec: StateBackendSpec, stackName
       const key = spec.key.endsWith(".tfstate")
         ? spec.key.replace(/\.tfstate$/, `-${stackName}.tfstate`)
         : `${spec.key}/${stackName}.tfstate`;
+      // State locking with a lock object next to the state (Terraform >= 1.11): an in-country
+      // S3-compatible store has no DynamoDB for the older lock table.
+      const locking = { useLockfile: true } as Partial<S3BackendConfig>;
       return new S3Backend(stack, {
+        ...locking,
         bucket: spec.bucket,
         key,
         region: spec.region,

@@ -48,13 +48,54 @@ export interface ResidentStorageClassProps {
   readonly reclaimPolicy?: "Retain" | "Delete";
   /** Extra CSI parameters (references to Secrets by name only; secret values are refused). */
   readonly parameters?: Record<string, string>;
+  /**
+   * Ceph cluster, pool and Secret references for the ceph-csi drivers.
+   * @default none — then `parameters` must carry them, or the class cannot provision.
+   */
+  readonly ceph?: CephRef;
 }
 
-/** CSI parameters that turn encryption on with the given KMS key, by driver. */
-export function encryptionParameters(provisioner: string, kms: KmsRef): Record<string, string> {
-  if (provisioner === "rbd.csi.ceph.com" || provisioner === "cephfs.csi.ceph.com") {
-    // ceph-csi reads the KMS connection from its csi-kms-connection-details config by this id.
-    return { encrypted: "true", encryptionKMSID: kms.keyRef };
+/** ceph-csi drivers (upstream record `upstream/ceph-csi-v3.12.2.json`). */
+const CEPH_RBD = "rbd.csi.ceph.com";
+const CEPH_FS = "cephfs.csi.ceph.com";
+
+/** Where a ceph-csi class provisions from; the Secret is referenced by name, never read. */
+export interface CephRef {
+  readonly clusterID: string;
+  /** RBD pool (rbd), or the data pool (cephfs, optional). */
+  readonly pool?: string;
+  /** CephFS file system (cephfs). */
+  readonly fsName?: string;
+  readonly secretName: string;
+  readonly secretNamespace: string;
+  /** Id of the entry in ceph-csi's KMS config that points at the in-country KMS. */
+  readonly kmsID?: string;
+}
+
+/** The parameters a ceph-csi StorageClass needs to provision: cluster, pool, credentials Secrets. */
+export function cephParameters(provisioner: string, ceph: CephRef): Record<string, string> {
+  const secret: Record<string, string> = {};
+  for (const op of ["provisioner", "controller-expand", "node-stage"]) {
+    secret[`csi.storage.k8s.io/${op}-secret-name`] = ceph.secretName;
+    secret[`csi.storage.k8s.io/${op}-secret-namespace`] = ceph.secretNamespace;
+  }
+  return {
+    clusterID: ceph.clusterID,
+    ...(provisioner === CEPH_FS && ceph.fsName ? { fsName: ceph.fsName } : {}),
+    ...(ceph.pool ? { pool: ceph.pool } : {}),
+    ...(provisioner === CEPH_RBD ? { imageFeatures: "layering", "csi.storage.k8s.io/fstype": "ext4" } : {}),
+    ...secret,
+  };
+}
+
+/**
+ * CSI parameters that turn encryption on with the in-country KMS, by driver. ceph-csi looks the
+ * KMS connection up by `encryptionKMSID` in its KMS config map, so the id must be an entry there
+ * (the profile's `ceph.kmsID`); other drivers get the key reference itself.
+ */
+export function encryptionParameters(provisioner: string, kms: KmsRef, kmsID?: string): Record<string, string> {
+  if (provisioner === CEPH_RBD || provisioner === CEPH_FS) {
+    return { encrypted: "true", encryptionKMSID: kmsID ?? kms.keyRef };
   }
   return { encrypted: "true", kmsKeyId: kms.keyRef };
 }
@@ -108,8 +149,11 @@ export class ResidentStorageClass extends Construct {
       },
       provisioner: props.provisioner,
       parameters: {
+        ...(props.ceph ? cephParameters(props.provisioner, props.ceph) : {}),
         ...props.parameters,
-        ...(encrypted ? encryptionParameters(props.provisioner, props.kms) : {}),
+        ...(encrypted
+          ? encryptionParameters(props.provisioner, props.kms, props.ceph?.kmsID ?? props.parameters?.encryptionKMSID)
+          : {}),
       },
       reclaimPolicy: props.reclaimPolicy ?? "Retain",
       volumeBindingMode: "WaitForFirstConsumer",
@@ -178,11 +222,11 @@ export class DataVolume extends Construct {
     checks.throwIfAny(this, "DataVolume");
     this.claimName = props.claimName ?? props.dataClass;
     const labels: Record<string, string> = { [DATA_CLASS_LABEL]: props.dataClass, [SITE_LABEL]: props.site };
-    const annotations: Record<string, string> = {};
+    let annotations: Record<string, string> | undefined;
     if (props.retentionDays !== undefined) {
       // Label for selection, annotation for the residency policy and the compliance report.
       labels[RETENTION_DAYS] = String(props.retentionDays);
-      annotations[RETENTION_DAYS] = String(props.retentionDays);
+      annotations = { [RETENTION_DAYS]: String(props.retentionDays) };
     }
     this.object = new K8sObject(
       this,
@@ -190,7 +234,8 @@ export class DataVolume extends Construct {
       {
         apiVersion: "v1",
         kind: "PersistentVolumeClaim",
-        metadata: { name: this.claimName, namespace: props.namespace, labels, annotations },
+        // No empty annotations map: the provider reads one back as absent and plans a diff forever.
+        metadata: { name: this.claimName, namespace: props.namespace, labels, ...(annotations ? { annotations } : {}) },
         spec: {
           accessModes: props.accessModes ?? ["ReadWriteOnce"],
           storageClassName: props.storageClass.name,

@@ -1,4 +1,4 @@
-import { type CountryProfile, hostOf, inCountryCidrs } from "@sovereign/profile";
+import { type CountryProfile, type DataClassName, hostOf, inCountryCidrs, placements } from "@sovereign/profile";
 import type { K8sObject } from "./types.js";
 
 /** Name and namespace of the params ConfigMap every binding's paramRef points at. */
@@ -58,7 +58,11 @@ export function buildParams(
   }
   for (const [name, dc] of Object.entries(s.storage.dataClasses)) {
     if (!dc) continue;
-    data[`dataClass.${name}.storageClass`] = dc.storageClass;
+    // The class at each site the data class is placed at, its own site's first.
+    data[`dataClass.${name}.storageClass`] = list([
+      dc.storageClass,
+      ...placements(s, name as DataClassName).map((p) => p.storageClass),
+    ]);
     if (dc.retentionDays !== undefined) data[`dataClass.${name}.retentionDays`] = String(dc.retentionDays);
   }
   const transfers = activeTransfers(profile, opts.now ?? new Date());

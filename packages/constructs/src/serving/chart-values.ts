@@ -1,5 +1,6 @@
 import { InputError, type Issue } from "@sovereign/diagnostics";
-import type { CountryProfile, ModelSpec } from "@sovereign/profile";
+import { PRIORITY_SERVING } from "../priority-classes.js";
+import { type CountryProfile, type ModelSpec, storageClassAt } from "@sovereign/profile";
 
 /** Chart directory name under the repository's `charts/`. */
 export const INFERENCE_CORE_CHART = "inference-core";
@@ -22,6 +23,8 @@ export interface InferenceCoreValues {
     cache: { size: string; storageClassName?: string; existingClaim?: string };
   };
   dataClass?: string;
+  /** PriorityClass of the serving pods. */
+  priorityClassName?: string;
   server?: ServerOptions;
   resources?: { cpu: string; memory: string };
   route?: {
@@ -112,6 +115,16 @@ export function inferenceCoreValues(
     });
   }
   const weightsClass = spec.storage.dataClasses["model-weights"];
+  // Each replica caches the weights in a claim of its own site's class (never another site's).
+  const cacheClass = pool ? storageClassAt(spec, "model-weights", pool.site) : undefined;
+  if (weightsClass && pool && !cacheClass) {
+    issues.push({
+      code: "storage.weights_site",
+      path: at("pool"),
+      message: `model ${model.name}: model-weights has no storage class at site ${pool.site}`,
+      hint: `add spec.storage.dataClasses.model-weights.sites.${pool.site}.storageClass`,
+    });
+  }
   if (!weightsClass) {
     issues.push({
       code: "serving.weights_class",
@@ -120,7 +133,7 @@ export function inferenceCoreValues(
       hint: "add spec.storage.dataClasses.model-weights with an encrypted in-country storage class",
     });
   }
-  if (issues.length > 0 || !pool || !weightsClass) throw new InputError(issues);
+  if (issues.length > 0 || !pool || !weightsClass || !cacheClass) throw new InputError(issues);
 
   const gateway = spec.serving.gateway;
   return {
@@ -137,11 +150,12 @@ export function inferenceCoreValues(
       format: options.weightsFormat ?? "file",
       ...(options.weightsCredentialsSecret ? { credentialsSecret: options.weightsCredentialsSecret } : {}),
       cache: {
-        storageClassName: weightsClass.storageClass,
+        storageClassName: cacheClass,
         size: options.cacheSize ?? defaultCacheSize(model.weights.sizeBytes),
       },
     },
     dataClass: "model-weights",
+    priorityClassName: PRIORITY_SERVING,
     ...(options.server ? { server: options.server } : {}),
     ...(options.resources ? { resources: options.resources } : {}),
     route: gateway

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { KubernetesObject } from "../k8s-object.js";
+import { PRIORITY_GATE } from "../priority-classes.js";
 
 /** Where the inference-core image keeps the kernel suite and the kit's CLI. */
 export const KERNEL_SUITE_BIN = "/opt/sovereign/bin/kernel-suite";
@@ -235,6 +236,8 @@ export function gateJobManifest(s: GateJobSpec): KubernetesObject {
         spec: {
           restartPolicy: "Never",
           runtimeClassName: "nvidia",
+          // Above batch work, below serving: the gate may wait for GPUs but never evicts a model.
+          priorityClassName: PRIORITY_GATE,
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           securityContext: {

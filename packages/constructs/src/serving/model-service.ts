@@ -3,7 +3,7 @@ import type { CountryProfile, ModelSpec } from "@sovereign/profile";
 import { stringify } from "yaml";
 import { Construct, type ITerraformDependable } from "../cdktf.js";
 import { K8sObject, MANAGED_BY } from "../k8s-object.js";
-import { HelmRelease, KubernetesManifest } from "../providers.js";
+import { HelmRelease } from "../providers.js";
 import { isPinnedImage, PropChecks } from "../validate.js";
 import {
   type ChartValueOptions,
@@ -12,6 +12,7 @@ import {
   inferenceCoreValues,
 } from "./chart-values.js";
 import { type GateMode, gateHash, gateJobManifest, gateJobName, gateMode } from "./gate-job.js";
+import { KubernetesJobV1 } from "./job-v1.js";
 
 /**
  * Chart reference of the release, relative to the directory Terraform runs in for a stack
@@ -50,7 +51,7 @@ export interface ModelServiceProps {
   readonly rounds?: number;
   /**
    * Longest the gate may take before the apply fails (Terraform duration). A FAIL or INCONCLUSIVE
-   * gate also fails the apply when this runs out, since the Job then never completes.
+   * gate fails the apply as soon as the Job is marked Failed (the provider polls every <= 10 s).
    * @default "60m" — image pulls plus two suites at full size with room to spare.
    */
   readonly gateTimeout?: string;
@@ -91,7 +92,7 @@ function durationSeconds(d: string): number {
  * One model served from the inference-core chart behind its kernel gate:
  * - ConfigMaps with the model's kernel cases and the pool GPU's recorded baseline;
  * - a gate Job named by the image digest's hash, on the model's pool with the same GPUs, that
- *   Terraform waits on until it is Complete;
+ *   Terraform waits on until it is Complete, failing the apply when it is Failed;
  * - the helm_release, which depends on the Job: a failing or inconclusive gate fails the apply
  *   before the release changes, and the old pods keep serving.
  */
@@ -104,8 +105,8 @@ export class ModelService extends Construct {
   readonly gateMode: GateMode;
   readonly casesConfigMap: K8sObject;
   readonly baselineConfigMap: K8sObject;
-  /** The gate Job (a kubernetes_manifest that waits for `Complete`). */
-  readonly gateJob: KubernetesManifest;
+  /** The gate Job (a kubernetes_job_v1 that waits for `Complete` and fails on `Failed`). */
+  readonly gateJob: KubernetesJobV1;
   readonly release: HelmRelease;
 
   constructor(scope: Construct, id: string, props: ModelServiceProps) {
@@ -205,7 +206,8 @@ export class ModelService extends Construct {
           labels,
           annotations: { "sovereign.ai/gpu": pool.gpu },
         },
-        data: props.baselines !== undefined ? { "baselines.json": props.baselines } : {},
+        // No data at all rather than an empty map (the provider plans a diff on `data: {}` forever).
+        ...(props.baselines !== undefined ? { data: { "baselines.json": props.baselines } } : {}),
       },
       { dependsOn: props.dependsOn ?? [] },
     );
@@ -236,18 +238,9 @@ export class ModelService extends Construct {
     this.gateJobName = gateJobName(model.name, model.image, props.gateRerun);
     const job = gateJobManifest(spec);
     job.metadata.labels = { ...MANAGED_BY, ...job.metadata.labels };
-    this.gateJob = new KubernetesManifest(this, `gate-${gateHash(model.image, props.gateRerun)}`, {
-      manifest: job,
-      wait: { condition: [{ type: "Complete", status: "True" }] },
-      timeouts: { create: gateTimeout, update: gateTimeout },
-      // The API server adds controller labels and the selector to a Job; they are not drift.
-      computedFields: [
-        "metadata.labels",
-        "metadata.annotations",
-        "spec.selector",
-        "spec.template.metadata.labels",
-      ],
-      lifecycle: { ignoreChanges: ["manifest"] },
+    this.gateJob = new KubernetesJobV1(this, `gate-${gateHash(model.image, props.gateRerun)}`, {
+      job,
+      timeout: gateTimeout,
       dependsOn: [this.casesConfigMap.resource, this.baselineConfigMap.resource],
     });
 
