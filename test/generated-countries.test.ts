@@ -100,7 +100,7 @@ const arbProfile = fc
         sites,
         gpuPools: [pool, { ...pool, name: "train", sharing: { strategy: "none" }, purpose: "training" }],
         storage: {
-          classes: sites.map((s) => ({ name: `${s.name}-block`, site: s.name, provisioner: "rbd.csi.ceph.com", encrypted: true })),
+          classes: sites.map((s) => ({ name: `${s.name}-block`, site: s.name, provisioner: "rbd.csi.ceph.com", encrypted: true, ceph: { clusterID: `${s.name}-ceph`, pool: "rbd", secretName: "csi-rbd", secretNamespace: "ceph-csi", kmsID: `${cc}-root` } })),
           dataClasses: {
             "model-weights": { storageClass: `${pool.site}-block`, size: "1Ti" },
             "interaction-logs": { storageClass: `${sites[0]!.name}-block`, size: "100Gi", retentionDays: 30 },

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { jobFromV1Body } from "@sovereign/constructs";
 import { loadProfileFile, shippedProfilePath } from "@sovereign/profile";
 import { synthesizeCountry } from "@sovereign/stacks";
 import { afterAll, describe, expect, it } from "vitest";
@@ -22,7 +23,11 @@ describe.each(["th", "kr", "sa"])("%s-serving", (cc) => {
     dirs.push(dir);
     await synthesizeCountry(profile, dir);
     const json = JSON.parse(readFileSync(join(dir, "stacks", `${cc}-serving`, "cdk.tf.json"), "utf8"));
-    const manifests = Object.entries(json.resource.kubernetes_manifest) as [string, any][];
+    // Gate Jobs are kubernetes_job_v1 resources; read each back as the Job it creates.
+    const manifests = Object.entries(json.resource.kubernetes_job_v1).map(([k, r]: [string, any]) => [
+      k,
+      { ...r, manifest: jobFromV1Body(r) },
+    ]) as [string, any][];
     const releases = Object.values(json.resource.helm_release) as any[];
 
     expect(releases.map((r) => r.name).sort()).toEqual(profile.spec.serving.models.map((m) => m.name).sort());
@@ -34,8 +39,8 @@ describe.each(["th", "kr", "sa"])("%s-serving", (cc) => {
       expect(jobs, `${model.name}: exactly one gate Job`).toHaveLength(1);
       const [address, job] = jobs[0]!;
       // The release waits for the Job, and Terraform waits for the Job to complete.
-      expect(release.depends_on).toContain(`kubernetes_manifest.${address}`);
-      expect(job.wait.condition).toEqual([{ type: "Complete", status: "True" }]);
+      expect(release.depends_on).toContain(`kubernetes_job_v1.${address}`);
+      expect(job.wait_for_completion).toBe(true);
       // The Job measures the candidate image on the model's pool with the model's GPUs.
       const pod = job.manifest.spec.template.spec;
       expect(job.manifest.metadata.annotations["sovereign.ai/candidate-image"]).toBe(model.image);

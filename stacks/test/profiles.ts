@@ -29,9 +29,16 @@ spec:
       operator: registry.nbo1.sovereign.example/kit/nvidia/gpu-operator@sha256:${d(1)}
       driver: registry.nbo1.sovereign.example/kit/nvidia/driver@sha256:${d(2)}
       dcgmExporter: registry.nbo1.sovereign.example/kit/nvidia/dcgm-exporter@sha256:${d(3)}
+      driverManager: registry.nbo1.sovereign.example/kit/nvidia/k8s-driver-manager@sha256:${d(6)}
+      toolkit: registry.nbo1.sovereign.example/kit/nvidia/container-toolkit@sha256:${d(7)}
+      devicePlugin: registry.nbo1.sovereign.example/kit/nvidia/k8s-device-plugin@sha256:${d(8)}
+      gpuFeatureDiscovery: registry.nbo1.sovereign.example/kit/nvidia/gpu-feature-discovery@sha256:${d(9)}
+      validator: registry.nbo1.sovereign.example/kit/nvidia/gpu-operator-validator@sha256:${d(10)}
+      nodeFeatureDiscovery: registry.nbo1.sovereign.example/kit/nfd/node-feature-discovery@sha256:${d(11)}
+      migManager: registry.nbo1.sovereign.example/kit/nvidia/k8s-mig-manager@sha256:${d(12)}
   storage:
     classes:
-      - { name: nbo1-block, site: nbo1, provisioner: rbd.csi.ceph.com, encrypted: true }
+      - { name: nbo1-block, site: nbo1, provisioner: rbd.csi.ceph.com, encrypted: true, ceph: { clusterID: nbo1-ceph, pool: kit-rbd, secretName: csi-rbd, secretNamespace: ceph-csi, kmsID: ke-root } }
       - { name: mba1-block, site: mba1, provisioner: csi.vendor.example, encrypted: true, parameters: { pool: fast, csi.storage.k8s.io/provisioner-secret-name: csi-creds } }
     dataClasses:
       model-weights: { storageClass: nbo1-block, size: 1Ti }

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { evaluate, exportAdmission } from "@sovereign/policy";
 import type { CountryProfile } from "@sovereign/profile";
-import { parseQuantity, repoRoot } from "@sovereign/profile";
+import { inCountryCidrs, parseQuantity, repoRoot } from "@sovereign/profile";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import {
@@ -16,6 +16,7 @@ import {
 import { cleanup, SHIPPED, shipped, tempDir } from "./helpers.js";
 import { validateObject } from "./k8s-schema.js";
 import { newProfile } from "./profiles.js";
+import { gpuOperatorImages } from "./upstream.js";
 
 afterAll(cleanup);
 
@@ -76,19 +77,15 @@ describe.each(CASES)("stacks of %s", (_label, load) => {
   it("GIVEN the synth WHEN images are listed THEN each starts with <registry>/ and is pinned by digest", () => {
     const registry = profile.spec.registry;
     const all = objects.flatMap((o) => images(o.object));
-    // GPU Operator images live in the helm values (remote chart): rebuild repository/image@digest.
+    // GPU Operator images live in the helm values (remote chart): rebuild each reference as the
+    // chart and the operator join it (upstream record).
     for (const t of terraform) {
       const releases = ((t.json.resource as Json | undefined)?.helm_release ?? {}) as Record<
         string,
-        { values?: string[] }
+        { chart?: string; values?: string[] }
       >;
-      for (const r of Object.values(releases)) {
-        for (const v of r.values ?? []) {
-          for (const comp of Object.values(parseYaml(v) as Record<string, Json>)) {
-            if (comp && typeof comp === "object" && "repository" in comp)
-              all.push(`${comp.repository}/${comp.image}@${comp.version}`);
-          }
-        }
+      for (const r of Object.values(releases).filter((x) => x.chart === "gpu-operator")) {
+        for (const v of r.values ?? []) all.push(...gpuOperatorImages(parseYaml(v)).map((i) => i.image));
       }
     }
     expect(all.length).toBeGreaterThan(0);
@@ -124,7 +121,8 @@ describe.each(CASES)("stacks of %s", (_label, load) => {
   });
 
   it("GIVEN every namespace THEN ingress and egress are denied by default and egress reaches only profile CIDRs, cluster DNS and the same namespace", () => {
-    const cidrs = new Set(profile.spec.sites.flatMap((s) => s.egressCidrs));
+    // Site networks everywhere; the API server and NodeLocal DNS addresses the profile declares.
+    const cidrs = new Set(inCountryCidrs(profile.spec));
     const namespaces = kinds("Namespace").map((n) => n.metadata.name as string);
     expect(namespaces.length).toBeGreaterThanOrEqual(4);
     const policies = kinds("NetworkPolicy");
@@ -226,7 +224,8 @@ describe.each(CASES)("stacks of %s", (_label, load) => {
         expect(JSON.stringify(cap)).toContain(`nvidia-smi -pl ${pool.powerLimitWatts}`);
       else expect(cap).toBeUndefined();
     }
-    expect(kinds("RuntimeClass").map((r) => r.handler)).toEqual(["nvidia"]);
+    // The operator creates and owns the nvidia RuntimeClass; the kit must not fight it.
+    expect(kinds("RuntimeClass")).toEqual([]);
     // Only the GPU Operator's remote chart is left unrendered; local charts are rendered by helm.
     expect(unrendered.map((u) => u.chart)).toEqual([
       `oci://${profile.spec.registry}/charts/gpu-operator@${profile.spec.gpuOperator!.chartVersion}`,
@@ -288,7 +287,12 @@ describe.each(CASES)("stacks of %s", (_label, load) => {
     };
     const all = objects.map((o) => o.object);
     const priorities = new Set(kinds("PriorityClass").map((p) => p.metadata.name));
+    // RuntimeClasses the kit creates, plus the one the GPU Operator creates (operator.runtimeClass).
     const runtimes = new Set(kinds("RuntimeClass").map((p) => p.metadata.name));
+    for (const t of terraform)
+      for (const r of Object.values(((t.json.resource as Json | undefined)?.helm_release ?? {}) as Json))
+        if ((r as Json).chart === "gpu-operator")
+          runtimes.add(parseYaml((r as Json).values[0]).operator.runtimeClass);
     expect(named("priorityClassName", all).size).toBeGreaterThan(0);
     for (const n of named("priorityClassName", all)) expect(priorities.has(n), n).toBe(true);
     for (const n of named("runtimeClassName", all)) expect(runtimes.has(n), n).toBe(true);

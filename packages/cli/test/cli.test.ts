@@ -96,7 +96,7 @@ describe("sovereign argv table", () => {
     expect(r.stdout).toBe("");
     const body = JSON.parse(r.stderr);
     expect(body.ok).toBe(false);
-    expect(body.errors[0]).toMatchObject({ code: "schema.type", path: "spec.gpuPools[0].nodes", line: 26 });
+    expect(body.errors[0]).toMatchObject({ code: "schema.type", path: "spec.gpuPools[0].nodes", line: 29 });
     expect(body.errors[0].hint).toBeTruthy();
   });
 });

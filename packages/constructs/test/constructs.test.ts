@@ -156,7 +156,12 @@ describe("other constructs refuse unsafe props", () => {
             pools: [],
           }),
       ).issues.map((i) => i.path.join(".")),
-    ).toEqual(["images.driver", "images.operator"]);
+    ).toEqual([
+      "images.driver",
+      // Every operand that runs needs an in-country image, or the chart pulls its foreign default.
+      ...["operator", "driverManager", "toolkit", "devicePlugin", "dcgmExporter"].map((c) => `images.${c}`),
+      ...["gpuFeatureDiscovery", "validator", "nodeFeatureDiscovery"].map((c) => `images.${c}`),
+    ]);
   });
 
   it("GIVEN a bad size THEN DataVolume refuses it; GIVEN a nameless object THEN K8sObject refuses it", () => {

@@ -6,6 +6,7 @@ import {
   DEFAULT_INFERENCE_CORE_CHART_PATH,
   gateJobName,
   HelmProvider,
+  jobFromV1Body,
   KubernetesProvider,
   LocalBackend,
   ModelService,
@@ -47,8 +48,9 @@ function synth(profile: CountryProfile, extra: (m: ModelSpec) => Extra = () => (
 const resources = (json: string, type: string): [string, any][] =>
   Object.entries((JSON.parse(json).resource?.[type] ?? {}) as Record<string, any>);
 
-const gateJobs = (json: string) =>
-  resources(json, "kubernetes_manifest").filter(([, r]) => r.manifest.kind === "Job");
+/** Gate Jobs (kubernetes_job_v1), each with the Job manifest it creates as `manifest`. */
+const gateJobs = (json: string): [string, any][] =>
+  resources(json, "kubernetes_job_v1").map(([k, r]) => [k, { ...r, manifest: jobFromV1Body(r) }]);
 
 const profiles = ["kr", "th", "sa"].map((cc) => loadProfileFile(shippedProfilePath(cc)));
 const SERVING = (p: CountryProfile) => `${p.spec.registry}/inference-core@sha256:${"5".repeat(64)}`;
@@ -64,7 +66,8 @@ describe("ModelService", () => {
           ([, r]) => r.manifest.metadata.labels["sovereign.ai/model"] === model.name,
         )!;
         expect(job.manifest.metadata.name).toBe(gateJobName(model.name, model.image));
-        expect(job.wait).toEqual({ condition: [{ type: "Complete", status: "True" }] });
+        // kubernetes_job_v1 waits for Complete and returns an error on Failed (provider 2.38.0).
+        expect(job.wait_for_completion).toBe(true);
         expect(job.timeouts.create).toBe("60m");
         const pod = job.manifest.spec.template.spec;
         expect(
@@ -85,7 +88,7 @@ describe("ModelService", () => {
         expect(job.manifest.spec.backoffLimit).toBe(0);
 
         const [, release] = resources(json, "helm_release").find(([, r]) => r.name === model.name)!;
-        expect(release.depends_on).toContain(`kubernetes_manifest.${jobKey}`);
+        expect(release.depends_on).toContain(`kubernetes_job_v1.${jobKey}`);
         expect(release.chart).toBe(DEFAULT_INFERENCE_CORE_CHART_PATH);
         expect(release.atomic).toBe(true);
         const values = parse(release.values[0]);
@@ -100,7 +103,10 @@ describe("ModelService", () => {
     );
 
     it("GIVEN every object the service creates as a manifest WHEN validated against the Kubernetes schema THEN none has an error", () => {
-      const manifests = resources(json, "kubernetes_manifest").map(([, r]) => r.manifest);
+      const manifests = [
+        ...resources(json, "kubernetes_manifest").map(([, r]) => r.manifest),
+        ...gateJobs(json).map(([, r]) => r.manifest),
+      ];
       expect(manifests.length).toBe(3 * profile.spec.serving.models.length);
       for (const m of manifests) {
         const Model = m.kind === "Job" ? Job : ConfigMap;
@@ -165,7 +171,7 @@ describe("ModelService", () => {
       );
       expect(b.manifest.metadata.name).toBe(a.manifest.metadata.name);
       expect(keyB).toBe(keyA);
-      expect(b.lifecycle.ignore_changes).toEqual(["manifest"]);
+      expect(b.lifecycle.ignore_changes).toBe("all");
     });
 
     it("GIVEN an explicit rerun token WHEN synthesized THEN the same digest gets a new Job", () => {

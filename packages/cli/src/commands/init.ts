@@ -61,6 +61,8 @@ spec:
         site: ${site}
         provisioner: rbd.csi.ceph.com # CHANGE: your CSI driver
         encrypted: true
+        # CHANGE: ceph-csi cluster id, pool, credentials Secret and KMS config entry of your cluster
+        ceph: { clusterID: ${site}-ceph, pool: sovereign-rbd, secretName: csi-rbd-secret, secretNamespace: ceph-csi-rbd, kmsID: ${site}-kms }
     dataClasses:
       model-weights: { storageClass: resident-block, size: 1Ti }
       training-data: { storageClass: resident-block, size: 10Ti }
