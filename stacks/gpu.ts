@@ -7,7 +7,7 @@ import {
   NetworkLockdown,
   TerraformStack,
 } from "@sovereign/constructs";
-import type { CountryProfile } from "@sovereign/profile";
+import { type CountryProfile, poolZones } from "@sovereign/profile";
 import { configureStack } from "./backend.js";
 import { apiServerEndpoint, clusterDns, countryEgressCidrs } from "./platform.js";
 
@@ -56,6 +56,7 @@ export class GpuStack extends TerraformStack {
         pool,
         namespace: GPU_NAMESPACE,
         registry: s.registry,
+        zones: poolZones(s, pool),
         powerCapImage: s.gpuOperator?.images.driver,
         dependsOn: [ns.resource],
       });

@@ -3,7 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inferenceCoreValues } from "@sovereign/constructs";
-import { type CountryProfile, loadProfileFile, type ModelSpec, shippedProfilePath } from "@sovereign/profile";
+import {
+  type CountryProfile,
+  loadProfileFile,
+  type ModelSpec,
+  shippedProfilePath,
+  storageClassAt,
+} from "@sovereign/profile";
 import { helmBinary, REPO_ROOT } from "@sovereign/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, stringify } from "yaml";
@@ -151,8 +157,13 @@ describe("charts/inference-core with the real helm binary", () => {
         const serverEnv = Object.fromEntries(server.env.map((e: any) => [e.name, e.value]));
         expect(serverEnv.SOVEREIGN_WEIGHTS_PATH).toBe(`/cache/${s.model.weights.sha256}/weights`);
         const cache = pod.volumes.find((v: any) => v.name === "weights-cache");
-        const weightsClass = s.profile.spec.storage.dataClasses["model-weights"]!.storageClass;
-        expect(cache.ephemeral.volumeClaimTemplate.spec.storageClassName).toBe(weightsClass);
+        // The cache claims from the model-weights class of the pool's own site, and says that site.
+        const pool = s.profile.spec.gpuPools.find((p) => p.name === s.model.pool)!;
+        const claim = cache.ephemeral.volumeClaimTemplate;
+        const cls = s.profile.spec.storage.classes.find((c) => c.name === claim.spec.storageClassName)!;
+        expect(cls.site).toBe(pool.site);
+        expect(claim.spec.storageClassName).toBe(storageClassAt(s.profile.spec, "model-weights", pool.site));
+        expect(claim.metadata.labels["sovereign.ai/site"]).toBe(pool.site);
         expect(cache.ephemeral.volumeClaimTemplate.metadata.labels["sovereign.ai/data-class"]).toBe(
           "model-weights",
         );

@@ -1,6 +1,7 @@
 import type { GpuPool as GpuPoolSpec } from "@sovereign/profile";
 import { Construct, type ITerraformDependable, TerraformOutput } from "./cdktf.js";
 import { K8sObject } from "./k8s-object.js";
+import { ZONE_LABEL } from "./storage.js";
 import { DATA_CLASS_LABEL, SITE_LABEL } from "./tenant-namespace.js";
 import { isPinnedImage, PropChecks } from "./validate.js";
 
@@ -79,6 +80,12 @@ export interface GpuPoolProps {
   readonly powerCapImage?: string;
   /** In-country registry prefix the power-cap image must start with. */
   readonly registry: string;
+  /**
+   * Zones the pool's nodes are in. Each node must carry its zone as `topology.kubernetes.io/zone`:
+   * the storage classes only provision in their site's zones, and pods of the pool claim there.
+   * @default [] — zones unknown; the node-pool config then states no zone requirement.
+   */
+  readonly zones?: string[];
   /** Objects that must exist first (the operator namespace). */
   readonly dependsOn?: ITerraformDependable[];
 }
@@ -119,6 +126,9 @@ export class GpuPool extends Construct {
     const nodePool = {
       labels: poolNodeLabels(p),
       taints: poolTaints(p),
+      // Every node labels its own zone (one of these) under this key.
+      zoneLabel: ZONE_LABEL,
+      zones: props.zones ?? [],
       gpu: p.gpu,
       nodes: p.nodes,
       gpusPerNode: p.gpusPerNode,
@@ -142,7 +152,7 @@ export class GpuPool extends Construct {
     );
     new TerraformOutput(this, "node-pool-config", {
       value: nodePool,
-      description: `Labels and taints the nodes of GPU pool ${p.name} must carry`,
+      description: `Labels, taints and zone label the nodes of GPU pool ${p.name} must carry`,
     });
 
     if (p.powerLimitWatts !== undefined && props.powerCapImage) {

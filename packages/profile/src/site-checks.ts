@@ -103,15 +103,14 @@ export function checkStorageBackends(s: ProfileSpec): Issue[] {
     ];
     if (c.encrypted)
       need.push(["KMS config entry", c.ceph?.kmsID ?? cephParam(c, "encryptionKMSID"), "ceph.kmsID"]);
-    for (const [what, value, field] of need) {
-      if (value) continue;
-      out.push({
-        code: "storage.ceph",
-        path: [...at, "ceph"],
-        message: `class ${JSON.stringify(c.name)} (${c.provisioner}) has no ${what}: ceph-csi cannot provision it`,
-        hint: `set ${field} under spec.storage.classes[${i}]`,
-      });
-    }
+    const missing = need.filter(([, value]) => !value);
+    if (missing.length === 0) return;
+    out.push({
+      code: "storage.ceph",
+      path: [...at, "ceph"],
+      message: `class ${JSON.stringify(c.name)} (${c.provisioner}) has no ${missing.map(([w]) => w).join(", ")}: ceph-csi cannot provision it`,
+      hint: `set ${missing.map(([, , f]) => f).join(", ")} under spec.storage.classes[${i}]`,
+    });
   });
   return out;
 }
