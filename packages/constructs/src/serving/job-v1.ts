@@ -19,6 +19,9 @@ const FROM_BLOCK = Object.fromEntries(Object.entries(BLOCKS).map(([k, v]) => [v,
 /** String maps whose keys are data (label keys, resource names), copied verbatim. */
 const MAPS = new Set(["labels", "annotations", "requests", "limits", "nodeSelector", "matchLabels"]);
 
+/** Integers the provider's schema types as strings (pod and container security context). */
+const STRING_INTS = new Set(["runAsUser", "runAsGroup", "fsGroup"]);
+
 const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -30,6 +33,7 @@ function toBlocks(v: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) {
     if (MAPS.has(k)) out[snake(k)] = x;
+    else if (STRING_INTS.has(k)) out[snake(k)] = String(x);
     else out[BLOCKS[k] ?? snake(k)] = toBlocks(x);
   }
   return out;
@@ -41,7 +45,7 @@ function fromBlocks(v: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) {
     const name = FROM_BLOCK[k] ?? camel(k);
-    out[name] = MAPS.has(name) ? x : fromBlocks(x);
+    out[name] = MAPS.has(name) ? x : STRING_INTS.has(name) ? Number(x) : fromBlocks(x);
   }
   return out;
 }
