@@ -163,7 +163,7 @@ describe.each(CASES)("upstream facts for %s", (_label, load) => {
     expect(k8sRecord.resources.kubernetes_job_v1.waitSemantics.onFailed).toMatch(/NonRetryableError/);
     for (const [, r] of jobs) {
       expect(r.wait_for_completion).toBe(true);
-      const job = jobFromV1Body(r);
+      const job = jobFromV1Body(r as { metadata: unknown; spec: unknown });
       expect(job.spec).toMatchObject({ backoffLimit: 0 });
       expect(r.timeouts.create).toMatch(/^\d+[hms]/);
     }
