@@ -364,4 +364,56 @@ export const malformedCases: MalformedCase[] = [
     path: "spec.stateBackend.type",
     lineOf: "type: consul",
   },
+  {
+    name: "ceph-csi class without a pool",
+    edit: (y) => once(y, "pool: sovereign-archive, ", ""),
+    code: "storage.ceph",
+    path: "spec.storage.classes[1].ceph",
+    lineOf: "resident-archive, site",
+  },
+  {
+    name: "GPU Operator without a driver manager image",
+    edit: (y) => y.replace(/\n {6}driverManager: [^\n]+/, ""),
+    code: "gpu_operator.image_missing",
+    path: "spec.gpuOperator.images",
+    lineOf: "      operator: registry",
+  },
+  {
+    name: "model served at a site where model-weights has no class",
+    edit: (y) =>
+      once(
+        once(y, "  gpuPools:\n", `${SECOND_SITE}  gpuPools:\n`),
+        "name: h100-serve, site: bkk1,",
+        "name: h100-serve, site: cnx1,",
+      ),
+    code: "storage.weights_site",
+    path: "spec.serving.models[0].pool",
+    lineOf: "        pool: h100-serve",
+  },
+  {
+    name: "data class placed at an undeclared site",
+    edit: (y) =>
+      once(
+        y,
+        "model-weights:    { storageClass: resident-block, size: 2Ti }",
+        "model-weights:    { storageClass: resident-block, size: 2Ti, sites: { cnx9: { storageClass: resident-block } } }",
+      ),
+    code: "ref.site",
+    path: "spec.storage.dataClasses.model-weights.sites.cnx9",
+    lineOf: "cnx9",
+  },
+  {
+    name: "API server address that is not a CIDR",
+    edit: (y) => once(y, "cidrs: [203.0.113.10/32]", "cidrs: [203.0.113.300/32]"),
+    code: "cidr.invalid",
+    path: "spec.cluster.apiServer.cidrs[0]",
+    lineOf: "203.0.113.300",
+  },
+  {
+    name: "GPU pool in a zone its site does not have",
+    edit: (y) => once(y, "name: h100-serve, site: bkk1,", "name: h100-serve, site: bkk1, zones: [cnx1-a],"),
+    code: "ref.zone",
+    path: "spec.gpuPools[0].zones[0]",
+    lineOf: "zones: [cnx1-a],",
+  },
 ];
