@@ -48,9 +48,10 @@ const arbProfile = fc
       domains: [`${cc}dc${i + 1}.sovereign.example`],
     }));
     const registry = `registry.${sites[0]!.name}.sovereign.example/ai`;
-    const pool = {
-      name: "serve",
-      site: sites[g.sites - 1]!.name,
+    // One inference pool per site: models are spread over every site (multi-site serving).
+    const servePools = sites.map((site, i) => ({
+      name: `serve-${i + 1}`,
+      site: site.name,
       gpu: "H100-SXM5-80GB",
       nodes: 2,
       gpusPerNode: g.gpusPerNode,
@@ -61,7 +62,8 @@ const arbProfile = fc
             ? { strategy: "time-slicing", replicas: 4 }
             : { strategy: "none" },
       purpose: "inference",
-    };
+    }));
+    const pool = servePools[g.sites - 1]!;
     const backend =
       g.backend === "kubernetes"
         ? { type: "kubernetes", namespace: "sovereign-state" }
@@ -70,7 +72,9 @@ const arbProfile = fc
           : g.backend === "s3"
             ? { type: "s3", bucket: "tfstate", endpoint: `https://s3.${sites[0]!.name}.sovereign.example`, region: "r1" }
             : { type: "local" };
-    const models = g.models.map((m, i) => {
+    const modelSpecs = Array.from({ length: Math.max(g.models.length, g.sites) }, (_, i) => g.models[i % g.models.length]!);
+    const models = modelSpecs.map((m, i) => {
+      const at = servePools[i % servePools.length]!;
       const arch = ARCHS[m.arch]!;
       const tps = [1, 2, 4, 8].filter(
         (tp) => tp <= g.gpusPerNode && arch.heads % tp === 0 && (arch.kvHeads % tp === 0 || tp % arch.kvHeads === 0),
@@ -78,9 +82,9 @@ const arbProfile = fc
       return {
         name: `model-${i}`,
         image: `${registry}/inference-core@sha256:${hex(`${i}abc`)}`,
-        weights: { uri: `s3://weights.${pool.site}.sovereign.example/model-${i}`, sha256: hex(`${i}def`) },
+        weights: { uri: `s3://weights.${at.site}.sovereign.example/model-${i}`, sha256: hex(`${i}def`) },
         architecture: arch,
-        pool: "serve",
+        pool: at.name,
         tensorParallel: tps[m.tpPick % tps.length]!,
         replicas: { min: 1, max: 3 },
         modalities: ["text"],
@@ -98,11 +102,16 @@ const arbProfile = fc
         kms: { endpoint: `https://kms.${sites[0]!.name}.sovereign.example`, keyRef: `${cc}-root` },
         stateBackend: backend,
         sites,
-        gpuPools: [pool, { ...pool, name: "train", sharing: { strategy: "none" }, purpose: "training" }],
+        gpuPools: [...servePools, { ...pool, name: "train", sharing: { strategy: "none" }, purpose: "training" }],
         storage: {
           classes: sites.map((s) => ({ name: `${s.name}-block`, site: s.name, provisioner: "rbd.csi.ceph.com", encrypted: true, ceph: { clusterID: `${s.name}-ceph`, pool: "rbd", secretName: "csi-rbd", secretNamespace: "ceph-csi", kmsID: `${cc}-root` } })),
           dataClasses: {
-            "model-weights": { storageClass: `${pool.site}-block`, size: "1Ti" },
+            // Weights live at every site a model runs at; the first site's class is the primary.
+            "model-weights": {
+              storageClass: `${sites[0]!.name}-block`,
+              size: "1Ti",
+              sites: Object.fromEntries(sites.slice(1).map((x) => [x.name, { storageClass: `${x.name}-block` }])),
+            },
             "interaction-logs": { storageClass: `${sites[0]!.name}-block`, size: "100Gi", retentionDays: 30 },
             backups: { storageClass: `${sites[g.sites - 1]!.name}-block`, size: "2Ti", retentionDays: 365 },
           },
@@ -145,6 +154,14 @@ describe("generated countries", () => {
         }
         const gates = objects.filter((o) => o.object.kind === "Job" && o.object.metadata.name?.includes("-gate-"));
         expect(gates).toHaveLength(profile.spec.serving.models.length);
+        // Every model's weight cache claims from a class of its own pool's site.
+        const classSite = new Map(profile.spec.storage.classes.map((c) => [c.name, c.site]));
+        for (const { object } of objects.filter((o) => o.source === "helm" && o.object.kind === "Deployment")) {
+          const spec = (object as any).spec.template;
+          const pool = profile.spec.gpuPools.find((p) => p.name === spec.metadata.labels["sovereign.ai/gpu-pool"])!;
+          const claim = spec.spec.volumes.find((v: any) => v.ephemeral).ephemeral.volumeClaimTemplate;
+          expect(classSite.get(claim.spec.storageClassName), object.metadata.name).toBe(pool.site);
+        }
       }),
       { numRuns: 12, seed: 4242 },
     );
