@@ -8,5 +8,7 @@ import type { CountryProfile } from "@sovereign/profile";
  */
 export function configureStack(stack: TerraformStack, profile: CountryProfile, stackName: string): void {
   stateBackend(stack, profile.spec.stateBackend, stackName);
+  // The S3 backend locks with a lock file (use_lockfile), which Terraform reads from 1.11 on.
+  if (profile.spec.stateBackend.type === "s3") stack.addOverride("terraform.required_version", ">= 1.11.0");
   new KubernetesProvider(stack, "kubernetes", {});
 }

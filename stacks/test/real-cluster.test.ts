@@ -164,7 +164,10 @@ describe.each(SHIPPED)("real-cluster properties of %s", (cc) => {
   it("GIVEN the state backend WHEN it is S3 THEN every stack locks its state with a lock file", () => {
     for (const t of terraform) {
       const backend = t.json.terraform.backend as Json;
-      if (profile.spec.stateBackend.type === "s3") expect(backend.s3.use_lockfile, t.stack).toBe(true);
+      if (profile.spec.stateBackend.type === "s3") {
+        expect(backend.s3.use_lockfile, t.stack).toBe(true);
+        expect(t.json.terraform.required_version, t.stack).toBe(">= 1.11.0");
+      }
       else expect(Object.keys(backend)).toEqual([profile.spec.stateBackend.type]);
     }
   });
