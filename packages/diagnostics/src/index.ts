@@ -11,5 +11,5 @@ export {
   KitError,
   UsageError,
 } from "./issue.js";
-export { parseYamlSource, readYamlSource, type YamlSource } from "./yaml-source.js";
+export { parseYamlSource, readSourceText, readYamlSource, type YamlSource } from "./yaml-source.js";
 export { zodToIssues } from "./zod-issues.js";

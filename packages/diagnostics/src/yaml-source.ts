@@ -106,11 +106,10 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   };
 }
 
-/** Reads and parses a YAML file; a missing file is an InputError naming it. */
-export function readYamlSource(path: string, displayName = path): YamlSource {
-  let text: string;
+/** Reads a text file; a missing or unreadable file is an InputError naming it. */
+export function readSourceText(path: string, displayName = path): string {
   try {
-    text = readFileSync(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError([
@@ -123,5 +122,9 @@ export function readYamlSource(path: string, displayName = path): YamlSource {
       },
     ]);
   }
-  return parseYamlSource(text, displayName);
+}
+
+/** Reads and parses a YAML file; a missing file is an InputError naming it. */
+export function readYamlSource(path: string, displayName = path): YamlSource {
+  return parseYamlSource(readSourceText(path, displayName), displayName);
 }

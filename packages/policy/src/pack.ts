@@ -5,12 +5,14 @@ import {
   InputError,
   type Issue,
   parseYamlSource,
-  readYamlSource,
+  readSourceText,
   type YamlSource,
 } from "@sovereign/diagnostics";
 import { repoRoot } from "@sovereign/profile";
 import { ROOT_VARIABLES } from "./cel/dialect.js";
-import { compile, type Program } from "./cel/program.js";
+import { compile, type Expr, type Program } from "./cel/program.js";
+import { readPrecompiled, writePrecompiled } from "./precompiled.js";
+import { ruleOf } from "./rule.js";
 import { type FixtureDoc, type PolicyPackDoc, policyPackSchema, type RuleDoc } from "./schema.js";
 
 /** Compiled CEL of a rule: parsed and dialect-checked once at load, shared by every evaluation. */
@@ -18,6 +20,15 @@ export interface CompiledRule {
   matchConditions: { name: string; program: Program }[];
   variables: Map<string, Program>;
   validations: { program: Program; messageProgram?: Program }[];
+  /** The syntax trees the programs were planned from (what a precompiled pack stores). */
+  trees: RuleTrees;
+}
+
+/** Checked CEL syntax trees of one rule, in the order of its matchConditions/variables/validations. */
+export interface RuleTrees {
+  matchConditions: { name: string; expr: Expr }[];
+  variables: { name: string; expr: Expr }[];
+  validations: { expr: Expr; messageExpr?: Expr }[];
 }
 
 /** A rule of a pack, as written, plus its compiled CEL. */
@@ -65,10 +76,14 @@ function compileRule(
     }
   };
   const rootsNoVars = ROOT_VARIABLES.filter((r) => r !== "variables");
-  const compiled: CompiledRule = { matchConditions: [], variables: new Map(), validations: [] };
+  const trees: RuleTrees = { matchConditions: [], variables: [], validations: [] };
+  const compiled: CompiledRule = { matchConditions: [], variables: new Map(), validations: [], trees };
   rule.matchConditions.forEach((mc, i) => {
     const r = compile(mc.expression, { roots: rootsNoVars, variables: [] });
-    if (r.ok) compiled.matchConditions.push({ name: mc.name, program: r.program });
+    if (r.ok) {
+      compiled.matchConditions.push({ name: mc.name, program: r.program });
+      trees.matchConditions.push({ name: mc.name, expr: r.expr });
+    }
     else bad([...base, "matchConditions", i, "expression"], r.problems);
   });
   const declared: string[] = [];
@@ -84,20 +99,25 @@ function compileRule(
       );
     }
     const r = compile(v.expression, { roots: ROOT_VARIABLES, variables: [...declared] });
-    if (r.ok) compiled.variables.set(v.name, r.program);
-    else bad([...base, "variables", i, "expression"], r.problems);
+    if (r.ok) {
+      compiled.variables.set(v.name, r.program);
+      trees.variables.push({ name: v.name, expr: r.expr });
+    } else bad([...base, "variables", i, "expression"], r.problems);
     declared.push(v.name);
   });
   rule.validations.forEach((val, i) => {
     const r = compile(val.expression, { roots: ROOT_VARIABLES, variables: declared });
     if (!r.ok) bad([...base, "validations", i, "expression"], r.problems);
-    let messageProgram: Program | undefined;
+    let message: { program: Program; expr: Expr } | undefined;
     if (val.messageExpression !== undefined) {
       const m = compile(val.messageExpression, { roots: ROOT_VARIABLES, variables: declared });
-      if (m.ok) messageProgram = m.program;
+      if (m.ok) message = m;
       else bad([...base, "validations", i, "messageExpression"], m.problems);
     }
-    if (r.ok) compiled.validations.push({ program: r.program, messageProgram });
+    if (r.ok) {
+      compiled.validations.push({ program: r.program, messageProgram: message?.program });
+      trees.validations.push({ expr: r.expr, messageExpr: message?.expr });
+    }
   });
   return { compiled, issues };
 }
@@ -138,9 +158,7 @@ export function packFromSource(src: YamlSource, expectedName?: string): PolicyPa
     seen.set(rule.id, i);
     const { compiled, issues: ruleIssues } = compileRule(rule, base, src);
     issues.push(...ruleIssues);
-    const r = { ...rule, packId: doc.metadata.name } as Rule;
-    Object.defineProperty(r, "compiled", { value: compiled, enumerable: false });
-    rules.push(r);
+    rules.push(ruleOf(rule, doc.metadata.name, compiled));
   });
   if (issues.length > 0) throw new InputError(issues);
   return {
@@ -163,8 +181,13 @@ const cache = new Map<string, PolicyPack>();
 /**
  * Loads the named packs from `policies/<name>.yaml` (compiled once per process). Bad packs are
  * refused with the YAML path and line; an unknown name lists the available packs.
+ *
+ * A pack whose YAML has a precompiled copy in `precompiledDir` (keyed by the YAML's sha256, built
+ * by `npm run build`) is planned from its stored syntax trees without parsing YAML or CEL; any
+ * other pack (edited, new, or an integrator's) goes through the full check, which also locates
+ * every error, and its precompiled copy is then written for the next run.
  */
-export function loadPacks(names: string[], dir = policiesDir()): PolicyPack[] {
+export function loadPacks(names: string[], dir = policiesDir(), precompiledDir?: string): PolicyPack[] {
   return names.map((name) => {
     const file = join(dir, `${name}.yaml`);
     const hit = cache.get(file);
@@ -180,7 +203,13 @@ export function loadPacks(names: string[], dir = policiesDir()): PolicyPack[] {
       ]);
     }
     const shown = relative(process.cwd(), file);
-    const pack = packFromSource(readYamlSource(file, shown.startsWith("..") ? file : shown), name);
+    const where = shown.startsWith("..") ? file : shown;
+    const text = readSourceText(file, where);
+    let pack = readPrecompiled(text, name, where, precompiledDir);
+    if (!pack) {
+      pack = packFromSource(parseYamlSource(text, where), name);
+      writePrecompiled(text, pack, precompiledDir);
+    }
     cache.set(file, pack);
     return pack;
   });

@@ -9,7 +9,12 @@ const ENV = celEnv({ funcs: [...strings, ...k8sFuncs] });
 /** A compiled expression: parsed, dialect-checked and planned once, run many times. */
 export type Program = (bindings: Record<string, CelValue>) => CelResult;
 
-export type CompileResult = { ok: true; program: Program } | { ok: false; problems: DialectProblem[] };
+/** Parsed CEL syntax tree (cel.expr.Expr), the part of a compile that can be stored and reused. */
+export type Expr = ReturnType<typeof parse>["expr"];
+
+export type CompileResult =
+  | { ok: true; program: Program; expr: Expr }
+  | { ok: false; problems: DialectProblem[] };
 
 /** Thrown out of a lazy variable lookup so the failure reaches the expression that read it. */
 export class VariableError extends Error {
@@ -43,17 +48,22 @@ export function compile(source: string, ctx: DialectContext): CompileResult {
   }
   const problems = [...checkEscapes(source), ...checkDialect(parsed.expr, ctx)];
   if (problems.length > 0) return { ok: false, problems };
-  const fn = plan(ENV, parsed) as (b: Record<string, CelValue>) => CelResult;
-  return {
-    ok: true,
-    program: (bindings) => {
-      try {
-        return fn(bindings);
-      } catch (e) {
-        // a lazy variable that failed, or a library function that threw outside CEL's own guard
-        return (e instanceof VariableError ? e : new Error(String((e as Error)?.message ?? e))) as never;
-      }
-    },
+  return { ok: true, program: programOf(parsed.expr), expr: parsed.expr };
+}
+
+/**
+ * Plans a syntax tree that already passed {@link compile} (e.g. one read back from a precompiled
+ * pack): no parsing, no dialect check.
+ */
+export function programOf(expr: Expr): Program {
+  const fn = plan(ENV, expr) as (b: Record<string, CelValue>) => CelResult;
+  return (bindings) => {
+    try {
+      return fn(bindings);
+    } catch (e) {
+      // a lazy variable that failed, or a library function that threw outside CEL's own guard
+      return (e instanceof VariableError ? e : new Error(String((e as Error)?.message ?? e))) as never;
+    }
   };
 }
 
