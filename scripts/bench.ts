@@ -2,12 +2,12 @@
 // and prints one table. Figures are recorded by hand in docs/benchmarks.md with the machine they came from.
 import { readdirSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import type { BenchModule, BenchRow } from "./bench/types.js";
+import type { BenchModule, BenchRow } from "./bench/lib/types.js";
 
 const dir = new URL("./bench/", import.meta.url);
 const wanted = process.argv.slice(2);
 const modules = readdirSync(dir)
-  .filter((f) => f.endsWith(".ts") && f !== "types.ts")
+  .filter((f) => f.endsWith(".ts"))
   .map((f) => f.replace(/\.ts$/, ""))
   .filter((name) => wanted.length === 0 || wanted.includes(name))
   .sort();

@@ -31,7 +31,7 @@ import {
   verifyBundle,
 } from "@sovereign/bundle";
 import { loadProfileFile, repoRoot, shippedProfilePath } from "@sovereign/profile";
-import type { BenchRow } from "./types.js";
+import type { BenchRow } from "./lib/types.js";
 
 const MiB = 1024 * 1024;
 

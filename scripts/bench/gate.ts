@@ -2,7 +2,7 @@
 // 20-kernel suite as noise (CV), repetitions per side and the true slowdown of one kernel vary.
 // Seeded, so the table is the same on every machine. SOVEREIGN_BENCH_FULL=1 runs 10× the trials.
 import { simulateScenario } from "@sovereign/gate";
-import type { BenchRow } from "./types.js";
+import type { BenchRow } from "./lib/types.js";
 
 const CVS = [1, 2, 5];
 const REPS = [10, 20, 40];

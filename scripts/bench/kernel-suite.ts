@@ -13,7 +13,7 @@ import {
   runKernelSuite,
 } from "@sovereign/inference-core";
 import { loadProfileFile, shippedProfilePath } from "@sovereign/profile";
-import type { BenchRow } from "./types.js";
+import type { BenchRow } from "./lib/types.js";
 
 interface GbRun {
   run_name: string;

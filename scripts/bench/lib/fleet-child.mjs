@@ -1,0 +1,31 @@
+// Child of the synth benchmark: synthesizes every profile in argv[2] (a folder of <cc>.yaml) in this
+// one process through the built CLI's path (the same synthesizeChecked as `sovereign synth --all`:
+// cdktf synth, portability check, helm rendering of local charts, every profile's residency packs),
+// and prints what it did as one JSON line. Plain node on the compiled dist/, as users run it.
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+
+const [dir, out] = process.argv.slice(2);
+const started = performance.now();
+const { synthesizeChecked } = await import("../../../packages/cli/dist/residency.js");
+const { loadProfileFile } = await import("@sovereign/profile");
+const loaded = performance.now();
+const profiles = readdirSync(dir)
+  .filter((f) => f.endsWith(".yaml"))
+  .sort()
+  .map((f) => loadProfileFile(join(dir, f)));
+const { result, checked } = await synthesizeChecked(profiles, out);
+const done = performance.now();
+process.stdout.write(
+  `${JSON.stringify({
+    countries: profiles.length,
+    stacks: result.stacks.length,
+    objects: checked.objects.length,
+    helmObjects: checked.objects.filter((o) => o.source === "helm").length,
+    findings: checked.findings.length,
+    errors: checked.findings.filter((f) => f.severity === "error").length,
+    importS: (loaded - started) / 1000,
+    synthS: (done - loaded) / 1000,
+  })}\n`,
+);
