@@ -70,7 +70,7 @@ export function simulateDrift(sc: DriftScenario): Record<Verdict, number> {
       const m = 1000 * 10 ** (3 * rnd());
       const slow = k < sc.slowKernels ? 1 + sc.effectPct / 100 : 1;
       const draw = (f: number) => m * f * Math.exp(sigma * gauss());
-      const id = { kernel: `k${k}`, shape: `case=${k}`, unit: "ns" };
+      const id = { kernel: `k${k}`, shape: `case=${k}`, unit: "ns" as const };
       base.push({ ...id, samples: driftA.map((f) => draw(f)) });
       cand.push({ ...id, samples: driftB.map((f) => draw(f * slow)) });
     }
