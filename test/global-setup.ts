@@ -9,4 +9,9 @@ export default function setup(): void {
     cwd: root,
     stdio: "inherit",
   });
+  // The rest of `npm run build`: precompiled policy packs and the one-file CLI the bin prefers, so
+  // end-to-end tests run what users run.
+  for (const step of ["precompile-packs.mjs", "bundle-cli.mjs"]) {
+    execFileSync(process.execPath, [`${root}scripts/${step}`], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  }
 }
