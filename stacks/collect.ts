@@ -8,6 +8,7 @@ import { KitError } from "@sovereign/diagnostics";
 import { repoRoot } from "@sovereign/profile";
 import { helmBinary } from "@sovereign/tools";
 import { parseAllDocuments } from "yaml";
+import { readRendering, renderCacheDir, renderKey, writeRendering } from "./render-cache.js";
 
 /** One Kubernetes object a synthesized stack will create. */
 export interface SynthObject {
@@ -102,8 +103,18 @@ async function pooled<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]
   return results;
 }
 
-/** Renders a release of a local chart with the real helm binary and the release's own values. */
+/**
+ * Renders a release of a local chart with the real helm binary and the release's own values, or
+ * takes the objects of an identical earlier rendering from the render cache (see render-cache.ts).
+ */
 async function renderRelease(chartDir: string, release: HelmReleaseJson): Promise<KubernetesObject[]> {
+  const helm = helmBinary();
+  const cache = renderCacheDir();
+  const key = cache
+    ? renderKey(helm, chartDir, [release.name, release.namespace, release.values, release.set])
+    : "";
+  const cached = readRendering(cache, key);
+  if (cached) return cached;
   const work = mkdtempSync(join(tmpdir(), "sovereign-render-"));
   try {
     const args = ["template", release.name, chartDir, "--skip-tests"];
@@ -115,10 +126,12 @@ async function renderRelease(chartDir: string, release: HelmReleaseJson): Promis
     });
     for (const s of release.set ?? [])
       args.push(s.type === "string" ? "--set-string" : "--set", `${s.name}=${s.value}`);
-    const { stdout: out } = await run(helmBinary(), args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-    return parseAllDocuments(out)
+    const { stdout: out } = await run(helm, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    const objects = parseAllDocuments(out)
       .map((d) => d.toJS() as KubernetesObject | null)
       .filter((o): o is KubernetesObject => o !== null && typeof o === "object" && "kind" in o);
+    writeRendering(cache, key, objects);
+    return objects;
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     throw new KitError(
