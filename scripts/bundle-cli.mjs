@@ -20,18 +20,28 @@ try {
 const root = fileURLToPath(new URL("..", import.meta.url));
 const outfile = `${root}packages/cli/dist/sovereign.mjs`;
 
-/** `import.meta.url` of a bundled file, as the URL it had on disk, relative to the bundle. */
-const keepOwnUrl = {
-  name: "keep-own-import-meta-url",
+/**
+ * A bundled file keeps its own location: `import.meta.url` (ES modules) and `__dirname` /
+ * `__filename` (CommonJS, e.g. libraries reading their own schema files) are rewritten to the
+ * path the file had on disk, found relative to the bundle.
+ */
+const keepOwnLocation = {
+  name: "keep-own-location",
   setup(b) {
     b.onLoad({ filter: /\.[cm]?js$/ }, async (args) => {
-      const text = await readFile(args.path, "utf8");
-      if (!text.includes("import.meta.url")) return undefined;
-      const rel = relative(dirname(outfile), args.path).split("\\").join("/");
-      return {
-        contents: text.replaceAll("import.meta.url", `new URL(${JSON.stringify(rel)}, import.meta.url).href`),
-        loader: "js",
-      };
+      let text = await readFile(args.path, "utf8");
+      const usesUrl = text.includes("import.meta.url");
+      const usesDirname = /\b__(dirname|filename)\b/.test(text) && !/\b(const|let|var)\s+__(dirname|filename)\b/.test(text);
+      if (!usesUrl && !usesDirname) return undefined;
+      const rel = JSON.stringify(relative(dirname(outfile), args.path).split("\\").join("/"));
+      // __kitBundleUrl (banner), not import.meta: import.meta would make esbuild treat a CommonJS
+      // file as an ES module.
+      const ownUrl = `new URL(${rel}, __kitBundleUrl)`;
+      text = text.replaceAll("import.meta.url", `${ownUrl}.href`);
+      if (usesDirname) {
+        text = `var __filename = __kitFileURLToPath(${ownUrl}); var __dirname = __kitDirname(__filename);\n${text}`;
+      }
+      return { contents: text, loader: "js" };
     });
   },
 };
@@ -71,9 +81,15 @@ const result = await build({
   external: ["playwright-core", "libxmljs2", "xmlbuilder2"],
   // CommonJS modules in an ES bundle need a real `require` for Node built-ins.
   banner: {
-    js: 'import { createRequire as __kitCreateRequire } from "node:module"; const require = __kitCreateRequire(import.meta.url); const __kitRequire = require;',
+    js: [
+      'import { createRequire as __kitCreateRequire } from "node:module";',
+      'import { dirname as __kitDirname } from "node:path";',
+      'import { fileURLToPath as __kitFileURLToPath } from "node:url";',
+      "const __kitBundleUrl = import.meta.url;",
+      "const require = __kitCreateRequire(import.meta.url); const __kitRequire = require;",
+    ].join(" "),
   },
-  plugins: [keepOwnUrl, lazyArchiver],
+  plugins: [keepOwnLocation, lazyArchiver],
   logLevel: "warning",
   legalComments: "none",
 });
