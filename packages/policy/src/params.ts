@@ -12,6 +12,29 @@ export const DEMO_LABEL = "sovereign.ai/demo";
 
 const list = (xs: Iterable<string>) => [...new Set(xs)].join(",");
 
+/** Claim names of the training tier's volumes (a data class's claim is named after the class). */
+export const TRAINING_DATA_CLAIM = "training-data";
+export const CHECKPOINTS_CLAIM = "checkpoints";
+
+/**
+ * The training ledger as params: the training pools, the approved recipe digests and, per
+ * digest, the data sources its approval covers (`recipe.<sha256>.dataSources`).
+ */
+function trainingParams(profile: CountryProfile): Record<string, string> {
+  const approved = profile.spec.training?.approvedRecipes ?? [];
+  const data: Record<string, string> = {
+    trainingPools: list(profile.spec.gpuPools.filter((p) => p.purpose === "training").map((p) => p.name)),
+    approvedRecipes: list(approved.map((r) => r.sha256)),
+    trainingDataClaim: TRAINING_DATA_CLAIM,
+    checkpointsClaim: CHECKPOINTS_CLAIM,
+  };
+  for (const r of approved) {
+    data[`recipe.${r.sha256}.name`] = r.name;
+    data[`recipe.${r.sha256}.dataSources`] = list(r.dataSources);
+  }
+  return data;
+}
+
 /** Approved transfers still in force on `now` (expiry date inclusive, UTC). */
 export function activeTransfers(profile: CountryProfile, now: Date) {
   const today = now.toISOString().slice(0, 10);
@@ -65,6 +88,7 @@ export function buildParams(
     ]);
     if (dc.retentionDays !== undefined) data[`dataClass.${name}.retentionDays`] = String(dc.retentionDays);
   }
+  Object.assign(data, trainingParams(profile));
   const transfers = activeTransfers(profile, opts.now ?? new Date());
   data.approvedTransfers = list(transfers.map((t) => t.id));
   for (const t of transfers) {

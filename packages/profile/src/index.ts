@@ -18,3 +18,4 @@ export {
   type GpuOperatorComponent,
   requiredGpuOperatorComponents,
 } from "./site-checks.js";
+export * from "./training.js";
