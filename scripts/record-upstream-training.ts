@@ -113,6 +113,17 @@ function recordChart(dir: string, tag: string, chartDir: string) {
   };
 }
 
+/**
+ * A fact the kit relies on that is not in a schema: the value, and the file it was read from. The
+ * value must appear in that file at the tag (a typo or an upstream change stops the script).
+ */
+function fact(dir: string, tag: string, path: string, value: string | number, needle = String(value)) {
+  if (!git(dir, "show", `${tag}:${path}`).includes(needle)) {
+    throw new Error(`${path}@${tag} does not contain ${JSON.stringify(needle)}`);
+  }
+  return { value, source: path };
+}
+
 const [kueueDir, jobsetDir] = process.argv.slice(2);
 if (!kueueDir || !jobsetDir) throw new Error("usage: record-upstream-training.ts <kueue git dir> <jobset git dir>");
 
@@ -126,6 +137,34 @@ const records = {
     tag: KUEUE,
     commit: git(kueueDir, "rev-list", "-n", "1", KUEUE).trim(),
     chart: recordChart(kueueDir, KUEUE, "charts/kueue"),
+    facts: {
+      queueNameLabel: fact(kueueDir, KUEUE, "pkg/controller/constants/constants.go", "kueue.x-k8s.io/queue-name"),
+      configApiVersion: fact(kueueDir, KUEUE, "charts/kueue/values.yaml", "config.kueue.x-k8s.io/v1beta2"),
+      jobsetFramework: fact(kueueDir, KUEUE, "charts/kueue/values.yaml", "jobset.x-k8s.io/jobset"),
+      webhookPort: fact(kueueDir, KUEUE, "charts/kueue/templates/manager/manager.yaml", 9443),
+      visibilityPort: fact(kueueDir, KUEUE, "charts/kueue/templates/manager/manager.yaml", 8082),
+      fairSharingPreemptionStrategies: fact(
+        kueueDir,
+        KUEUE,
+        "apis/config/v1beta2/configuration_types.go",
+        "LessThanOrEqualToFinalShare,LessThanInitialShare",
+        'LessThanInitialShare        PreemptionStrategy = "LessThanInitialShare"',
+      ),
+      managerConfigDefaults: fact(
+        kueueDir,
+        KUEUE,
+        "charts/kueue/values.yaml",
+        "health.healthProbeBindAddress=:8081,metrics.bindAddress=:8443,webhook.port=9443,leaderElection.leaderElect=true,leaderElection.resourceName=c1f6bfd2.kueue.x-k8s.io",
+        "resourceName: c1f6bfd2.kueue.x-k8s.io",
+      ),
+      configKeys: fact(
+        kueueDir,
+        KUEUE,
+        "apis/config/v1beta2/configuration_types.go",
+        "waitForPodsReady.timeout,waitForPodsReady.blockAdmission,waitForPodsReady.recoveryTimeout,fairSharing.preemptionStrategies",
+        'json:"recoveryTimeout,omitempty"',
+      ),
+    },
     crds: ["resourceflavors", "clusterqueues", "localqueues"].map((p) =>
       recordCrd(kueueDir, KUEUE, { file: `${base}/kueue.x-k8s.io_${p}.yaml`, version: "v1beta2" }),
     ),
@@ -136,6 +175,14 @@ const records = {
     tag: JOBSET,
     commit: git(jobsetDir, "rev-list", "-n", "1", JOBSET).trim(),
     chart: recordChart(jobsetDir, JOBSET, "charts/jobset"),
+    facts: {
+      webhookPort: fact(jobsetDir, JOBSET, "charts/jobset/templates/controller/deployment.yaml", 9443),
+      completedCondition: fact(jobsetDir, JOBSET, "api/jobset/v1alpha2/jobset_types.go", "Completed"),
+      jobIndexLabel: fact(jobsetDir, JOBSET, "api/jobset/v1alpha2/jobset_types.go", "jobset.sigs.k8s.io/job-index"),
+      // The CRD's own words: one dependsOn item, not on the first replicated job, not with startupPolicy.
+      dependsOnMaxItems: fact(jobsetDir, JOBSET, "config/components/crd/bases/jobset.x-k8s.io_jobsets.yaml", 1, "only a single item is supported"),
+      subdomainDefaultsToJobSetName: fact(jobsetDir, JOBSET, "pkg/controllers/jobset_controller.go", "true", "with default of <jobSetName>"),
+    },
     crds: [
       recordCrd(jobsetDir, JOBSET, {
         file: `${base}/jobset.x-k8s.io_jobsets.yaml`,
