@@ -189,7 +189,7 @@ function stageJob(plan: TrainingPlan, meta: Record<string, unknown>) {
 }
 
 /** The torchrun command of one trainer pod (node rank from the Indexed Job's completion index). */
-export function trainCommand(plan: TrainingPlan): string[] {
+export function torchrunCommand(plan: TrainingPlan): string[] {
   const r = plan.recipe.spec;
   const c = r.checkpointing;
   return [
@@ -243,7 +243,7 @@ function trainJob(plan: TrainingPlan, meta: Record<string, unknown>) {
         {
           name: "trainer",
           image: plan.recipe.spec.image,
-          command: trainCommand(plan),
+          command: torchrunCommand(plan),
           env: ncclEnv(plan.pool),
           ports: [{ name: "rendezvous", containerPort: MASTER_PORT }],
           resources: {
