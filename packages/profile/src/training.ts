@@ -118,6 +118,14 @@ export function checkTraining(
   });
   const t = spec.training;
   if (!t) return out;
+  if (!spec.gpuPools.some((p) => p.purpose === "training")) {
+    out.push({
+      code: "training.no_pool",
+      path: ["spec", "training"],
+      message: "spec.training is set but no GPU pool has purpose training: nothing could run the approved recipes",
+      hint: "add a pool with `purpose: training` to spec.gpuPools, or remove spec.training",
+    });
+  }
   out.push(...checkImage(t.kueue.image, spec.registry, ["spec", "training", "kueue", "image"]));
   out.push(...checkImage(t.jobset.image, spec.registry, ["spec", "training", "jobset", "image"]));
   const seen = new Set<string>();
