@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { KubernetesObject } from "@sovereign/constructs";
 import { ExitCode, KitError, UsageError, writeFileAtomic, writeTreeAtomic } from "@sovereign/diagnostics";
@@ -19,7 +19,8 @@ const options = {
 } as const;
 
 const USAGE =
-  "sovereign train plan|submit --recipe <file> [--country <cc> | --profile <file>] [--out <dir>] [--via terraform|kubectl] [--format text|json]";
+  "sovereign train plan|submit --recipe <file> [--country <cc> | --profile <file>] [--out <dir>]" +
+  " [--via terraform|kubectl] [--format text|json]";
 
 /** The profile: `--country`/`--profile`, else the shipped profile of the recipe's `metadata.country`. */
 function profileFor(values: { country?: string; profile?: string }, recipeCountry: unknown, ctx: CommandContext) {
@@ -61,7 +62,9 @@ async function synthRun(profile: CountryProfile, plan: TrainingPlan, outdir: str
     const app = new App({ outdir: tmp, stackTraces: false });
     const stack = new TerraformStack(app, name);
     configureStack(stack, profile, name);
-    const maps = plan.training.filter((o) => o.kind !== "JobSet").map((o) => new K8sObject(stack, o.metadata.name, o));
+    const maps = plan.training
+      .filter((o) => o.kind !== "JobSet")
+      .map((o) => new K8sObject(stack, o.metadata.name, o));
     const js = new K8sObject(stack, "jobset", plan.training.find((o) => o.kind === "JobSet")!, {
       dependsOn: maps.map((m) => m.resource),
     });
@@ -100,57 +103,92 @@ function writeManifests(dir: string, plan: TrainingPlan): void {
   writeFileAtomic(join(dir, "evaluation.yaml"), yamlDocs(plan.evaluation));
 }
 
+interface TrainArgs {
+  action: "plan" | "submit";
+  format: string;
+  via: "terraform" | "kubectl";
+  out?: string;
+  profile: CountryProfile;
+  plan: TrainingPlan;
+}
+
+/** Parses argv, loads the profile and plans the recipe (every input error is thrown, located). */
+async function planFromArgs(ctx: CommandContext, argv: string[]): Promise<TrainArgs> {
+  const { values, positionals } = parseCommandArgs("train", argv, options, true);
+  const action = positionals[0];
+  if (action !== "plan" && action !== "submit") {
+    throw new UsageError(`expected plan or submit, got ${JSON.stringify(action ?? "")}`, USAGE);
+  }
+  if (!values.recipe) throw new UsageError("--recipe is required", "e.g. --recipe recipes/th.yaml");
+  const format = formatOf(values.format);
+  const via = values.via ?? "terraform";
+  if (via !== "terraform" && via !== "kubectl") {
+    throw new UsageError(`--via ${JSON.stringify(via)} is not supported`, "use terraform or kubectl");
+  }
+  const path = new URL(values.recipe, `file://${ctx.cwd}/`).pathname;
+  let country: unknown;
+  try {
+    country = (parse(readFileSync(path, "utf8")) as { metadata?: { country?: unknown } })?.metadata?.country;
+  } catch {
+    country = undefined; // planTrainingFile reports the read or syntax error with its location
+  }
+  const profile = profileFor(values, country, ctx);
+  const { TRAINING_NAMESPACE } = await import("@sovereign/stacks");
+  const plan = planTrainingFile(path, relative(ctx.cwd, path) || path, profile, TRAINING_NAMESPACE);
+  return { action, format, via, out: values.out, profile, plan };
+}
+
+function printPlan(ctx: CommandContext, a: TrainArgs, findings: Finding[]): void {
+  const p = a.plan;
+  if (a.format === "json") {
+    const body = { run: p.run, sha256: p.sha256, pool: p.pool.name, training: p.training, evaluation: p.evaluation, findings };
+    ctx.stdout(`${JSON.stringify(body, null, 2)}\n`);
+    return;
+  }
+  ctx.stdout(yamlDocs([...p.training, ...p.evaluation]));
+  ctx.stderr(
+    `train plan ${p.run}: recipe sha256 ${p.sha256} approved; ` +
+      `${p.recipe.spec.hardware.nodes} nodes × ${p.pool.gpusPerNode} GPUs on ${p.pool.name}; ` +
+      `${p.evaluation.length} evaluation job(s); residency: 0 errors\n`,
+  );
+}
+
+async function submit(ctx: CommandContext, a: TrainArgs): Promise<void> {
+  const p = a.plan;
+  if (a.via === "terraform") {
+    const dir = await synthRun(a.profile, p, a.out ?? "cdktf.out.train");
+    ctx.stdout(
+      a.format === "json"
+        ? `${JSON.stringify({ run: p.run, stack: dir })}\n`
+        : `wrote ${dir}/cdk.tf.json; apply it with: terraform -chdir=${dir} init && terraform -chdir=${dir} apply\n`,
+    );
+    return;
+  }
+  const out = a.out ?? join("train.out", p.run);
+  writeManifests(out, p);
+  const { toolBinary } = await import("@sovereign/tools");
+  kubectlRun(ctx, p, out, toolBinary("kubectl", ctx.env));
+  ctx.stdout(`submitted ${p.run}\n`);
+}
+
 export const trainCommand: Command = {
   name: "train",
   summary: "plan or submit a training recipe on the country's training pool (queued, ledger-checked)",
   usage: USAGE,
   async run(ctx, argv) {
-    const { values, positionals } = parseCommandArgs("train", argv, options, true);
-    const action = positionals[0];
-    if (action !== "plan" && action !== "submit") throw new UsageError(`expected plan or submit, got ${JSON.stringify(action ?? "")}`, USAGE);
-    if (!values.recipe) throw new UsageError("--recipe is required", "e.g. --recipe recipes/th.yaml");
-    const format = formatOf(values.format);
-    const via = values.via ?? "terraform";
-    if (via !== "terraform" && via !== "kubectl") throw new UsageError(`--via ${JSON.stringify(via)} is not supported`, "use terraform or kubectl");
-    const path = new URL(values.recipe, `file://${ctx.cwd}/`).pathname;
-    const shown = relative(ctx.cwd, path) || path;
-    const { readFileSync } = await import("node:fs");
-    let country: unknown;
-    try {
-      country = (parse(readFileSync(path, "utf8")) as { metadata?: { country?: unknown } })?.metadata?.country;
-    } catch {
-      country = undefined; // planTrainingFile reports the read or syntax error with its location
-    }
-    const profile = profileFor(values, country, ctx);
-    const { TRAINING_NAMESPACE } = await import("@sovereign/stacks");
-    const plan = planTrainingFile(path, shown, profile, TRAINING_NAMESPACE);
-    const findings = await checkPlan(profile, plan);
+    const a = await planFromArgs(ctx, argv);
+    const findings = await checkPlan(a.profile, a.plan);
     const errors = findings.filter((f) => f.severity === "error");
-    const { findingText } = await import("@sovereign/policy");
     if (errors.length > 0) {
-      ctx.stderr(`${errors.map(findingText).join("\n")}\nsovereign train ${action}: ${errors.length} residency error(s); nothing was submitted\n`);
+      const { findingText } = await import("@sovereign/policy");
+      ctx.stderr(`${errors.map(findingText).join("\n")}\n`);
+      ctx.stderr(`sovereign train ${a.action}: ${errors.length} residency error(s); nothing was submitted\n`);
       return ExitCode.Findings;
     }
-    if (action === "plan") {
-      if (values.out) writeManifests(values.out, plan);
-      if (format === "json") {
-        ctx.stdout(`${JSON.stringify({ run: plan.run, sha256: plan.sha256, pool: plan.pool.name, training: plan.training, evaluation: plan.evaluation, findings }, null, 2)}\n`);
-      } else {
-        ctx.stdout(`${yamlDocs([...plan.training, ...plan.evaluation])}`);
-        ctx.stderr(`train plan ${plan.run}: recipe sha256 ${plan.sha256} approved; ${plan.recipe.spec.hardware.nodes} nodes × ${plan.pool.gpusPerNode} GPUs on ${plan.pool.name}; ${plan.evaluation.length} evaluation job(s); residency: 0 errors\n`);
-      }
-      return ExitCode.Ok;
-    }
-    const out = values.out ?? (via === "terraform" ? "cdktf.out.train" : join("train.out", plan.run));
-    if (via === "terraform") {
-      const dir = await synthRun(profile, plan, out);
-      ctx.stdout(format === "json" ? `${JSON.stringify({ run: plan.run, stack: dir })}\n` : `wrote ${dir}/cdk.tf.json; apply it with: terraform -chdir=${dir} init && terraform -chdir=${dir} apply\n`);
-      return ExitCode.Ok;
-    }
-    writeManifests(out, plan);
-    const { toolBinary } = await import("@sovereign/tools");
-    kubectlRun(ctx, plan, out, toolBinary("kubectl", ctx.env));
-    ctx.stdout(`submitted ${plan.run}\n`);
+    if (a.action === "plan") {
+      if (a.out) writeManifests(a.out, a.plan);
+      printPlan(ctx, a, findings);
+    } else await submit(ctx, a);
     return ExitCode.Ok;
   },
 };

@@ -46,7 +46,7 @@ const RESTRICTED = {
   seccompProfile: { type: "RuntimeDefault" },
 };
 
-/** The ledger checks a recipe must pass before it may run: approved digest, approved data, volumes at the pool's site. */
+/** The ledger checks a recipe must pass before it may run: an approved digest and approved data only. */
 export function checkLedger(recipe: TrainingRecipe, sha256: string, profile: CountryProfile): Issue[] {
   const t = profile.spec.training;
   const name = JSON.stringify(recipe.metadata.name);
@@ -133,7 +133,12 @@ function poolScheduling(pool: GpuPool) {
   return {
     runtimeClassName: "nvidia",
     nodeSelector: { [GPU_POOL_LABEL]: pool.name },
-    tolerations: poolTaints(pool).map((t) => ({ key: t.key, operator: "Equal", value: t.value, effect: t.effect })),
+    tolerations: poolTaints(pool).map((t) => ({
+      key: t.key,
+      operator: "Equal",
+      value: t.value,
+      effect: t.effect,
+    })),
   };
 }
 
@@ -327,7 +332,11 @@ function evaluationJob(plan: TrainingPlan, suite: TrainingRecipe["spec"]["evalua
     metadata: {
       name: `${plan.run}-eval-${suite.id}`.slice(0, 63).replace(/-+$/, ""),
       namespace: plan.namespace,
-      labels: { ...meta.labels, [String(fact(KUEUE, "queueNameLabel"))]: TRAINING_QUEUE, "sovereign.ai/evaluation-suite": suite.id },
+      labels: {
+        ...meta.labels,
+        [String(fact(KUEUE, "queueNameLabel"))]: TRAINING_QUEUE,
+        "sovereign.ai/evaluation-suite": suite.id,
+      },
       annotations: meta.annotations,
     },
     spec: {
@@ -375,7 +384,12 @@ function configMaps(plan: TrainingPlan, recipeText: string): KubernetesObject[] 
   });
   return [
     { apiVersion: "v1", kind: "ConfigMap", metadata: meta("recipe"), data: { "recipe.yaml": recipeText } },
-    { apiVersion: "v1", kind: "ConfigMap", metadata: meta("provenance"), data: { SHA256SUMS: provenanceSums(plan.recipe) } },
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: meta("provenance"),
+      data: { SHA256SUMS: provenanceSums(plan.recipe) },
+    },
   ];
 }
 
@@ -395,7 +409,10 @@ export function planTraining(
   const sha256 = createHash("sha256").update(recipeText).digest("hex");
   const pool = profile.spec.gpuPools.find((p) => p.name === recipe.spec.hardware.pool);
   const issues = checkRecipe(recipe, profile);
-  if (issues.length === 0 && pool) issues.push(...checkLedger(recipe, sha256, profile), ...checkSite(profile, pool));
+  // The ledger is checked on a recipe that is valid for the pool; its refusals then name the fix.
+  if (issues.length === 0 && pool) {
+    issues.push(...checkLedger(recipe, sha256, profile), ...checkSite(profile, pool));
+  }
   if (issues.length > 0 || !pool) throw new InputError(issues.map((i) => src.place(i)));
   const run = `${recipe.metadata.name.slice(0, 40).replace(/-+$/, "")}-${sha256.slice(0, 8)}`;
   const plan: TrainingPlan = { run, recipe, sha256, pool, namespace, training: [], evaluation: [] };
@@ -405,7 +422,12 @@ export function planTraining(
 }
 
 /** Reads a recipe file and plans it (see {@link planTraining}). */
-export function planTrainingFile(path: string, shown: string, profile: CountryProfile, namespace: string): TrainingPlan {
+export function planTrainingFile(
+  path: string,
+  shown: string,
+  profile: CountryProfile,
+  namespace: string,
+): TrainingPlan {
   return planTraining(readFileSync(path, "utf8"), shown, profile, namespace);
 }
 
@@ -415,7 +437,9 @@ export function planTrainingFile(path: string, shown: string, profile: CountryPr
  * residency images and egress rules) see what the cluster will admit.
  */
 export function expandJobSet(js: KubernetesObject): KubernetesObject[] {
-  const spec = js.spec as { replicatedJobs: { name: string; replicas?: number; template: { metadata?: object; spec: object } }[] };
+  const spec = js.spec as {
+    replicatedJobs: { name: string; replicas?: number; template: { metadata?: object; spec: object } }[];
+  };
   return spec.replicatedJobs.flatMap((rj) =>
     Array.from({ length: rj.replicas ?? 1 }, (_, i) => ({
       apiVersion: "batch/v1",
