@@ -58,7 +58,7 @@ describe("train plan: shipped recipes, field by field", () => {
     { cc: "th", nodes: 8, gpus: 8, tp: 2, rdma: "rdma/ib", hcas: 8, gid: undefined, sources: 5, suites: ["th-language-understanding", "th-safety"] },
     { cc: "sa", nodes: 8, gpus: 8, tp: 4, rdma: "rdma/roce", hcas: 4, gid: "3", sources: 5, suites: ["ar-language-understanding", "ar-safety"] },
   ];
-  it.each(cases)("GIVEN recipes/$cc.yaml WHEN planned THEN the trainers take nodes × GPUs of the pool with its RDMA device and NCCL settings", (c) => {
+  it.each(cases)("GIVEN the $cc recipe WHEN planned THEN the trainers take nodes × GPUs of the pool with its RDMA device and NCCL settings", (c) => {
     const p = plan(c.cc);
     const train = rjob(p, "train").template.spec;
     expect(train).toMatchObject({ parallelism: c.nodes, completions: c.nodes, completionMode: "Indexed" });
@@ -79,7 +79,7 @@ describe("train plan: shipped recipes, field by field", () => {
     expect(train.template.spec.tolerations).toEqual([expect.objectContaining({ key: "sovereign.ai/gpu-pool", value: "h100-train" })]);
   });
 
-  it.each(cases)("GIVEN recipes/$cc.yaml WHEN planned THEN every source is staged, verified before the first step and mounted read-only by id", (c) => {
+  it.each(cases)("GIVEN the $cc recipe WHEN planned THEN every source is staged, verified before the first step and mounted read-only by id", (c) => {
     const p = plan(c.cc);
     const ids = p.recipe.spec.data.mixture.map((s) => s.id);
     expect(ids).toHaveLength(c.sources);
@@ -96,7 +96,7 @@ describe("train plan: shipped recipes, field by field", () => {
     for (const s of p.recipe.spec.data.mixture) expect(sums.SHA256SUMS).toContain(`${s.provenance.sha256}  /data/${s.id}/MANIFEST`);
   });
 
-  it.each(cases)("GIVEN recipes/$cc.yaml WHEN planned THEN checkpoints go to the checkpoints claim with the recipe's interval and retention, and resume", (c) => {
+  it.each(cases)("GIVEN the $cc recipe WHEN planned THEN checkpoints go to the checkpoints claim with the recipe's interval and retention, and resume", (c) => {
     const p = plan(c.cc);
     const pod = rjob(p, "train").template.spec.template.spec;
     expect(pod.volumes.find((v) => v.name === "checkpoints")!.persistentVolumeClaim!.claimName).toBe("checkpoints");
@@ -108,7 +108,7 @@ describe("train plan: shipped recipes, field by field", () => {
     expect((jobSetOf(p).spec as { failurePolicy: { maxRestarts: number } }).failurePolicy.maxRestarts).toBe(3);
   });
 
-  it.each(cases)("GIVEN recipes/$cc.yaml WHEN planned THEN one evaluation Job per suite reads the checkpoint and writes its result next to it", (c) => {
+  it.each(cases)("GIVEN the $cc recipe WHEN planned THEN one evaluation Job per suite reads the checkpoint and writes its result next to it", (c) => {
     const p = plan(c.cc);
     expect(p.evaluation.map((j) => (j.metadata.labels ?? {})["sovereign.ai/evaluation-suite"])).toEqual(c.suites);
     for (const job of p.evaluation) {
