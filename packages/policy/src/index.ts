@@ -7,14 +7,7 @@ export { admissionYaml, type ExportOptions, exportAdmission, synthOnlyRules } fr
 export { FIXTURE_NOW, type FixtureResult, fixtureProfile, runFixtures } from "./fixtures.js";
 export { loadManifests } from "./manifests.js";
 export { availablePacks, loadPacks, type PolicyPack, parsePack, policiesDir, type Rule } from "./pack.js";
-export {
-  activeTransfers,
-  buildParams,
-  CHECKPOINTS_CLAIM,
-  PARAMS_NAME,
-  PARAMS_NAMESPACE,
-  TRAINING_DATA_CLAIM,
-} from "./params.js";
+export { activeTransfers, buildParams, PARAMS_NAME, PARAMS_NAMESPACE } from "./params.js";
 export { buildReport, type ComplianceReport, findingText, toHtml, toJUnit, toSarif } from "./report/index.js";
 export { policyPackJsonSchema } from "./schema.js";
 export type {

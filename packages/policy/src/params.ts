@@ -1,4 +1,12 @@
-import { type CountryProfile, type DataClassName, hostOf, inCountryCidrs, placements } from "@sovereign/profile";
+import {
+  CHECKPOINTS_CLAIM,
+  type CountryProfile,
+  type DataClassName,
+  hostOf,
+  inCountryCidrs,
+  placements,
+  TRAINING_DATA_CLAIM,
+} from "@sovereign/profile";
 import type { K8sObject } from "./types.js";
 
 /** Name and namespace of the params ConfigMap every binding's paramRef points at. */
@@ -11,10 +19,6 @@ export const DEMO_LABEL = "sovereign.ai/demo";
 
 
 const list = (xs: Iterable<string>) => [...new Set(xs)].join(",");
-
-/** Claim names of the training tier's volumes (a data class's claim is named after the class). */
-export const TRAINING_DATA_CLAIM = "training-data";
-export const CHECKPOINTS_CLAIM = "checkpoints";
 
 /**
  * The training ledger as params: the training pools, the approved recipe digests and, per

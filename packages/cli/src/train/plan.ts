@@ -13,8 +13,7 @@ import {
   TRAINING_QUEUE,
 } from "@sovereign/constructs";
 import { InputError, type Issue, parseYamlSource } from "@sovereign/diagnostics";
-import { CHECKPOINTS_CLAIM, TRAINING_DATA_CLAIM } from "@sovereign/policy";
-import type { CountryProfile, GpuPool } from "@sovereign/profile";
+import { CHECKPOINTS_CLAIM, type CountryProfile, type GpuPool, TRAINING_DATA_CLAIM } from "@sovereign/profile";
 
 /** Where the training image keeps the kit's training entry points (the image contract, docs/training.md). */
 export const TRAIN_BIN = "/opt/sovereign/train/bin";
