@@ -169,6 +169,48 @@ describe("train plan: refusals name the recipe's YAML path and line", () => {
   });
 });
 
+describe("train plan: a training pool at a second site", () => {
+  const atJed1 = (placed: boolean) => {
+    const p = profile("sa");
+    p.spec.gpuPools.find((x) => x.name === "h100-train")!.site = "jed1";
+    if (placed) {
+      p.spec.storage.dataClasses["training-data"]!.sites = { jed1: { storageClass: "jed1-block" } };
+      p.spec.storage.dataClasses.checkpoints!.sites = { jed1: { storageClass: "jed1-block" } };
+    }
+    return p;
+  };
+
+  it("GIVEN no training data placed at the pool's site WHEN planned THEN training.data_class_site for both classes", () => {
+    const issues = inputIssues(() => plan("sa", recipeText("sa"), atJed1(false)));
+    expect(issues.map((i) => [i.code, i.message])).toEqual([
+      ["training.data_class_site", "pool h100-train is at site jed1, where the profile places no training-data volume"],
+      ["training.data_class_site", "pool h100-train is at site jed1, where the profile places no checkpoints volume"],
+    ]);
+  });
+
+  it("GIVEN both classes placed at the pool's site WHEN planned THEN the run mounts the site's claims and the ledger accepts them", () => {
+    const p = atJed1(true);
+    const run = plan("sa", recipeText("sa"), p);
+    expect(run.claims).toEqual({ data: "training-data-jed1", checkpoints: "checkpoints-jed1" });
+    const pod = rjob(run, "train").template.spec.template.spec;
+    expect(pod.volumes.filter((v) => v.persistentVolumeClaim).map((v) => v.persistentVolumeClaim!.claimName)).toEqual([
+      "training-data-jed1",
+      "checkpoints-jed1",
+    ]);
+    const findings = evaluate({
+      profile: p,
+      objects: [...run.training, ...run.evaluation].map((object): SynthObject => ({
+        stack: "sa-train",
+        address: object.metadata.name,
+        source: "manifest",
+        object: object as never,
+      })),
+      terraform: [],
+    }).filter((f) => f.packId === "training-ledger");
+    expect(findings).toEqual([]);
+  });
+});
+
 describe("training-ledger admission rule on the kit's own workloads", () => {
   const check = (p: CountryProfile, objects: KubernetesObject[]) =>
     evaluate({

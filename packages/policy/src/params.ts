@@ -1,11 +1,10 @@
 import {
-  CHECKPOINTS_CLAIM,
+  claimNames,
   type CountryProfile,
   type DataClassName,
   hostOf,
   inCountryCidrs,
   placements,
-  TRAINING_DATA_CLAIM,
 } from "@sovereign/profile";
 import type { K8sObject } from "./types.js";
 
@@ -29,8 +28,8 @@ function trainingParams(profile: CountryProfile): Record<string, string> {
   const data: Record<string, string> = {
     trainingPools: list(profile.spec.gpuPools.filter((p) => p.purpose === "training").map((p) => p.name)),
     approvedRecipes: list(approved.map((r) => r.sha256)),
-    trainingDataClaim: TRAINING_DATA_CLAIM,
-    checkpointsClaim: CHECKPOINTS_CLAIM,
+    trainingDataClaims: list(claimNames(profile.spec, "training-data")),
+    checkpointsClaims: list(claimNames(profile.spec, "checkpoints")),
   };
   for (const r of approved) {
     data[`recipe.${r.sha256}.name`] = r.name;

@@ -21,7 +21,7 @@ describe("training-ledger pack", () => {
     expect(d[`recipe.${sha}.dataSources`]).toBe(
       "th-official-publications,th-wikipedia,th-news-licensed,th-en-parallel,en-replay",
     );
-    expect([d.trainingDataClaim, d.checkpointsClaim]).toEqual(["training-data", "checkpoints"]);
+    expect([d.trainingDataClaims, d.checkpointsClaims]).toEqual(["training-data", "checkpoints"]);
   });
 
   it("GIVEN kr (training pool, nothing approved) WHEN params are built THEN no digest is approved", () => {

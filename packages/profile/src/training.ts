@@ -8,13 +8,6 @@ import { nameSchema, sha256Schema } from "./schema-base.js";
  * Added fields only; nothing here renames an existing field.
  */
 
-/**
- * Claims of the training tier's volumes. A data class's claim is named after the class, so these
- * are the class names; the training plan mounts them and the ledger rule reads them from params.
- */
-export const TRAINING_DATA_CLAIM = "training-data";
-export const CHECKPOINTS_CLAIM = "checkpoints";
-
 /** Interconnect between a pool's nodes, read by `sovereign train plan` for the NCCL settings. */
 export const interconnectSchema = z
   .strictObject({

@@ -13,7 +13,7 @@ import {
   TRAINING_QUEUE,
 } from "@sovereign/constructs";
 import { InputError, type Issue, parseYamlSource } from "@sovereign/diagnostics";
-import { CHECKPOINTS_CLAIM, type CountryProfile, type GpuPool, TRAINING_DATA_CLAIM } from "@sovereign/profile";
+import { type CountryProfile, claimAt, type GpuPool } from "@sovereign/profile";
 
 /** Where the training image keeps the kit's training entry points (the image contract, docs/training.md). */
 export const TRAIN_BIN = "/opt/sovereign/train/bin";
@@ -31,6 +31,8 @@ export interface TrainingPlan {
   sha256: string;
   pool: GpuPool;
   namespace: string;
+  /** Claims of the training data and checkpoints at the pool's site. */
+  claims: { data: string; checkpoints: string };
   /** ConfigMaps (recipe, provenance sums), then the JobSet (stage → train). */
   training: KubernetesObject[];
   /** One Job per evaluation suite, applied once the JobSet is Completed. */
@@ -84,24 +86,27 @@ export function checkLedger(recipe: TrainingRecipe, sha256: string, profile: Cou
   return out;
 }
 
-/** Checks that the training and checkpoint volumes sit at the pool's site (data stays where it is trained). */
-export function checkSite(profile: CountryProfile, pool: GpuPool): Issue[] {
-  const s = profile.spec;
-  return (["training-data", "checkpoints"] as const).flatMap((dc): Issue[] => {
-    const spec = s.storage.dataClasses[dc];
-    const site = spec ? s.storage.classes.find((c) => c.name === spec.storageClass)?.site : undefined;
-    if (site === pool.site) return [];
-    return [
-      {
+/**
+ * The training-data and checkpoints claims at the pool's site (data stays where it is trained),
+ * or the issues saying which data class is not placed there.
+ */
+export function claimsAtPool(
+  profile: CountryProfile,
+  pool: GpuPool,
+): { claims?: TrainingPlan["claims"]; issues: Issue[] } {
+  const data = claimAt(profile.spec, "training-data", pool.site);
+  const checkpoints = claimAt(profile.spec, "checkpoints", pool.site);
+  const issues = (["training-data", "checkpoints"] as const)
+    .filter((dc) => (dc === "training-data" ? data : checkpoints) === undefined)
+    .map(
+      (dc): Issue => ({
         code: "training.data_class_site",
         path: ["spec", "hardware", "pool"],
-        message: spec
-          ? `data class ${dc} lives at site ${site}, but pool ${pool.name} is at ${pool.site}`
-          : `the profile declares no ${dc} data class for pool ${pool.name} to use`,
-        hint: `declare spec.storage.dataClasses.${dc} on a storage class of site ${pool.site}`,
-      },
-    ];
-  });
+        message: `pool ${pool.name} is at site ${pool.site}, where the profile places no ${dc} volume`,
+        hint: `place spec.storage.dataClasses.${dc} at site ${pool.site} (its storageClass, or an entry of its sites)`,
+      }),
+    );
+  return data && checkpoints ? { claims: { data, checkpoints }, issues } : { issues };
 }
 
 /** Labels of every training object: the recipe, pool and site, for people, policies and the report. */
@@ -185,7 +190,7 @@ function stageJob(plan: TrainingPlan, meta: Record<string, unknown>) {
       },
     ],
     volumes: [
-      { name: "training-data", persistentVolumeClaim: { claimName: TRAINING_DATA_CLAIM } },
+      { name: "training-data", persistentVolumeClaim: { claimName: plan.claims.data } },
       { name: "provenance", configMap: { name: `${plan.run}-provenance` } },
       { name: "tmp", emptyDir: { sizeLimit: "64Gi" } },
     ],
@@ -265,8 +270,8 @@ function trainJob(plan: TrainingPlan, meta: Record<string, unknown>) {
         },
       ],
       volumes: [
-        { name: "training-data", persistentVolumeClaim: { claimName: TRAINING_DATA_CLAIM, readOnly: true } },
-        { name: "checkpoints", persistentVolumeClaim: { claimName: CHECKPOINTS_CLAIM } },
+        { name: "training-data", persistentVolumeClaim: { claimName: plan.claims.data, readOnly: true } },
+        { name: "checkpoints", persistentVolumeClaim: { claimName: plan.claims.checkpoints } },
         { name: "provenance", configMap: { name: `${plan.run}-provenance` } },
         { name: "recipe", configMap: { name: `${plan.run}-recipe` } },
         { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: "64Gi" } },
@@ -364,7 +369,7 @@ function evaluationJob(plan: TrainingPlan, suite: TrainingRecipe["spec"]["evalua
             },
           ],
           volumes: [
-            { name: "checkpoints", persistentVolumeClaim: { claimName: CHECKPOINTS_CLAIM } },
+            { name: "checkpoints", persistentVolumeClaim: { claimName: plan.claims.checkpoints } },
             { name: "eval", emptyDir: { sizeLimit: "256Gi" } },
             { name: "tmp", emptyDir: { sizeLimit: "16Gi" } },
           ],
@@ -409,12 +414,20 @@ export function planTraining(
   const pool = profile.spec.gpuPools.find((p) => p.name === recipe.spec.hardware.pool);
   const issues = checkRecipe(recipe, profile);
   // The ledger is checked on a recipe that is valid for the pool; its refusals then name the fix.
-  if (issues.length === 0 && pool) {
-    issues.push(...checkLedger(recipe, sha256, profile), ...checkSite(profile, pool));
-  }
-  if (issues.length > 0 || !pool) throw new InputError(issues.map((i) => src.place(i)));
+  const site = pool ? claimsAtPool(profile, pool) : { issues: [] };
+  if (issues.length === 0 && pool) issues.push(...checkLedger(recipe, sha256, profile), ...site.issues);
+  if (issues.length > 0 || !pool || !site.claims) throw new InputError(issues.map((i) => src.place(i)));
   const run = `${recipe.metadata.name.slice(0, 40).replace(/-+$/, "")}-${sha256.slice(0, 8)}`;
-  const plan: TrainingPlan = { run, recipe, sha256, pool, namespace, training: [], evaluation: [] };
+  const plan: TrainingPlan = {
+    run,
+    recipe,
+    sha256,
+    pool,
+    namespace,
+    claims: site.claims,
+    training: [],
+    evaluation: [],
+  };
   plan.training.push(...configMaps(plan, recipeText), jobSet(plan));
   plan.evaluation.push(...recipe.spec.evaluation.suites.map((s) => evaluationJob(plan, s)));
   return plan;
