@@ -1,4 +1,4 @@
-// Writes packages/constructs/upstream/{kueue,jobset}-<version>.json: the schema facts of the CRDs
+// Writes upstream/{kueue,jobset}-<version>.json: the schema facts of the CRDs
 // and the chart values keys the training stack relies on, read from the pinned upstream tags.
 //
 //   node --import tsx scripts/record-upstream-training.ts <kueue git dir> <jobset git dir>
@@ -178,6 +178,13 @@ const records = {
     facts: {
       webhookPort: fact(jobsetDir, JOBSET, "charts/jobset/templates/controller/deployment.yaml", 9443),
       completedCondition: fact(jobsetDir, JOBSET, "api/jobset/v1alpha2/jobset_types.go", "Completed"),
+      terminalStateField: fact(
+        jobsetDir,
+        JOBSET,
+        "config/components/crd/bases/jobset.x-k8s.io_jobsets.yaml",
+        "status.terminalState",
+        "terminalState tracks the state of the JobSet when it finishes execution",
+      ),
       jobIndexLabel: fact(jobsetDir, JOBSET, "api/jobset/v1alpha2/jobset_types.go", "jobset.sigs.k8s.io/job-index"),
       // The CRD's own words: one dependsOn item, not on the first replicated job, not with startupPolicy.
       dependsOnMaxItems: fact(jobsetDir, JOBSET, "config/components/crd/bases/jobset.x-k8s.io_jobsets.yaml", 1, "only a single item is supported"),
@@ -194,7 +201,7 @@ const records = {
   },
 };
 for (const [name, rec] of Object.entries(records)) {
-  const target = new URL(`../packages/constructs/upstream/${name}.json`, import.meta.url);
+  const target = new URL(`../upstream/${name}.json`, import.meta.url);
   writeFileSync(target, `${JSON.stringify(rec, null, 1)}\n`);
-  process.stdout.write(`wrote packages/constructs/upstream/${name}.json\n`);
+  process.stdout.write(`wrote upstream/${name}.json\n`);
 }

@@ -1,6 +1,6 @@
 /**
  * Validates objects of the kit against the CRD schema facts recorded from the pinned upstream tags
- * (packages/constructs/upstream/*.json). Stricter than the API server in one way on purpose: a
+ * (upstream/*.json). Stricter than the API server in one way on purpose: a
  * field the schema does not list is an error here (the API server would drop it silently), so a
  * misspelt or invented field cannot pass. Embedded core types (JobSet's Job template) are marked
  * in the record and checked against the Kubernetes schemas separately.

@@ -41,21 +41,26 @@ describe("sovereign train", () => {
     expect(r.stderr).toContain("recipe.country");
   });
 
-  it("GIVEN submit --via terraform WHEN run THEN one stack waits for the JobSet's Completed condition and the evaluations depend on it", async () => {
+  it("GIVEN submit --via terraform WHEN run THEN the JobSet is waited on until it is Completed or Failed and each evaluation is a job_v1 after it", async () => {
     const out = join(tmp, "tf");
     const r = await run(["train", "submit", "--recipe", "recipes/sa.yaml", "--out", out, "--format", "json"]);
     expect(r.code).toBe(0);
     const { stack } = JSON.parse(r.stdout) as { stack: string };
     const tf = JSON.parse(readFileSync(join(stack, "cdk.tf.json"), "utf8")) as {
-      resource: { kubernetes_manifest: Record<string, { manifest: { kind: string }; wait?: unknown; depends_on?: string[] }> };
+      resource: {
+        kubernetes_manifest: Record<string, { manifest: { kind: string }; wait?: unknown }>;
+        kubernetes_job_v1: Record<string, { wait_for_completion: boolean; depends_on?: string[] }>;
+      };
       terraform: { backend?: unknown };
     };
-    const res = Object.entries(tf.resource.kubernetes_manifest);
-    const [jsKey, js] = res.find(([, v]) => v.manifest.kind === "JobSet")!;
-    expect(js.wait).toEqual({ condition: [{ type: "Completed", status: "True" }] });
-    const evals = res.filter(([, v]) => v.manifest.kind === "Job");
+    const [jsKey, js] = Object.entries(tf.resource.kubernetes_manifest).find(([, v]) => v.manifest.kind === "JobSet")!;
+    expect(js.wait).toEqual({ fields: { "status.terminalState": "^(Completed|Failed)$" } });
+    const evals = Object.values(tf.resource.kubernetes_job_v1);
     expect(evals).toHaveLength(2);
-    for (const [, e] of evals) expect(e.depends_on).toContain(`kubernetes_manifest.${jsKey}`);
+    for (const e of evals) {
+      expect(e.wait_for_completion).toBe(true);
+      expect(e.depends_on).toContain(`kubernetes_manifest.${jsKey}`);
+    }
     expect(tf.terraform.backend).toBeDefined();
   });
 

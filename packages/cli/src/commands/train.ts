@@ -51,9 +51,14 @@ async function checkPlan(profile: CountryProfile, plan: TrainingPlan): Promise<F
 
 const yamlDocs = (objs: KubernetesObject[]) => objs.map((o) => stringify(o)).join("---\n");
 
-/** `submit --via terraform`: one stack whose JobSet is waited on until Completed, then the evaluations. */
+/**
+ * `submit --via terraform`: one stack. The JobSet's `kubernetes_manifest` waits for its terminal
+ * state (the manifest waiter does not fail on a Failed condition, so waiting for `Completed` alone
+ * would hang a failed run until the timeout); the evaluation Jobs are `kubernetes_job_v1`, which
+ * fail the apply when a Job fails, and they refuse to run on a run that did not complete.
+ */
 async function synthRun(profile: CountryProfile, plan: TrainingPlan, outdir: string): Promise<string> {
-  const [{ App, K8sObject, TerraformStack }, { configureStack }] = await Promise.all([
+  const [{ App, fact, JOBSET, K8sObject, KubernetesJobV1, TerraformStack }, { configureStack }] = await Promise.all([
     import("@sovereign/constructs"),
     import("@sovereign/stacks"),
   ]);
@@ -68,13 +73,11 @@ async function synthRun(profile: CountryProfile, plan: TrainingPlan, outdir: str
     const js = new K8sObject(stack, "jobset", plan.training.find((o) => o.kind === "JobSet")!, {
       dependsOn: maps.map((m) => m.resource),
     });
-    // A training run takes days: Terraform waits for the JobSet's Completed condition, then evaluates.
-    js.resource.addOverride("wait", { condition: [{ type: "Completed", status: "True" }] });
+    // A training run takes days; Terraform waits until the JobSet is Completed or Failed.
+    js.resource.addOverride("wait", { fields: { [String(fact(JOBSET, "terminalStateField"))]: "^(Completed|Failed)$" } });
     js.resource.addOverride("timeouts", { create: "720h" });
     for (const job of plan.evaluation) {
-      const e = new K8sObject(stack, job.metadata.name, job, { dependsOn: [js.resource] });
-      e.resource.addOverride("wait", { condition: [{ type: "Complete", status: "True" }] });
-      e.resource.addOverride("timeouts", { create: "24h" });
+      new KubernetesJobV1(stack, job.metadata.name, { job, timeout: "24h", dependsOn: [js.resource] });
     }
     app.synth();
   });
@@ -93,7 +96,9 @@ function kubectlRun(ctx: CommandContext, plan: TrainingPlan, dir: string, kubect
     }
   };
   run(["apply", "--server-side", "-f", join(dir, "training.yaml")]);
-  run(["wait", "-n", plan.namespace, `jobset/${plan.run}`, "--for=condition=Completed", "--timeout=720h"]);
+  // kubectl wait fails on timeout only; a Failed run never gets Completed, so wait for either
+  // terminal state and let the evaluations refuse an incomplete run.
+  run(["wait", "-n", plan.namespace, `jobset/${plan.run}`, "--for=jsonpath={.status.terminalState}", "--timeout=720h"]);
   run(["apply", "--server-side", "-f", join(dir, "evaluation.yaml")]);
 }
 

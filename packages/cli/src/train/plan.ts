@@ -325,6 +325,8 @@ function evaluationJob(plan: TrainingPlan, suite: TrainingRecipe["spec"]["evalua
     : [];
   const script = [
     "set -eu",
+    // The trainer writes COMPLETE after its final checkpoint; a failed run is not evaluated.
+    `test -f /checkpoints/COMPLETE || { echo "run ${plan.run} did not complete: nothing to evaluate" >&2; exit 1; }`,
     ...fetch,
     `${TRAIN_BIN}/evaluate --checkpoint=/checkpoints/latest --suite=${suite.id} --suite-kind=${suite.kind}` +
       ` --data=/eval/${suite.id} --metric=${suite.metric} --threshold=${suite.threshold} --direction=${suite.direction}` +

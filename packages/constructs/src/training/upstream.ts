@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { repoRoot } from "@sovereign/profile";
 
 /**
  * The upstream facts the training stack relies on, recorded as data from the pinned tags
- * (packages/constructs/upstream/*.json, written by scripts/record-upstream-training.ts): chart
+ * (upstream/*.json, written by scripts/record-upstream-training.ts): chart
  * version and values keys, CRD schemas without prose, and single facts with their source file.
  */
 export interface UpstreamRecord {
@@ -24,8 +26,7 @@ export interface UpstreamRecord {
 }
 
 function load(file: string): UpstreamRecord {
-  // src/training and dist/training both sit two levels below the package root.
-  return JSON.parse(readFileSync(new URL(`../../upstream/${file}`, import.meta.url), "utf8")) as UpstreamRecord;
+  return JSON.parse(readFileSync(join(repoRoot(), "upstream", file), "utf8")) as UpstreamRecord;
 }
 
 /** Kueue v0.19.2: ResourceFlavor, ClusterQueue, LocalQueue (kueue.x-k8s.io/v1beta2). */
