@@ -118,7 +118,7 @@ describe("train plan: shipped recipes, field by field", () => {
       expect(ctr.resources.requests["nvidia.com/gpu"]).toBe(c.tp);
       expect(ctr.command[2]).toContain(`--out=/checkpoints/evaluation/${suite}.json`);
       // A failed run (no COMPLETE marker after the final checkpoint) is never evaluated.
-      expect(ctr.command[2].split("\n")[1]).toMatch(/^test -f \/checkpoints\/COMPLETE \|\| /);
+      expect(ctr.command[2]!.split("\n")[1]).toMatch(/^test -f \/checkpoints\/COMPLETE \|\| /);
       expect(ctr.volumeMounts).toContainEqual({ name: "checkpoints", mountPath: "/checkpoints", subPath: p.run });
       expect(job.metadata.labels!["kueue.x-k8s.io/queue-name"]).toBe("training");
     }
