@@ -1,7 +1,7 @@
 import { BatchControllers, type Construct, HelmProvider, TerraformStack } from "@sovereign/constructs";
 import type { CountryProfile } from "@sovereign/profile";
 import { configureStack } from "./backend.js";
-import { countryEgressCidrs } from "./platform.js";
+import { apiServerEndpoint, clusterDns, countryEgressCidrs } from "./platform.js";
 
 /**
  * `<cc>-crds`: the controllers whose charts install custom resource definitions (Kueue and
@@ -27,6 +27,8 @@ export class CrdsStack extends TerraformStack {
       country: profile.metadata.name,
       site: pool.site,
       egressCidrs: countryEgressCidrs(profile),
+      dns: clusterDns(profile),
+      apiServer: apiServerEndpoint(profile),
     });
   }
 }

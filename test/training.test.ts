@@ -277,6 +277,23 @@ describe("training stacks: synth, schema facts, CRD ordering, chart values", () 
     expect(mine.find((o) => o.kind === "LocalQueue")!.metadata).toMatchObject({ name: "training", namespace: TRAINING_NAMESPACE });
   });
 
+  it.each(["th", "sa"])("GIVEN %s WHEN synthesized THEN both controllers reach the API server they watch and only it (and in-country networks) may call their webhooks", (cc) => {
+    const api = profile(cc).spec.cluster!.apiServer!;
+    for (const ns of ["kueue-system", "jobset-system"]) {
+      const policies = objects.get(cc)!.filter((o) => o.object.kind === "NetworkPolicy" && o.object.metadata.namespace === ns);
+      type Peer = { ipBlock?: { cidr: string } };
+      type Rule = { to?: Peer[]; from?: Peer[]; ports?: { port: number }[] };
+      const specs = policies.map((p) => p.object.spec as { egress?: Rule[]; ingress?: Rule[] });
+      const toApi = specs
+        .flatMap((p) => p.egress ?? [])
+        .find((r) => (r.to ?? []).some((t) => api.cidrs.includes(t.ipBlock?.cidr ?? "")));
+      expect(toApi?.ports?.map((x) => x.port), ns).toEqual([api.port]);
+      const webhook = specs.flatMap((p) => p.ingress ?? []).filter((r) => (r.ports ?? []).some((x) => x.port === 9443));
+      expect(webhook, ns).toHaveLength(1);
+      expect(webhook[0]!.from!.map((f) => f.ipBlock?.cidr), ns).toEqual(expect.arrayContaining(api.cidrs));
+    }
+  });
+
   it.each(["th", "sa"])("GIVEN %s WHEN synthesized THEN every Kueue/JobSet object validates against the recorded schema facts", (cc) => {
     const custom = objects.get(cc)!.filter((o) => recordedSchemaErrors(o.object) !== undefined);
     expect(custom.map((o) => o.object.kind).sort()).toEqual(["ClusterQueue", "LocalQueue", "ResourceFlavor"]);

@@ -1,7 +1,7 @@
 import { stringify } from "yaml";
 import { Construct, type ITerraformDependable } from "../cdktf.js";
 import { K8sObject } from "../k8s-object.js";
-import { NetworkLockdown } from "../network.js";
+import { type ApiServerEndpoint, type ClusterDns, NetworkLockdown } from "../network.js";
 import { HelmRelease } from "../providers.js";
 import { COUNTRY_LABEL, DATA_CLASS_LABEL, SITE_LABEL } from "../tenant-namespace.js";
 import { isPinnedImage, PropChecks } from "../validate.js";
@@ -28,8 +28,19 @@ export interface BatchControllersProps {
   /** Country code and site, stamped on the controllers' namespaces. */
   readonly country: string;
   readonly site: string;
-  /** In-country networks: the only egress, and the only source of webhook calls (the API server). */
+  /** In-country networks: the only egress, and (with the API server's addresses) the only source of webhook calls. */
   readonly egressCidrs: string[];
+  /**
+   * Cluster DNS the controllers resolve through.
+   * @default the NetworkLockdown default (kube-system pods labelled `k8s-app: kube-dns`).
+   */
+  readonly dns?: ClusterDns;
+  /**
+   * The Kubernetes API server: both controllers watch it (egress), and it calls their admission
+   * webhooks (ingress).
+   * @default undefined — the API server sits inside `egressCidrs`.
+   */
+  readonly apiServer?: ApiServerEndpoint;
   /**
    * How long an admitted training workload may take for all its pods to be ready before Kueue
    * evicts and requeues it (all-or-nothing start of a distributed run).
@@ -168,8 +179,11 @@ export class BatchControllers extends Construct {
     const lockdown = new NetworkLockdown(this, `${name}-network`, {
       namespace,
       egressCidrs: props.egressCidrs,
+      ...(props.dns ? { dns: props.dns } : {}),
+      ...(props.apiServer ? { apiServer: props.apiServer } : {}),
       dependsOn: [ns.resource],
     });
+    const callers = [...new Set([...props.egressCidrs, ...(props.apiServer?.cidrs ?? [])])];
     // The API server calls the admission webhooks (and Kueue's visibility API); it sits inside the
     // country's networks, so ingress to those ports is allowed from there and nowhere else.
     const webhook = new K8sObject(this, `${name}-webhook-ingress`, {
@@ -181,7 +195,7 @@ export class BatchControllers extends Construct {
         policyTypes: ["Ingress"],
         ingress: [
           {
-            from: props.egressCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+            from: callers.map((cidr) => ({ ipBlock: { cidr } })),
             ports: webhookPorts.map((port) => ({ protocol: "TCP", port: Number(port) })),
           },
         ],
