@@ -4,21 +4,28 @@ import { GpuStack } from "./gpu.js";
 import { PlatformStack } from "./platform.js";
 import { ServingStack } from "./serving.js";
 import { StorageStack } from "./storage.js";
+import { CrdsStack } from "./crds.js";
+import { hasTraining, TrainingStack } from "./training.js";
 
-/** The four stacks of one country. */
+/** The stacks of one country. */
 export interface CountryStacks {
   platform: PlatformStack;
   gpu: GpuStack;
   storage: StorageStack;
   serving: ServingStack;
+  /** Controllers that install CRDs; present only for profiles with a training pool and `spec.training`. */
+  crds?: CrdsStack;
+  /** Training queues; present only for profiles with a training pool and `spec.training`. */
+  training?: TrainingStack;
 }
 
 /** Stack kinds in deployment order. */
-export const STACK_KINDS = ["platform", "gpu", "storage", "serving"] as const;
+export const STACK_KINDS = ["platform", "gpu", "storage", "serving", "crds", "training"] as const;
 
 /**
  * Adds a country's stacks to an app, with explicit dependencies so `cdktf deploy` (and anyone
- * reading the manifest) applies them in order: platform, then gpu and storage, then serving.
+ * reading the manifest) applies them in order: platform, then gpu and storage, then serving; with a
+ * training pool also crds (after platform) and training (after crds, gpu and storage).
  */
 export function addCountry(app: Construct, profile: CountryProfile): CountryStacks {
   const cc = profile.metadata.name;
@@ -30,7 +37,15 @@ export function addCountry(app: Construct, profile: CountryProfile): CountryStac
   storage.addDependency(platform);
   serving.addDependency(gpu);
   serving.addDependency(storage);
-  return { platform, gpu, storage, serving };
+  if (!hasTraining(profile)) return { platform, gpu, storage, serving };
+  // CRDs before any stack planning their kinds; training after the pools and volumes it queues on.
+  const crds = new CrdsStack(app, `${cc}-crds`, profile);
+  crds.addDependency(platform);
+  const training = new TrainingStack(app, `${cc}-training`, profile);
+  training.addDependency(crds);
+  training.addDependency(gpu);
+  training.addDependency(storage);
+  return { platform, gpu, storage, serving, crds, training };
 }
 
 /** Adds an integrator's own constructs to a country's stacks, after the kit's. */

@@ -7,6 +7,7 @@ export {
   type SynthObject,
   type UnrenderedRelease,
 } from "./collect.js";
+export { CrdsStack } from "./crds.js";
 export { GPU_NAMESPACE, GpuStack } from "./gpu.js";
 export {
   countryEgressCidrs,
@@ -18,6 +19,7 @@ export {
 } from "./platform.js";
 export { SERVING_NAMESPACE, ServingStack } from "./serving.js";
 export { purgeImage, StorageStack } from "./storage.js";
+export { hasTraining, TRAINING_NAMESPACE, TrainingStack } from "./training.js";
 export {
   type SynthOptions,
   type SynthResult,

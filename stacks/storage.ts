@@ -6,7 +6,7 @@ import {
   TerraformStack,
 } from "@sovereign/constructs";
 import { InputError } from "@sovereign/diagnostics";
-import { type CountryProfile, DATA_CLASSES, placements } from "@sovereign/profile";
+import { claimNameAt, type CountryProfile, DATA_CLASSES, placements } from "@sovereign/profile";
 import { configureStack } from "./backend.js";
 import { namespaceOf } from "./platform.js";
 
@@ -56,10 +56,10 @@ export class StorageStack extends TerraformStack {
       // name, the others are suffixed with their site.
       for (const place of placements(s, dc)) {
         const cls = classes.get(place.storageClass)!;
-        const suffix = place.primary ? "" : `-${place.site}`;
-        const volume = new DataVolume(this, `volume-${dc}${suffix}`, {
+        const claimName = claimNameAt(dc, place);
+        const volume = new DataVolume(this, `volume-${claimName}`, {
           dataClass: dc,
-          claimName: `${dc}${suffix}`,
+          claimName,
           namespace: namespaceOf(dc),
           storageClass: cls.sc,
           site: cls.site,
@@ -77,7 +77,7 @@ export class StorageStack extends TerraformStack {
             },
           ]);
         }
-        new RetentionPurge(this, `purge-${dc}${suffix}`, {
+        new RetentionPurge(this, `purge-${claimName}`, {
           namespace: namespaceOf(dc),
           claimName: volume.claimName,
           dataClass: dc,

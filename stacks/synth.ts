@@ -111,7 +111,7 @@ export async function synthesizeCountries(
   return result!;
 }
 
-/** Synthesizes one country's four stacks into `outdir` (see {@link synthesizeCountries}). */
+/** Synthesizes one country's stacks into `outdir` (see {@link synthesizeCountries}). */
 export function synthesizeCountry(
   profile: CountryProfile,
   outdir: string,

@@ -98,10 +98,16 @@ describe("sovereign bundle (CLI)", () => {
     expect((await run(["bundle", "verify", "real-1.tar", "--key", "keys/bundle.pub"])).code).toBe(0);
     const x = await run(["bundle", "extract", "real-1.tar", "--key", "keys/bundle.pub", "--out", "real-x"]);
     expect(x.code).toBe(0);
-    for (const s of ["platform", "gpu", "storage", "serving"]) {
+    for (const s of ["platform", "gpu", "storage", "serving", "crds", "training"]) {
       expect(existsSync(join(work, `real-x/synth/stacks/th-${s}/cdk.tf.json`))).toBe(true);
     }
     expect(existsSync(join(work, "real-x/charts/inference-core/Chart.yaml"))).toBe(true);
+    // The training hand-over: the guide and the job templates of the approved recipe.
+    expect(readFileSync(join(work, "real-x/training/README.md"), "utf8")).toContain("# Training");
+    const jobs = readFileSync(join(work, "real-x/training/jobs/training.yaml"), "utf8");
+    expect(jobs).toContain("kind: JobSet");
+    expect(jobs).toContain("sovereign.ai/recipe-sha256: c5c927e6630958a10014df10370a9f831d3dff60aadf039cd2457939ef7b7d68");
+    expect(readFileSync(join(work, "real-x/training/jobs/evaluation.yaml"), "utf8").match(/^kind: Job$/gm)).toHaveLength(2);
   });
 
   it("GIVEN a tampered bundle WHEN extracted through the CLI THEN exit 1 and nothing is written", async () => {

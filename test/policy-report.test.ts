@@ -125,7 +125,7 @@ describe("sovereign policy test / export / check", () => {
   it("GIVEN the shipped packs WHEN `policy test` runs THEN every fixture passes and it exits 0", async () => {
     stdout = "";
     expect(await main(["policy", "test"], ctx())).toBe(0);
-    expect(stdout).toMatch(/^(\d+)\/\1 fixtures ok across \d+ rules in 4 pack\(s\)/m);
+    expect(stdout).toMatch(/^(\d+)\/\1 fixtures ok across \d+ rules in 5 pack\(s\)/m);
   });
 
   it("GIVEN an integrator manifest with a foreign image WHEN `policy check --manifest-only` runs THEN it exits 1 naming the rule", async () => {

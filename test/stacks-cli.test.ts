@@ -54,7 +54,7 @@ describe("sovereign synth: usage", () => {
 });
 
 describe("sovereign synth: residency policies run on the real output", () => {
-  it("GIVEN th WHEN synthesized THEN four stacks are written, the residency packs find no error, exit 0", async () => {
+  it("GIVEN th WHEN synthesized THEN its six stacks are written, the residency packs find no error, exit 0", async () => {
     const out = join(root, "th-out");
     const r = await run(["synth", "--country", "th", "--out", out, "--format", "json"]);
     const report = JSON.parse(r.stdout);
@@ -68,11 +68,15 @@ describe("sovereign synth: residency policies run on the real output", () => {
       "th-gpu",
       "th-storage",
       "th-serving",
+      "th-crds",
+      "th-training",
     ]);
     expect(existsSync(join(out, "stacks", "th-serving", "cdk.tf.json"))).toBe(true);
     expect(report.counts.objects).toBeGreaterThan(50);
-    expect(report.unrenderedCharts.map((u: { chart: string }) => u.chart)).toEqual([
+    expect(report.unrenderedCharts.map((u: { chart: string }) => u.chart).sort()).toEqual([
       "oci://registry.bkk1.sovereign.example/ai/charts/gpu-operator@v25.3.0",
+      "oci://registry.bkk1.sovereign.example/ai/charts/jobset@0.12.0",
+      "oci://registry.bkk1.sovereign.example/ai/charts/kueue@0.19.2",
     ]);
   });
 
@@ -82,10 +86,11 @@ describe("sovereign synth: residency policies run on the real output", () => {
     expect(r.stderr.replace(/sovereign synth: warning: .*\n/g, "")).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
-      /^synthesized kr, sa, th into .*: 12 stacks, \d+ resources, \d+ Kubernetes objects/,
+      /^synthesized kr, sa, th into .*: 18 stacks, \d+ resources, \d+ Kubernetes objects/,
     );
     for (const cc of ["kr", "sa", "th"])
-      for (const k of ["platform", "gpu", "storage", "serving"]) expect(r.stdout).toContain(`${cc}-${k}`);
+      for (const k of ["platform", "gpu", "storage", "serving", "crds", "training"])
+        expect(r.stdout).toContain(`${cc}-${k}`);
     expect(
       JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")).stacks["sa-serving"].dependencies.sort(),
     ).toEqual(["sa-gpu", "sa-storage"]);
@@ -99,7 +104,7 @@ describe("sovereign synth: residency policies run on the real output", () => {
     const th = readFileSync(join(import.meta.dirname, "..", "stacks", "countries", "th.yaml"), "utf8");
     writeFileSync(
       file,
-      th.replace("policies: [residency-core, th-pdpa]", "policies: [residency-core, no-such-pack]"),
+      th.replace("policies: [residency-core, th-pdpa, training-ledger]", "policies: [residency-core, no-such-pack]"),
     );
     const r = await run(["synth", "--profile", file, "--out", out]);
     expect(r.code).toBe(2);

@@ -20,15 +20,17 @@ function runMain(env: Record<string, string>): void {
 }
 
 describe("stacks/main.ts (the app cdktf-cli runs)", () => {
-  it("GIVEN SOVEREIGN_COUNTRY and CDKTF_OUTDIR as cdktf-cli sets them THEN that country's four stacks are written there", () => {
+  it("GIVEN SOVEREIGN_COUNTRY and CDKTF_OUTDIR as cdktf-cli sets them THEN that country's six stacks are written there", () => {
     const out = join(tempDir(), "cdktf.out");
     runMain({ SOVEREIGN_COUNTRY: "sa", CDKTF_OUTDIR: out });
     const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
     expect(Object.keys(manifest.stacks).sort()).toEqual([
+      "sa-crds",
       "sa-gpu",
       "sa-platform",
       "sa-serving",
       "sa-storage",
+      "sa-training",
     ]);
   });
 

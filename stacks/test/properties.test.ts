@@ -8,6 +8,7 @@ import { parse as parseYaml } from "yaml";
 import {
   collectObjectsDetailed,
   collectTerraform,
+  hasTraining,
   SYSTEM_NAMESPACE,
   type SynthObject,
   synthesizeCountry,
@@ -46,6 +47,24 @@ const CASES: [string, () => CountryProfile][] = [
   ["ke (new profile written in the test)", newProfile],
 ];
 
+/**
+ * Images set in chart values: the GPU Operator's `repository`/`image`/`version` and the
+ * `repository`/`tag` form of the Kueue and JobSet charts (tag `<version>@sha256:<hex>`), at any depth.
+ */
+function chartImages(v: unknown): string[] {
+  if (!v || typeof v !== "object") return [];
+  const o = v as Json;
+  const here =
+    typeof o.repository !== "string"
+      ? []
+      : typeof o.version === "string"
+        ? [`${o.repository}/${o.image}@${o.version}`]
+        : typeof o.tag === "string"
+          ? [`${o.repository}:${o.tag}`]
+          : [];
+  return [...here, ...Object.values(o).flatMap(chartImages)];
+}
+
 describe.each(CASES)("stacks of %s", (_label, load) => {
   let profile: CountryProfile;
   let out: string;
@@ -64,12 +83,10 @@ describe.each(CASES)("stacks of %s", (_label, load) => {
 
   it("GIVEN the profile WHEN synthesized THEN every stack exists and has resources or outputs", () => {
     const cc = profile.metadata.name;
-    expect(terraform.map((t) => t.stack).sort()).toEqual([
-      `${cc}-gpu`,
-      `${cc}-platform`,
-      `${cc}-serving`,
-      `${cc}-storage`,
-    ]);
+    const training = hasTraining(profile) ? [`${cc}-crds`, `${cc}-training`] : [];
+    expect(terraform.map((t) => t.stack).sort()).toEqual(
+      [`${cc}-gpu`, `${cc}-platform`, `${cc}-serving`, `${cc}-storage`, ...training].sort(),
+    );
     for (const t of terraform.filter((x) => !x.stack.endsWith("-serving")))
       expect(Object.keys(t.json.resource as Json).length).toBeGreaterThan(0);
   });
@@ -84,8 +101,13 @@ describe.each(CASES)("stacks of %s", (_label, load) => {
         string,
         { chart?: string; values?: string[] }
       >;
-      for (const r of Object.values(releases).filter((x) => x.chart === "gpu-operator")) {
-        for (const v of r.values ?? []) all.push(...gpuOperatorImages(parseYaml(v)).map((i) => i.image));
+      for (const r of Object.values(releases)) {
+        for (const v of r.values ?? [])
+          all.push(
+            ...(r.chart === "gpu-operator"
+              ? gpuOperatorImages(parseYaml(v)).map((i) => i.image)
+              : chartImages(parseYaml(v))),
+          );
       }
     }
     expect(all.length).toBeGreaterThan(0);
@@ -226,10 +248,15 @@ describe.each(CASES)("stacks of %s", (_label, load) => {
     }
     // The operator creates and owns the nvidia RuntimeClass; the kit must not fight it.
     expect(kinds("RuntimeClass")).toEqual([]);
-    // Only the GPU Operator's remote chart is left unrendered; local charts are rendered by helm.
-    expect(unrendered.map((u) => u.chart)).toEqual([
-      `oci://${profile.spec.registry}/charts/gpu-operator@${profile.spec.gpuOperator!.chartVersion}`,
-    ]);
+    // Only the remote charts (GPU Operator; Kueue and JobSet with training) are left unrendered;
+    // local charts are rendered by helm.
+    const remote = `oci://${profile.spec.registry}/charts`;
+    expect(unrendered.map((u) => u.chart).sort()).toEqual(
+      [
+        `${remote}/gpu-operator@${profile.spec.gpuOperator!.chartVersion}`,
+        ...(hasTraining(profile) ? [`${remote}/jobset@0.12.0`, `${remote}/kueue@0.19.2`] : []),
+      ].sort(),
+    );
   });
 
   it("GIVEN every model THEN its rendered Deployment requests exactly tensorParallel GPUs on its pool", () => {

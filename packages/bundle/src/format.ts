@@ -45,6 +45,7 @@ export type ItemKind =
   | "chart"
   | "policy"
   | "recipe"
+  | "training"
   | "runbook"
   | "dashboard"
   | "alert-rules"

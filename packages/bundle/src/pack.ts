@@ -48,6 +48,11 @@ export interface PackOptions {
   synthDir: string;
   /** The recipe, validated against the profile, and its YAML text. Omitted: no recipe in the bundle. */
   recipe?: { recipe: TrainingRecipe; text: string };
+  /**
+   * Training hand-over files by path under `training/`: the job templates `sovereign train plan`
+   * writes for the recipe, and the training guide. Omitted: none (no recipe or no training pool).
+   */
+  training?: Record<string, string>;
   /** Directory of Helm charts to package. Omitted: no charts. */
   chartsDir?: string;
   /** helm binary used to package charts (required when chartsDir holds a chart). */
@@ -190,6 +195,8 @@ async function collectItems(
     items.push(...textItemsFrom(o.policiesDir, "policies", "policy", `policies directory ${o.policiesDir}`));
   const recipe = o.recipe?.recipe;
   if (o.recipe) text(`recipe/${o.recipe.recipe.metadata.name}.yaml`, "recipe", o.recipe.text);
+  for (const [name, body] of Object.entries(o.training ?? {}).sort(([a], [b]) => a.localeCompare(b)))
+    text(`training/${name}`, "training", body);
 
   const bundleName = `${cc}-operations`;
   for (const [name, body] of Object.entries(runbooks({ profile: p, recipe, bundleName })))

@@ -99,3 +99,14 @@ function report(e: unknown, ctx: CommandContext, json: boolean): number {
   ctx.stderr(`sovereign: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
   return 70;
 }
+
+export {
+  checkLedger,
+  expandJobSet,
+  ncclEnv,
+  planTraining,
+  provenanceSums,
+  RECIPE_SHA_ANNOTATION,
+  type TrainingPlan,
+  torchrunCommand,
+} from "./train/plan.js";

@@ -13,3 +13,4 @@ export * from "./state-backend.js";
 export * from "./storage.js";
 export * from "./tenant-namespace.js";
 export * from "./validate.js";
+export * from "./training/index.js";

@@ -1,4 +1,11 @@
-import { type CountryProfile, type DataClassName, hostOf, inCountryCidrs, placements } from "@sovereign/profile";
+import {
+  claimNames,
+  type CountryProfile,
+  type DataClassName,
+  hostOf,
+  inCountryCidrs,
+  placements,
+} from "@sovereign/profile";
 import type { K8sObject } from "./types.js";
 
 /** Name and namespace of the params ConfigMap every binding's paramRef points at. */
@@ -11,6 +18,25 @@ export const DEMO_LABEL = "sovereign.ai/demo";
 
 
 const list = (xs: Iterable<string>) => [...new Set(xs)].join(",");
+
+/**
+ * The training ledger as params: the training pools, the approved recipe digests and, per
+ * digest, the data sources its approval covers (`recipe.<sha256>.dataSources`).
+ */
+function trainingParams(profile: CountryProfile): Record<string, string> {
+  const approved = profile.spec.training?.approvedRecipes ?? [];
+  const data: Record<string, string> = {
+    trainingPools: list(profile.spec.gpuPools.filter((p) => p.purpose === "training").map((p) => p.name)),
+    approvedRecipes: list(approved.map((r) => r.sha256)),
+    trainingDataClaims: list(claimNames(profile.spec, "training-data")),
+    checkpointsClaims: list(claimNames(profile.spec, "checkpoints")),
+  };
+  for (const r of approved) {
+    data[`recipe.${r.sha256}.name`] = r.name;
+    data[`recipe.${r.sha256}.dataSources`] = list(r.dataSources);
+  }
+  return data;
+}
 
 /** Approved transfers still in force on `now` (expiry date inclusive, UTC). */
 export function activeTransfers(profile: CountryProfile, now: Date) {
@@ -65,6 +91,7 @@ export function buildParams(
     ]);
     if (dc.retentionDays !== undefined) data[`dataClass.${name}.retentionDays`] = String(dc.retentionDays);
   }
+  Object.assign(data, trainingParams(profile));
   const transfers = activeTransfers(profile, opts.now ?? new Date());
   data.approvedTransfers = list(transfers.map((t) => t.id));
   for (const t of transfers) {

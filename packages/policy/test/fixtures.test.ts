@@ -5,8 +5,8 @@ import { availablePacks, loadPacks } from "../src/pack.js";
 describe("shipped packs", () => {
   const packs = loadPacks(availablePacks());
 
-  it("GIVEN the policies folder WHEN listing packs THEN core and the three framework packs are there", () => {
-    expect(availablePacks()).toEqual(["kr-pipa", "residency-core", "sa-pdpl", "th-pdpa"]);
+  it("GIVEN the policies folder WHEN listing packs THEN core, the three framework packs and the training ledger are there", () => {
+    expect(availablePacks()).toEqual(["kr-pipa", "residency-core", "sa-pdpl", "th-pdpa", "training-ledger"]);
   });
 
   it("GIVEN every rule WHEN counting fixtures THEN each has at least one pass and one fail fixture", () => {

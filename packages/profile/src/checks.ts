@@ -3,6 +3,7 @@ import { ISO_3166_ALPHA2 } from "./iso3166.js";
 import { hostInDomain, hostOf, isDnsName, parseCidr } from "./net.js";
 import { checkCluster, checkGpuOperatorImages, checkPlacements, checkPoolZones, checkStorageBackends } from "./site-checks.js";
 import type { CountryProfile } from "./schema.js";
+import { checkTraining } from "./training.js";
 
 const DIGEST_REF = /^(?<repo>[^@\s]+)@sha256:(?<hex>[^\s]*)$/;
 
@@ -334,6 +335,7 @@ export function crossCheck(p: CountryProfile): Issue[] {
       });
     }
   });
+  out.push(...checkTraining(s, checkImageRef));
   return out;
 }
 

@@ -4,6 +4,9 @@ export { countryProfileJsonSchema } from "./json-schema.js";
 export { countriesDir, loadProfileFile, parseProfile, repoRoot, shippedProfilePath } from "./load.js";
 export { cidrContains, hostInDomain, hostOf, isDnsName, parseCidr, parseIp } from "./net.js";
 export {
+  claimAt,
+  claimNameAt,
+  claimNames,
   hostCidr,
   inCountryCidrs,
   type Placement,
@@ -18,3 +21,4 @@ export {
   type GpuOperatorComponent,
   requiredGpuOperatorComponents,
 } from "./site-checks.js";
+export * from "./training.js";

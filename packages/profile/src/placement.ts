@@ -29,6 +29,25 @@ export function placements(spec: ProfileSpec, dataClass: DataClassName): Placeme
   return [...out.values()];
 }
 
+/**
+ * Claim of a data class at one of its placements: the primary keeps the data class's name, the
+ * others are suffixed with their site (`training-data-jed1`).
+ */
+export function claimNameAt(dataClass: DataClassName, place: Placement): string {
+  return place.primary ? dataClass : `${dataClass}-${place.site}`;
+}
+
+/** Every claim name of a data class, one per site it is placed at. */
+export function claimNames(spec: ProfileSpec, dataClass: DataClassName): string[] {
+  return placements(spec, dataClass).map((p) => claimNameAt(dataClass, p));
+}
+
+/** The claim of `dataClass` at `site`, or undefined when the data class is not placed there. */
+export function claimAt(spec: ProfileSpec, dataClass: DataClassName, site: string): string | undefined {
+  const place = placements(spec, dataClass).find((p) => p.site === site);
+  return place ? claimNameAt(dataClass, place) : undefined;
+}
+
 /** The class holding `dataClass` at `site`, or undefined when the data class is not placed there. */
 export function storageClassAt(spec: ProfileSpec, dataClass: DataClassName, site: string): string | undefined {
   return placements(spec, dataClass).find((p) => p.site === site)?.storageClass;

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { isQuantity } from "./quantity.js";
 
 /**
  * CountryProfile v1alpha1. Field names are the public contract (DESIGN.md): fields may be
@@ -7,32 +6,10 @@ import { isQuantity } from "./quantity.js";
  * silently ignored setting.
  */
 
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const HEX64 = /^[0-9a-f]{64}$/;
+import { nameSchema, quantitySchema, sha256Schema } from "./schema-base.js";
+import { interconnectSchema, trainingSchema } from "./training.js";
 
-/** Kubernetes object name (RFC 1123 label): what every named thing here becomes. */
-export const nameSchema = z
-  .string()
-  .regex(
-    DNS_LABEL,
-    "must be a lowercase RFC 1123 label (a-z, 0-9, '-', at most 63) | fix: e.g. `bkk1` or `h100-serve`",
-  );
-
-/** Kubernetes quantity such as `500Gi` or `2Ti`. */
-export const quantitySchema = z
-  .string()
-  .refine(
-    isQuantity,
-    "is not a Kubernetes quantity | fix: write a number with an optional suffix, e.g. 500Gi or 2Ti",
-  );
-
-/** A lowercase hex sha256. */
-export const sha256Schema = z
-  .string()
-  .regex(
-    HEX64,
-    "must be 64 lowercase hex characters (a sha256) | fix: run `sha256sum <file>` and paste the hex digest",
-  );
+export { nameSchema, quantitySchema, sha256Schema };
 
 /** HTTPS URL (in-country endpoint). */
 const httpsUrl = z
@@ -99,6 +76,7 @@ export const gpuPoolSchema = z.strictObject({
     .describe(
       "Zones of the site this pool's nodes are in (their topology.kubernetes.io/zone label). Default: every zone of the site.",
     ),
+  interconnect: interconnectSchema.optional(),
 });
 
 /** Where a Ceph CSI class provisions from (ceph-csi rbd and cephfs drivers). */
@@ -306,6 +284,7 @@ export const profileSpecSchema = z.strictObject({
   }),
   cluster: clusterSchema.optional(),
   telemetry: telemetrySchema.optional(),
+  training: trainingSchema.optional(),
   residency: z
     .strictObject({
       logRetentionLimitDays: z

@@ -14,9 +14,9 @@ import {
   verifyBundle,
   writeKeyPair,
 } from "@sovereign/bundle";
-import { ExitCode, UsageError } from "@sovereign/diagnostics";
+import { ExitCode, InputError, UsageError } from "@sovereign/diagnostics";
 import type { SynthObject } from "@sovereign/policy";
-import { repoRoot } from "@sovereign/profile";
+import { type CountryProfile, repoRoot } from "@sovereign/profile";
 import { collectObjects } from "@sovereign/stacks";
 import { helmBinary } from "@sovereign/tools";
 import {
@@ -114,6 +114,35 @@ async function keygen(ctx: CommandContext, argv: string[]): Promise<number> {
   return ExitCode.Ok;
 }
 
+/**
+ * The training hand-over: the job templates `sovereign train plan` derives from the recipe and the
+ * training guide. Only for a profile with a training stack; a recipe the profile does not approve
+ * yet gets the guide and a note, since its jobs would be refused in the cluster.
+ */
+async function trainingFiles(
+  ctx: CommandContext,
+  profile: CountryProfile,
+  recipePath: string,
+  root: string,
+): Promise<Record<string, string> | undefined> {
+  const [{ hasTraining, TRAINING_NAMESPACE }, { planTrainingFile }, { stringify }] = await Promise.all([
+    import("@sovereign/stacks"),
+    import("../train/plan.js"),
+    import("yaml"),
+  ]);
+  if (!hasTraining(profile)) return undefined;
+  const files: Record<string, string> = { "README.md": readFileSync(join(root, "docs", "training.md"), "utf8") };
+  try {
+    const plan = planTrainingFile(recipePath, shown(ctx, recipePath), profile, TRAINING_NAMESPACE);
+    files["jobs/training.yaml"] = plan.training.map((o) => stringify(o)).join("---\n");
+    files["jobs/evaluation.yaml"] = plan.evaluation.map((o) => stringify(o)).join("---\n");
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    ctx.stderr(`note: no training job templates in the bundle: ${e.issues[0]!.message}\n`);
+  }
+  return files;
+}
+
 async function pack(ctx: CommandContext, argv: string[]): Promise<number> {
   const { values } = parseCommandArgs("bundle pack", argv, {
     ...profileOptions,
@@ -143,6 +172,7 @@ async function pack(ctx: CommandContext, argv: string[]): Promise<number> {
     : undefined;
   if (!recipe) ctx.stderr(`note: no training recipe for ${cc} (recipes/${cc}.yaml); packing without one\n`);
   const root = repoRoot();
+  const training = recipePath && recipe ? await trainingFiles(ctx, profile, recipePath, root) : undefined;
   const out = abs(ctx, values.out ?? `${cc}-bundle`);
   const chartsDir = values.charts ? abs(ctx, values.charts) : join(root, "charts");
   const policiesDir = values.policies ? abs(ctx, values.policies) : join(root, "policies");
@@ -174,6 +204,7 @@ async function pack(ctx: CommandContext, argv: string[]): Promise<number> {
       profileText: readFileSync(profilePath, "utf8"),
       synthDir,
       recipe,
+      training,
       chartsDir: existsSync(chartsDir) ? chartsDir : undefined,
       helm: existsSync(chartsDir) ? helmBinary(ctx.env) : undefined,
       policiesDir: existsSync(policiesDir) ? policiesDir : undefined,

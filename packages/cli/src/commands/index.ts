@@ -41,6 +41,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./bundle.js")).bundleCommand,
   },
   {
+    name: "train",
+    summary: "plan or submit a training recipe on the country's training pool (queued, ledger-checked)",
+    load: async () => (await import("./train.js")).trainCommand,
+  },
+  {
     name: "gate",
     summary:
       "kernel-benchmark gate: is the candidate slower than the baseline? exit 0 PASS, 1 FAIL, 3 INCONCLUSIVE",

@@ -1,0 +1,199 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import type { KubernetesObject } from "@sovereign/constructs";
+import { ExitCode, KitError, UsageError, writeFileAtomic, writeTreeAtomic } from "@sovereign/diagnostics";
+import type { Finding } from "@sovereign/policy";
+import { type CountryProfile, loadProfileFile, shippedProfilePath } from "@sovereign/profile";
+import { parse, stringify } from "yaml";
+import { type Command, type CommandContext, formatOf, parseCommandArgs, profilePathFrom } from "../context.js";
+import { expandJobSet, planTrainingFile, type TrainingPlan } from "../train/plan.js";
+
+const options = {
+  recipe: { type: "string" },
+  country: { type: "string" },
+  profile: { type: "string" },
+  format: { type: "string", default: "text" },
+  out: { type: "string" },
+  via: { type: "string", default: "terraform" },
+} as const;
+
+const USAGE =
+  "sovereign train plan|submit --recipe <file> [--country <cc> | --profile <file>] [--out <dir>]" +
+  " [--via terraform|kubectl] [--format text|json]";
+
+/** The profile: `--country`/`--profile`, else the shipped profile of the recipe's `metadata.country`. */
+function profileFor(values: { country?: string; profile?: string }, recipeCountry: unknown, ctx: CommandContext) {
+  if (values.country || values.profile) return loadProfileFile(profilePathFrom(values, ctx));
+  if (typeof recipeCountry !== "string") {
+    throw new UsageError("no profile given and the recipe names no metadata.country", "pass --country <cc>");
+  }
+  return loadProfileFile(shippedProfilePath(recipeCountry));
+}
+
+/** Residency packs of the profile over the plan's objects, JobSets also as the Jobs they create. */
+async function checkPlan(profile: CountryProfile, plan: TrainingPlan): Promise<Finding[]> {
+  const { evaluate } = await import("@sovereign/policy");
+  const objects = [...plan.training, ...plan.evaluation].flatMap((o) =>
+    o.kind === "JobSet" ? [o, ...expandJobSet(o)] : [o],
+  );
+  return evaluate({
+    profile,
+    objects: objects.map((object) => ({
+      stack: `${profile.metadata.name}-train`,
+      address: `${object.kind}/${object.metadata.name}`,
+      source: "manifest",
+      object: object as never,
+    })),
+    terraform: [],
+  });
+}
+
+const yamlDocs = (objs: KubernetesObject[]) => objs.map((o) => stringify(o)).join("---\n");
+
+/**
+ * `submit --via terraform`: one stack. The JobSet's `kubernetes_manifest` waits for its terminal
+ * state (the manifest waiter does not fail on a Failed condition, so waiting for `Completed` alone
+ * would hang a failed run until the timeout); the evaluation Jobs are `kubernetes_job_v1`, which
+ * fail the apply when a Job fails, and they refuse to run on a run that did not complete.
+ */
+async function synthRun(profile: CountryProfile, plan: TrainingPlan, outdir: string): Promise<string> {
+  const [{ App, fact, JOBSET, K8sObject, KubernetesJobV1, TerraformStack }, { configureStack }] = await Promise.all([
+    import("@sovereign/constructs"),
+    import("@sovereign/stacks"),
+  ]);
+  const name = `${profile.metadata.name}-train-${plan.run}`;
+  await writeTreeAtomic(outdir, async (tmp) => {
+    const app = new App({ outdir: tmp, stackTraces: false });
+    const stack = new TerraformStack(app, name);
+    configureStack(stack, profile, name);
+    const maps = plan.training
+      .filter((o) => o.kind !== "JobSet")
+      .map((o) => new K8sObject(stack, o.metadata.name, o));
+    const js = new K8sObject(stack, "jobset", plan.training.find((o) => o.kind === "JobSet")!, {
+      dependsOn: maps.map((m) => m.resource),
+    });
+    // A training run takes days; Terraform waits until the JobSet is Completed or Failed.
+    js.resource.addOverride("wait", { fields: { [String(fact(JOBSET, "terminalStateField"))]: "^(Completed|Failed)$" } });
+    js.resource.addOverride("timeouts", { create: "720h" });
+    for (const job of plan.evaluation) {
+      new KubernetesJobV1(stack, job.metadata.name, { job, timeout: "24h", dependsOn: [js.resource] });
+    }
+    app.synth();
+  });
+  return join(outdir, "stacks", name);
+}
+
+/** `submit --via kubectl`: apply the run, wait for the JobSet, apply the evaluations. */
+function kubectlRun(ctx: CommandContext, plan: TrainingPlan, dir: string, kubectl: string): void {
+  const run = (args: string[]) => {
+    ctx.stderr(`$ kubectl ${args.join(" ")}\n`);
+    try {
+      execFileSync(kubectl, args, { stdio: ["ignore", "pipe", "pipe"], env: ctx.env });
+    } catch (e) {
+      const err = (e as { stderr?: Buffer }).stderr?.toString().trim() ?? String(e);
+      throw new KitError(`kubectl ${args[0]} failed: ${err}`, ExitCode.Findings);
+    }
+  };
+  run(["apply", "--server-side", "-f", join(dir, "training.yaml")]);
+  // kubectl wait fails on timeout only; a Failed run never gets Completed, so wait for either
+  // terminal state and let the evaluations refuse an incomplete run.
+  run(["wait", "-n", plan.namespace, `jobset/${plan.run}`, "--for=jsonpath={.status.terminalState}", "--timeout=720h"]);
+  run(["apply", "--server-side", "-f", join(dir, "evaluation.yaml")]);
+}
+
+function writeManifests(dir: string, plan: TrainingPlan): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileAtomic(join(dir, "training.yaml"), yamlDocs(plan.training));
+  writeFileAtomic(join(dir, "evaluation.yaml"), yamlDocs(plan.evaluation));
+}
+
+interface TrainArgs {
+  action: "plan" | "submit";
+  format: string;
+  via: "terraform" | "kubectl";
+  out?: string;
+  profile: CountryProfile;
+  plan: TrainingPlan;
+}
+
+/** Parses argv, loads the profile and plans the recipe (every input error is thrown, located). */
+async function planFromArgs(ctx: CommandContext, argv: string[]): Promise<TrainArgs> {
+  const { values, positionals } = parseCommandArgs("train", argv, options, true);
+  const action = positionals[0];
+  if (action !== "plan" && action !== "submit") {
+    throw new UsageError(`expected plan or submit, got ${JSON.stringify(action ?? "")}`, USAGE);
+  }
+  if (!values.recipe) throw new UsageError("--recipe is required", "e.g. --recipe recipes/th.yaml");
+  const format = formatOf(values.format);
+  const via = values.via ?? "terraform";
+  if (via !== "terraform" && via !== "kubectl") {
+    throw new UsageError(`--via ${JSON.stringify(via)} is not supported`, "use terraform or kubectl");
+  }
+  const path = new URL(values.recipe, `file://${ctx.cwd}/`).pathname;
+  let country: unknown;
+  try {
+    country = (parse(readFileSync(path, "utf8")) as { metadata?: { country?: unknown } })?.metadata?.country;
+  } catch {
+    country = undefined; // planTrainingFile reports the read or syntax error with its location
+  }
+  const profile = profileFor(values, country, ctx);
+  const { TRAINING_NAMESPACE } = await import("@sovereign/stacks");
+  const plan = planTrainingFile(path, relative(ctx.cwd, path) || path, profile, TRAINING_NAMESPACE);
+  return { action, format, via, out: values.out, profile, plan };
+}
+
+function printPlan(ctx: CommandContext, a: TrainArgs, findings: Finding[]): void {
+  const p = a.plan;
+  if (a.format === "json") {
+    const body = { run: p.run, sha256: p.sha256, pool: p.pool.name, training: p.training, evaluation: p.evaluation, findings };
+    ctx.stdout(`${JSON.stringify(body, null, 2)}\n`);
+    return;
+  }
+  ctx.stdout(yamlDocs([...p.training, ...p.evaluation]));
+  ctx.stderr(
+    `train plan ${p.run}: recipe sha256 ${p.sha256} approved; ` +
+      `${p.recipe.spec.hardware.nodes} nodes × ${p.pool.gpusPerNode} GPUs on ${p.pool.name}; ` +
+      `${p.evaluation.length} evaluation job(s); residency: 0 errors\n`,
+  );
+}
+
+async function submit(ctx: CommandContext, a: TrainArgs): Promise<void> {
+  const p = a.plan;
+  if (a.via === "terraform") {
+    const dir = await synthRun(a.profile, p, a.out ?? "cdktf.out.train");
+    ctx.stdout(
+      a.format === "json"
+        ? `${JSON.stringify({ run: p.run, stack: dir })}\n`
+        : `wrote ${dir}/cdk.tf.json; apply it with: terraform -chdir=${dir} init && terraform -chdir=${dir} apply\n`,
+    );
+    return;
+  }
+  const out = a.out ?? join("train.out", p.run);
+  writeManifests(out, p);
+  const { toolBinary } = await import("@sovereign/tools");
+  kubectlRun(ctx, p, out, toolBinary("kubectl", ctx.env));
+  ctx.stdout(`submitted ${p.run}\n`);
+}
+
+export const trainCommand: Command = {
+  name: "train",
+  summary: "plan or submit a training recipe on the country's training pool (queued, ledger-checked)",
+  usage: USAGE,
+  async run(ctx, argv) {
+    const a = await planFromArgs(ctx, argv);
+    const findings = await checkPlan(a.profile, a.plan);
+    const errors = findings.filter((f) => f.severity === "error");
+    if (errors.length > 0) {
+      const { findingText } = await import("@sovereign/policy");
+      ctx.stderr(`${errors.map(findingText).join("\n")}\n`);
+      ctx.stderr(`sovereign train ${a.action}: ${errors.length} residency error(s); nothing was submitted\n`);
+      return ExitCode.Findings;
+    }
+    if (a.action === "plan") {
+      if (a.out) writeManifests(a.out, a.plan);
+      printPlan(ctx, a, findings);
+    } else await submit(ctx, a);
+    return ExitCode.Ok;
+  },
+};

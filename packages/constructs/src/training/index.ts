@@ -1,0 +1,3 @@
+export * from "./controllers.js";
+export * from "./queues.js";
+export * from "./upstream.js";
