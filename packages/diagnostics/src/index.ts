@@ -1,4 +1,3 @@
-export { writeFileAtomic, writeTreeAtomic } from "./atomic.js";
 export { ExitCode } from "./exit-codes.js";
 export {
   type DocPath,
@@ -13,3 +12,17 @@ export {
 } from "./issue.js";
 export { parseYamlSource, readSourceText, readYamlSource, type YamlSource } from "./yaml-source.js";
 export { zodToIssues } from "./zod-issues.js";
+export {
+  checkOutput,
+  type InputPath,
+  OUTPUT_MARKER,
+  type OutputOptions,
+  type OwnedFiles,
+  readOutputMarker,
+  resolveUserPath,
+  writeFileAtomic,
+  writeTreeAtomic,
+} from "./output.js";
+export { checkpoint, makeTempDir, sweepStaleTemps, TEMP_PREFIX, trackTemp } from "./temp.js";
+export { printable } from "./sanitize.js";
+export { DEFAULT_INPUT_LIMIT, type InputFile, readInputFile } from "./input.js";
