@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { KitError, writeTreeAtomic } from "@sovereign/diagnostics";
+import { KitError, type OutputOptions, writeTreeAtomic } from "@sovereign/diagnostics";
 import { type CountryProfile, repoRoot } from "@sovereign/profile";
 import { type Customize, createApp, STACK_KINDS } from "./app.js";
 
@@ -36,6 +36,11 @@ export interface SynthOptions {
    * directory as it was. The CLI runs the residency policies here.
    */
   check?: (tmpDir: string, result: SynthResult) => Promise<void> | void;
+  /**
+   * How the output directory may be replaced (inputs it must never touch, `--force`).
+   * @default the safe default of writeTreeAtomic: only a directory the kit wrote is replaced
+   */
+  output?: OutputOptions;
 }
 
 function walk(dir: string): string[] {
@@ -107,7 +112,7 @@ export async function synthesizeCountries(
     assertPortable(tmp);
     result = { outdir, stacks: summarize(tmp) };
     await options.check?.(tmp, result);
-  });
+  }, { label: "synth", ...options.output });
   return result!;
 }
 

@@ -1,4 +1,5 @@
 import { type Finding, findingText, type SynthObject } from "@sovereign/policy";
+import { printable } from "@sovereign/diagnostics";
 import type { CountryProfile } from "@sovereign/profile";
 import type { SynthOptions, SynthResult, UnrenderedRelease } from "@sovereign/stacks";
 import type { CommandContext } from "./context.js";
@@ -80,7 +81,7 @@ export function reportPolicyFailure(
   if (format === "json") {
     ctx.stdout(`${JSON.stringify({ ok: false, outdir: target, written: false, findings: e.findings }, null, 2)}\n`);
   } else {
-    ctx.stderr(`${e.findings.map(findingText).join("\n")}\n`);
+    ctx.stderr(`${e.findings.map((f) => printable(findingText(f))).join("\n")}\n`);
     ctx.stderr(`sovereign ${command}: ${errors} residency error(s); nothing was written to ${target}\n`);
   }
 }

@@ -10,7 +10,16 @@ export {
   KitError,
   UsageError,
 } from "./issue.js";
-export { parseYamlSource, readSourceText, readYamlSource, type YamlSource } from "./yaml-source.js";
+export {
+  MAX_YAML_ALIASES,
+  MAX_YAML_DEPTH,
+  parseYamlSource,
+  readSourceText,
+  readYamlSource,
+  structureIssues,
+  toJsBounded,
+  type YamlSource,
+} from "./yaml-source.js";
 export { zodToIssues } from "./zod-issues.js";
 export {
   checkOutput,

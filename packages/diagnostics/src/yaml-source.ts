@@ -178,7 +178,7 @@ export function parseYamlSource(text: string, file: string): YamlSource {
  * InputError at its first alias, not an exhausted process.
  */
 export function toJsBounded(
-  doc: ReturnType<typeof parseDocument>,
+  doc: { toJS(o: { maxAliasCount: number }): unknown } & Parameters<typeof visit>[0],
   file: string,
   pos: (offset: number) => { line: number; column: number },
 ): unknown {

@@ -1,7 +1,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { ExitCode, UsageError, writeFileAtomic, writeTreeAtomic } from "@sovereign/diagnostics";
+import { join, relative } from "node:path";
+import {
+  checkOutput,
+  ExitCode,
+  type InputPath,
+  printable,
+  UsageError,
+  writeFileAtomic,
+  writeTreeAtomic,
+} from "@sovereign/diagnostics";
 import {
   admissionYaml,
   availablePacks,
@@ -24,9 +32,12 @@ import { collectObjects, collectTerraform, synthesizeCountry } from "@sovereign/
 import {
   type Command,
   type CommandContext,
+  forceOption,
   formatOf,
+  inputLimitOf,
   loadProfileFrom,
   parseCommandArgs,
+  pathFrom,
   profileOptions,
 } from "../context.js";
 
@@ -34,7 +45,8 @@ const USAGE = [
   "sovereign policy check  (--country <cc> | --profile <file>) [--manifest <f.yaml> ...] [--manifest-only] [--format text|json]",
   "       sovereign policy test    [--pack <name> ...] [--format text|json]",
   "       sovereign policy export  (--country <cc> | --profile <file>) [--out <file.yaml>] [--format text|json]",
-  "       sovereign policy report  (--country <cc> | --profile <file>) [--out <dir>] [--format text|json]",
+  "       sovereign policy report  (--country <cc> | --profile <file>) [--out <dir>] [--force] [--format text|json]",
+  "       (every command taking a profile or manifests also takes --max-input-size <bytes>)",
 ].join("\n");
 
 /** Synthesizes the profile into a temp dir and returns what the stacks would create. */
@@ -53,14 +65,35 @@ async function synthInputs(
 
 const hasErrors = (fs: readonly Finding[]) => fs.some((f) => f.severity === "error");
 
-async function gather(
-  ctx: CommandContext,
-  values: { country?: string; profile?: string; manifest?: string[]; "manifest-only"?: boolean },
-) {
-  const profile = loadProfileFrom(values, ctx);
-  const manifests = loadManifests((values.manifest ?? []).map((f) => resolve(ctx.cwd, f)));
+type GatherValues = {
+  country?: string;
+  profile?: string;
+  manifest?: string[];
+  "manifest-only"?: boolean;
+  "max-input-size"?: string;
+};
+
+/** The files a policy command reads, for refusing an output that would overwrite one. */
+function inputsOf(ctx: CommandContext, values: GatherValues, profilePath: string): InputPath[] {
+  return [
+    { path: profilePath, what: `profile ${relative(ctx.cwd, profilePath) || profilePath}` },
+    ...(values.manifest ?? []).map((m) => ({ path: pathFrom(ctx, m), what: `--manifest ${m}` })),
+  ];
+}
+
+async function gather(ctx: CommandContext, values: GatherValues) {
+  const { profile, path } = loadProfileFrom(values, ctx);
+  const manifests = loadManifests(
+    (values.manifest ?? []).map((f) => pathFrom(ctx, f)),
+    { limit: inputLimitOf(values) },
+  );
   const synth = values["manifest-only"] ? { objects: [], terraform: [] } : await synthInputs(profile);
-  return { profile, objects: [...synth.objects, ...manifests], terraform: synth.terraform };
+  return {
+    profile,
+    objects: [...synth.objects, ...manifests],
+    terraform: synth.terraform,
+    inputs: inputsOf(ctx, values, path),
+  };
 }
 
 async function check(ctx: CommandContext, argv: string[]): Promise<number> {
@@ -81,7 +114,7 @@ async function check(ctx: CommandContext, argv: string[]): Promise<number> {
       `${JSON.stringify({ ok, country: profile.metadata.name, summary: report.summary, findings: report.findings }, null, 2)}\n`,
     );
   } else {
-    for (const f of report.findings) ctx.stdout(`${findingText(f)}\n`);
+    for (const f of report.findings) ctx.stdout(`${printable(findingText(f))}\n`);
     const s = report.summary;
     ctx.stdout(
       `${profile.metadata.name}: ${s.objects} object(s), ${terraform.length} stack(s), ${s.rules} rule(s): ${s.passed} passed, ${s.failed} failed, ${s.notApplicable} not applicable; ${s.errors} error(s), ${s.warnings} warning(s)\n`,
@@ -117,13 +150,13 @@ async function test(ctx: CommandContext, argv: string[]): Promise<number> {
 async function exportCmd(ctx: CommandContext, argv: string[]): Promise<number> {
   const { values } = parseCommandArgs("policy export", argv, { ...profileOptions, out: { type: "string" } });
   const format = formatOf(values.format);
-  const profile = loadProfileFrom(values, ctx);
+  const { profile, path } = loadProfileFrom(values, ctx);
   const objs = exportAdmission(profile);
   const text = format === "json" ? `${JSON.stringify(objs, null, 2)}\n` : admissionYaml(profile, objs);
   if (values.out) {
-    const out = resolve(ctx.cwd, values.out);
-    writeFileAtomic(out, text);
-    ctx.stderr(`wrote ${objs.length} object(s) to ${values.out}\n`);
+    const out = pathFrom(ctx, values.out);
+    writeFileAtomic(out, text, { inputs: inputsOf(ctx, values, path) });
+    ctx.stderr(`wrote ${objs.length} object(s) to ${printable(values.out)}\n`);
   } else ctx.stdout(text);
   return ExitCode.Ok;
 }
@@ -131,23 +164,30 @@ async function exportCmd(ctx: CommandContext, argv: string[]): Promise<number> {
 async function reportCmd(ctx: CommandContext, argv: string[]): Promise<number> {
   const { values } = parseCommandArgs("policy report", argv, {
     ...profileOptions,
+    ...forceOption,
     out: { type: "string" },
     manifest: { type: "string", multiple: true },
   });
   const format = formatOf(values.format);
-  const { profile, objects, terraform } = await gather(ctx, values);
+  const { profile, objects, terraform, inputs } = await gather(ctx, values);
   const report: ComplianceReport = buildReport({ profile, objects, terraform });
   const outRel = values.out ?? join("policy-report", profile.metadata.name);
-  const out = resolve(ctx.cwd, outRel);
+  const out = pathFrom(ctx, outRel);
+  const output = { force: values.force, inputs };
+  checkOutput(out, "dir", { ...output, cwd: ctx.cwd });
   const files = {
     "report.html": toHtml(report),
     "report.json": `${JSON.stringify(report, null, 2)}\n`,
     "report.sarif": `${JSON.stringify(toSarif(report), null, 2)}\n`,
     "junit.xml": toJUnit(report),
   };
-  await writeTreeAtomic(out, (tmp) => {
-    for (const [name, body] of Object.entries(files)) writeFileAtomic(join(tmp, name), body);
-  });
+  await writeTreeAtomic(
+    out,
+    (tmp) => {
+      for (const [name, body] of Object.entries(files)) writeFileAtomic(join(tmp, name), body);
+    },
+    { ...output, label: "report" },
+  );
   const ok = !hasErrors(report.findings);
   if (format === "json") {
     ctx.stdout(

@@ -15,7 +15,7 @@ export const validateCommand: Command = {
   async run(ctx, argv) {
     const { values } = parseCommandArgs("validate", argv, profileOptions);
     const format = formatOf(values.format);
-    const profile = loadProfileFrom(values, ctx);
+    const { profile } = loadProfileFrom(values, ctx);
     if (format === "json") ctx.stdout(`${JSON.stringify(profile, null, 2)}\n`);
     else {
       const s = profile.spec;
