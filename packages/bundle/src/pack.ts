@@ -6,7 +6,6 @@ import {
   checkOutput,
   checkpoint,
   InputError,
-  KitError,
   makeTempDir,
   type OutputOptions,
   type OwnedFiles,

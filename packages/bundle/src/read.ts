@@ -292,19 +292,16 @@ class ArchiveBudget {
   }
 
   /** Counts decompressed bytes against the cap. */
-  counted(source: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
-    const self = this;
-    return (async function* () {
-      for await (const c of source) {
-        self.stream += c.length;
-        if (self.stream > self.streamCap)
-          throw new TarSafetyError(
-            "(archive)",
-            `refused: expands past ${self.streamCap} bytes, more than ${MANIFEST_FILE} declares (decompression bomb or appended data)`,
-          );
-        yield c;
-      }
-    })();
+  async *counted(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const c of source) {
+      this.stream += c.length;
+      if (this.stream > this.streamCap)
+        throw new TarSafetyError(
+          "(archive)",
+          `refused: expands past ${this.streamCap} bytes, more than ${MANIFEST_FILE} declares (decompression bomb or appended data)`,
+        );
+      yield c;
+    }
   }
 }
 

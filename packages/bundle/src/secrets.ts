@@ -7,6 +7,7 @@ import { InputError, type Issue } from "@sovereign/diagnostics";
  * JSON Web Keys with a private member. Streaming: feed chunks, then ask. The patterns are long
  * enough (a dozen fixed bytes or more) that random model weights do not match by chance.
  */
+/* eslint-disable no-control-regex -- binary key formats are matched byte for byte */
 const PATTERNS: [RegExp, string][] = [
   [/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/, "a PEM private key"],
   [/openssh-key-v1\x00/, "an OpenSSH private key"],
@@ -21,6 +22,7 @@ const PATTERNS: [RegExp, string][] = [
     "a SEC1 DER EC private key",
   ],
 ];
+/* eslint-enable no-control-regex */
 const JWK_KTY = /"kty"\s*:\s*"(?:EC|RSA|OKP|oct)"/;
 const JWK_PRIVATE = /"(?:d|k|p|q)"\s*:\s*"[A-Za-z0-9_-]{16,}/;
 /** Bytes kept from the end of one chunk so a pattern split across two chunks is still seen. */

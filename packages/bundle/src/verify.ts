@@ -181,9 +181,9 @@ export function checkBundle(
   expect: VerifyExpectations = {},
 ): VerifyReport & { graph?: Graph } {
   const problems: Problem[] = [...b.problems];
-  let manifest: BundleManifest | undefined;
   let signed = false;
-  let graph: Graph | undefined;
+  // Filled below; `report` reads them whenever it is called.
+  const found: { manifest?: BundleManifest; graph?: Graph } = {};
   const report = () => {
     const seen = new Set<string>();
     const unique = problems.filter((p) => {
@@ -192,6 +192,7 @@ export function checkBundle(
       seen.add(k);
       return true;
     });
+    const { manifest, graph } = found;
     const s = signed ? manifest : undefined;
     return {
       ok: unique.length === 0,
@@ -220,7 +221,8 @@ export function checkBundle(
     if (bad) problems.push({ file: SIGNATURE_FILE, message: bad });
     else signed = true;
   }
-  manifest = manifestOf(mBytes, problems);
+  const manifest = manifestOf(mBytes, problems);
+  found.manifest = manifest;
   if (manifest && signed) problems.push(...expectationProblems(manifest, expect));
 
   const sums = b.files.get(CHECKSUMS_FILE);
@@ -236,8 +238,8 @@ export function checkBundle(
   if (listed) checkListed(b, listed, problems);
   if (manifest && b.files.get("index.json") && b.files.get("index.json")!.sha256 !== manifest.index.sha256)
     problems.push({ file: "index.json", message: `sha256 does not match ${MANIFEST_FILE}` });
-  graph = walkGraph(b.files, problems);
-  checkLayout(b, graph, problems);
+  found.graph = walkGraph(b.files, problems);
+  checkLayout(b, found.graph, problems);
   return report();
 }
 
