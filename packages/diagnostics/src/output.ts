@@ -307,11 +307,12 @@ async function replaceTree(
     .filter((p) => within(realResolve(dir), p))
     .map((p) => relative(realResolve(dir), p).split(sep).join("/"));
   if (foreign.size === 0 && protectedInside.length === 0) {
-    // Only the kit's own files: swap whole trees, then delete the old one.
+    // Only the kit's own files: swap whole trees, then delete the old one. The two renames run
+    // back to back in synchronous code, where no SIGINT/SIGTERM handler can run between them.
     const aside = makeTempDir(dirname(resolve(dir)), `${basename(dir)}-old`);
     renameSync(dir, join(aside.path, "old"));
-    await checkpoint(`${label}:swapped-out`);
     renameSync(tmp, dir);
+    await checkpoint(`${label}:swapped`);
     aside.remove();
     return;
   }
