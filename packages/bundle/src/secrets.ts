@@ -21,6 +21,11 @@ const PATTERNS: [RegExp, string][] = [
     /\x30(?:[\x00-\x7f]|\x81[\s\S])\x02\x01\x01\x04(?:\x20|\x30|\x42)[\s\S]{32}/,
     "a SEC1 DER EC private key",
   ],
+  [
+    // RSAPrivateKey (PKCS#1): SEQUENCE, INTEGER 0 (version), INTEGER modulus of 1024 bits or more.
+    /\x30\x82[\s\S]{2}\x02\x01\x00\x02(?:\x81\x81|\x82[\x01-\x04][\s\S])\x00/,
+    "a PKCS#1 DER RSA private key",
+  ],
 ];
 /* eslint-enable no-control-regex */
 const JWK_KTY = /"kty"\s*:\s*"(?:EC|RSA|OKP|oct)"/;
