@@ -98,6 +98,6 @@ export async function checkpoint(stage: string): Promise<void> {
   const sig = (process.env.SOVEREIGN_TEST_SIGNAL ?? "SIGKILL") as NodeJS.Signals;
   process.kill(process.pid, sig);
   // A handled signal (SIGTERM with temps registered) runs on the event loop: wait for it there
-  // rather than carrying on with the write the signal interrupts.
-  await new Promise(() => {});
+  // rather than carrying on with the write the signal interrupts (the timer keeps the loop alive).
+  await new Promise(() => setInterval(() => {}, 1000));
 }
