@@ -36,7 +36,8 @@ export const malformedCases: MalformedCase[] = [
     edit: (y) =>
       once(y, "  displayName: Kingdom of Thailand\n", "  displayName: Kingdom of Thailand\n  country: TH\n"),
     code: "yaml.duplicate_key",
-    path: "(document)",
+    // The map that holds the duplicate (found in one linear pass, not by the parser).
+    path: "spec",
     lineOf: "  country: TH\n  frameworks",
   },
   {
