@@ -1,12 +1,23 @@
+import { encryptionParameters, RESIDENCY_ENFORCED, RESIDENCY_LABEL } from "@sovereign/constructs";
 import {
   claimNames,
   type CountryProfile,
   type DataClassName,
   hostOf,
   inCountryCidrs,
+  inCountryDomains,
   placements,
 } from "@sovereign/profile";
 import type { K8sObject } from "./types.js";
+
+export { RESIDENCY_ENFORCED, RESIDENCY_LABEL };
+
+/**
+ * Namespaces of the cluster itself, never required to carry the residency label: the
+ * Kubernetes system namespaces and the GPU Operator's, whose operands the operator creates at run
+ * time without the kit's labels.
+ */
+export const CLUSTER_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "default", "gpu-operator"];
 
 /** Name and namespace of the params ConfigMap every binding's paramRef points at. */
 export const PARAMS_NAME = "sovereign-residency-params";
@@ -57,8 +68,7 @@ export function buildParams(
 ): K8sObject & { data: Record<string, string> } {
   const s = profile.spec;
   const siteZones = new Map(s.sites.map((x) => [x.name, x.zones]));
-  let domains = s.sites.flatMap((x) => x.domains ?? []);
-  if (domains.length === 0) domains = [hostOf(`https://${s.registry}`), hostOf(s.kms.endpoint)];
+  const domains = inCountryDomains(profile);
   const data: Record<string, string> = {
     country: s.country,
     registry: s.registry.replace(/\/$/, ""),
@@ -77,10 +87,19 @@ export function buildParams(
     logRetentionLimitDays: String(s.residency?.logRetentionLimitDays ?? ""),
     dataClasses: list(Object.keys(s.storage.dataClasses)),
     inClusterSuffixes: "svc,svc.cluster.local,cluster.local",
+    clusterNamespaces: list([...CLUSTER_NAMESPACES, ...(s.residency?.clusterNamespaces ?? [])]),
+    residencyLabel: RESIDENCY_LABEL,
+    storageProvisioners: list(s.storage.classes.map((c) => c.provisioner)),
   };
   for (const c of s.storage.classes) {
     data[`storageClassZones.${c.name}`] = list(siteZones.get(c.site) ?? []);
     data[`storageClassSite.${c.name}`] = c.site;
+    // The provisioner and parameters the storage stack gives the class: a class re-created
+    // under the same name on another driver (or another server) no longer matches them.
+    const parameters = { ...c.parameters, ...(c.encrypted ? encryptionParameters(c.provisioner, s.kms) : {}) };
+    data[`storageClassProvisioner.${c.name}`] = c.provisioner;
+    data[`storageClassParameterKeys.${c.name}`] = list(Object.keys(parameters).sort());
+    for (const [k, v] of Object.entries(parameters)) data[`storageClassParameter.${c.name}.${k}`] = v;
   }
   for (const [name, dc] of Object.entries(s.storage.dataClasses)) {
     if (!dc) continue;

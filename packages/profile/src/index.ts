@@ -2,7 +2,7 @@ export { checkImageRef, crossCheck } from "./checks.js";
 export { ISO_3166_ALPHA2 } from "./iso3166.js";
 export { countryProfileJsonSchema } from "./json-schema.js";
 export { countriesDir, loadProfileFile, parseProfile, repoRoot, shippedProfilePath } from "./load.js";
-export { cidrContains, hostInDomain, hostOf, isDnsName, parseCidr, parseIp } from "./net.js";
+export { cidrContains, hostInDomain, hostOf, inCountryDomains, isDnsName, parseCidr, parseIp } from "./net.js";
 export {
   claimAt,
   claimNameAt,

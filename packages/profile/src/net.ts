@@ -103,3 +103,16 @@ export function hostOf(uri: string): string {
     .split(/[/:?]/)[0]!
     .toLowerCase();
 }
+
+/**
+ * The in-country DNS suffixes of a profile: every site's `domains`, or, when no site declares
+ * any, the registry's and the KMS's hosts. One rule for `validate`, the constructs and the
+ * residency params, so the profile check and the policies never disagree on what is in-country.
+ */
+export function inCountryDomains(profile: {
+  spec: { registry: string; kms: { endpoint: string }; sites: { domains?: string[] }[] };
+}): string[] {
+  const declared = profile.spec.sites.flatMap((x) => x.domains ?? []);
+  if (declared.length > 0) return [...new Set(declared)];
+  return [...new Set([hostOf(`https://${profile.spec.registry}`), hostOf(profile.spec.kms.endpoint)])];
+}
