@@ -24,6 +24,18 @@ export const PARAMS_NAME = "sovereign-residency-params";
 /** @default "sovereign-system" — the platform stack's namespace for cluster-wide kit objects. */
 export const PARAMS_NAMESPACE = "sovereign-system";
 
+/**
+ * Identities of the controllers that write Endpoints and EndpointSlices for Services with a
+ * selector (pod addresses) and mirror hand-written Endpoints: the kube-controller-manager, with
+ * and without per-controller service accounts. Objects they write are not re-checked.
+ */
+export const ENDPOINT_CONTROLLERS = [
+  "system:serviceaccount:kube-system:endpoint-controller",
+  "system:serviceaccount:kube-system:endpointslice-controller",
+  "system:serviceaccount:kube-system:endpointslicemirroring-controller",
+  "system:kube-controller-manager",
+];
+
 /** Labels marking a profile as a demo (allows the `local` state backend). */
 export const DEMO_LABEL = "sovereign.ai/demo";
 
@@ -90,6 +102,7 @@ export function buildParams(
     clusterNamespaces: list([...CLUSTER_NAMESPACES, ...(s.residency?.clusterNamespaces ?? [])]),
     residencyLabel: RESIDENCY_LABEL,
     storageProvisioners: list(s.storage.classes.map((c) => c.provisioner)),
+    endpointControllers: ENDPOINT_CONTROLLERS.join(","),
   };
   for (const c of s.storage.classes) {
     data[`storageClassZones.${c.name}`] = list(siteZones.get(c.site) ?? []);
