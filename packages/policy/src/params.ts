@@ -3,6 +3,7 @@ import {
   claimNames,
   type CountryProfile,
   type DataClassName,
+  DEMO_LABEL,
   hostOf,
   inCountryCidrs,
   inCountryDomains,
@@ -36,8 +37,7 @@ export const ENDPOINT_CONTROLLERS = [
   "system:kube-controller-manager",
 ];
 
-/** Labels marking a profile as a demo (allows the `local` state backend). */
-export const DEMO_LABEL = "sovereign.ai/demo";
+export { DEMO_LABEL };
 
 
 const list = (xs: Iterable<string>) => [...new Set(xs)].join(",");

@@ -1,8 +1,19 @@
-export { checkImageRef, crossCheck } from "./checks.js";
+export { checkImageRef, crossCheck, DEMO_LABEL, residencyChecks, WIDEST_EGRESS_PREFIX } from "./checks.js";
 export { ISO_3166_ALPHA2 } from "./iso3166.js";
 export { countryProfileJsonSchema } from "./json-schema.js";
 export { countriesDir, loadProfileFile, parseProfile, repoRoot, shippedProfilePath } from "./load.js";
-export { cidrContains, hostInDomain, hostOf, inCountryDomains, isDnsName, parseCidr, parseIp } from "./net.js";
+export { shippedPackNames } from "./root.js";
+export {
+  cidrContains,
+  hostInCountry,
+  hostInDomain,
+  hostOf,
+  inCountryDomains,
+  isDnsName,
+  parseCidr,
+  parseIp,
+  uriHost,
+} from "./net.js";
 export {
   claimAt,
   claimNameAt,
