@@ -1,4 +1,5 @@
-import { type Finding, findingText, type SynthObject } from "@sovereign/policy";
+import { readYamlSource } from "@sovereign/diagnostics";
+import { type Finding, findingText, loadPacks, type SynthObject, uncitedFrameworks } from "@sovereign/policy";
 import type { CountryProfile } from "@sovereign/profile";
 import type { SynthOptions, SynthResult, UnrenderedRelease } from "@sovereign/stacks";
 import type { CommandContext } from "./context.js";
@@ -83,4 +84,26 @@ export function reportPolicyFailure(
     ctx.stderr(`${e.findings.map(findingText).join("\n")}\n`);
     ctx.stderr(`sovereign ${command}: ${errors} residency error(s); nothing was written to ${target}\n`);
   }
+}
+
+/**
+ * Warns (stderr, with file and line) about every framework the profile declares that no pack of
+ * its spec.policies cites: the report can show no provision for it and says "no legal basis
+ * recorded". Returns the uncited frameworks. `validate`, `init` and `policy report` call it.
+ */
+export function warnUncitedFrameworks(ctx: CommandContext, profile: CountryProfile, file: string): string[] {
+  const uncited = uncitedFrameworks(profile, loadPacks(profile.spec.policies));
+  if (uncited.length === 0) return uncited;
+  const src = readYamlSource(file, file.startsWith(`${ctx.cwd}/`) ? file.slice(ctx.cwd.length + 1) : file);
+  for (const fw of uncited) {
+    const i = profile.spec.frameworks.indexOf(fw);
+    const at = src.place({ code: "framework.uncited", path: ["spec", "frameworks", i], message: "" });
+    ctx.stderr(
+      `${at.file}:${at.line ?? "?"}:${at.column ?? "?"}: warning framework.uncited at spec.frameworks[${i}]: ` +
+        `framework ${fw} is cited by no rule of the packs in spec.policies (${profile.spec.policies.join(", ")}); ` +
+        `the report will say "no legal basis recorded"\n` +
+        `  fix: scaffold a pack with \`sovereign policy new ${fw}\`, cite the law's articles in it, and add ${fw.toLowerCase()} to spec.policies\n`,
+    );
+  }
+  return uncited;
 }

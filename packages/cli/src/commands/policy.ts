@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ExitCode, UsageError, writeFileAtomic, writeTreeAtomic } from "@sovereign/diagnostics";
@@ -8,11 +8,15 @@ import {
   buildReport,
   type ComplianceReport,
   exportAdmission,
+  FRAMEWORK_ID,
   type Finding,
   findingText,
   loadManifests,
   loadPacks,
+  parsePack,
+  policiesDir,
   runFixtures,
+  scaffoldPack,
   type SynthObject,
   type TerraformStack,
   toHtml,
@@ -35,6 +39,7 @@ const USAGE = [
   "       sovereign policy test    [--pack <name> ...] [--format text|json]",
   "       sovereign policy export  (--country <cc> | --profile <file>) [--out <file.yaml>] [--format text|json]",
   "       sovereign policy report  (--country <cc> | --profile <file>) [--out <dir>] [--format text|json]",
+  "       sovereign policy new     <FRAMEWORK> [--dir <policies dir>]   (e.g. KE-DPA: writes ke-dpa.yaml with fixtures)",
 ].join("\n");
 
 /** Synthesizes the profile into a temp dir and returns what the stacks would create. */
@@ -93,10 +98,12 @@ async function check(ctx: CommandContext, argv: string[]): Promise<number> {
 async function test(ctx: CommandContext, argv: string[]): Promise<number> {
   const { values } = parseCommandArgs("policy test", argv, {
     pack: { type: "string", multiple: true },
+    dir: { type: "string" },
     format: { type: "string", default: "text" },
   });
   const format = formatOf(values.format);
-  const packs = loadPacks(values.pack?.length ? values.pack : availablePacks());
+  const dir = values.dir ? resolve(ctx.cwd, values.dir) : policiesDir();
+  const packs = loadPacks(values.pack?.length ? values.pack : availablePacks(dir), dir);
   const results = runFixtures(packs);
   const failed = results.filter((r) => !r.ok);
   if (format === "json") {
@@ -166,7 +173,44 @@ async function reportCmd(ctx: CommandContext, argv: string[]): Promise<number> {
   return ok ? ExitCode.Ok : ExitCode.Findings;
 }
 
+async function newPack(ctx: CommandContext, argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    "policy new",
+    argv,
+    { dir: { type: "string" }, format: { type: "string", default: "text" } },
+    true,
+  );
+  const format = formatOf(values.format);
+  const fw = positionals[0];
+  if (!fw || positionals.length > 1 || !FRAMEWORK_ID.test(fw)) {
+    throw new UsageError(
+      fw ? `${JSON.stringify(fw)} is not a framework id (country code, dash, short name)` : "policy new needs a framework id",
+      "e.g. sovereign policy new KE-DPA (the id your profile lists in spec.frameworks)",
+    );
+  }
+  const dir = values.dir ? resolve(ctx.cwd, values.dir) : policiesDir();
+  const { name, text } = scaffoldPack(fw);
+  const file = join(dir, `${name}.yaml`);
+  if (existsSync(file)) {
+    throw new UsageError(`${file} already exists`, "edit it, or pass --dir <other policies dir>");
+  }
+  parsePack(text, file); // the scaffold must load as written; a failure here is a bug
+  writeFileAtomic(file, text);
+  const fixtures = runFixtures(loadPacks([name], dir));
+  const failed = fixtures.filter((r) => !r.ok);
+  if (format === "json") {
+    ctx.stdout(`${JSON.stringify({ ok: failed.length === 0, pack: name, file, fixtures: fixtures.length }, null, 2)}\n`);
+  } else {
+    ctx.stdout(
+      `wrote ${file}: pack ${name} for ${fw}, ${fixtures.length - failed.length}/${fixtures.length} fixtures ok.\n` +
+        `Next: replace every CHANGE with the law's articles, add ${name} to spec.policies, run \`sovereign validate\`.\n`,
+    );
+  }
+  return failed.length ? ExitCode.Findings : ExitCode.Ok;
+}
+
 const SUB: Record<string, (ctx: CommandContext, argv: string[]) => Promise<number>> = {
+  new: newPack,
   check,
   test,
   export: exportCmd,
@@ -184,7 +228,7 @@ export const policyCommand: Command = {
     if (!fn) {
       throw new UsageError(
         sub ? `unknown policy subcommand ${JSON.stringify(sub)}` : "policy needs a subcommand",
-        "use one of: check, test, export, report",
+        "use one of: check, test, export, report, new",
       );
     }
     return fn(ctx, rest);

@@ -7,6 +7,7 @@ import {
   profileOptions,
   profilePathFrom,
 } from "../context.js";
+import { warnUncitedFrameworks } from "../residency.js";
 
 export const validateCommand: Command = {
   name: "validate",
@@ -16,6 +17,7 @@ export const validateCommand: Command = {
     const { values } = parseCommandArgs("validate", argv, profileOptions);
     const format = formatOf(values.format);
     const profile = loadProfileFrom(values, ctx);
+    warnUncitedFrameworks(ctx, profile, profilePathFrom(values, ctx));
     if (format === "json") ctx.stdout(`${JSON.stringify(profile, null, 2)}\n`);
     else {
       const s = profile.spec;
