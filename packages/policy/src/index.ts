@@ -32,6 +32,7 @@ export {
 export { FRAMEWORK_ID, packNameOf, scaffoldPack, uncitedFrameworks } from "./scaffold.js";
 export { buildReport, type ComplianceReport, findingText, toHtml, toJUnit, toSarif } from "./report/index.js";
 export { policyPackJsonSchema } from "./schema.js";
+export { ResidencyFailure } from "./types.js";
 export type {
   EvaluateInput,
   Finding,

@@ -33,12 +33,13 @@ import {
   parseCommandArgs,
   profileOptions,
 } from "../context.js";
+import { checkSynthDir } from "../residency.js";
 
 const USAGE = [
-  "sovereign policy check  (--country <cc> | --profile <file>) [--manifest <f.yaml> ...] [--manifest-only] [--format text|json]",
+  "sovereign policy check  (--country <cc> | --profile <file>) [--manifest <f.yaml> ...] [--manifest-only | --synth-dir <dir>] [--format text|json]",
   "       sovereign policy test    [--pack <name> ...] [--format text|json]",
   "       sovereign policy export  (--country <cc> | --profile <file>) [--out <file.yaml>] [--format text|json]",
-  "       sovereign policy report  (--country <cc> | --profile <file>) [--out <dir>] [--format text|json]",
+  "       sovereign policy report  (--country <cc> | --profile <file>) [--synth-dir <dir>] [--out <dir>] [--format text|json]",
   "       sovereign policy new     <FRAMEWORK> [--dir <policies dir>]   (e.g. KE-DPA: writes ke-dpa.yaml with fixtures)",
 ].join("\n");
 
@@ -48,23 +49,50 @@ async function synthInputs(
 ): Promise<{ objects: SynthObject[]; terraform: TerraformStack[] }> {
   const dir = mkdtempSync(join(tmpdir(), "sovereign-policy-"));
   try {
-    await synthesizeCountry(profile, dir);
+    // Checked below by buildReport, which reports findings instead of refusing the synth.
+    await synthesizeCountry(profile, dir, { residencyCheck: false });
     return { objects: (await collectObjects(dir)) as SynthObject[], terraform: await collectTerraform(dir) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/** The objects and Terraform of an existing synth output, this profile's stacks only. */
+async function synthDirInputs(
+  dir: string,
+  profile: CountryProfile,
+): Promise<{ objects: SynthObject[]; terraform: TerraformStack[] }> {
+  if (!existsSync(dir)) throw new UsageError(`--synth-dir ${dir} does not exist`, "run `sovereign synth` first");
+  const checked = await checkSynthDir(dir, [profile], false);
+  const mine = (stack: string) => stack.startsWith(`${profile.metadata.name}-`);
+  return {
+    objects: (checked.objects as SynthObject[]).filter((o) => mine(o.stack)),
+    terraform: (await collectTerraform(dir)).filter((t) => mine(t.stack)),
+  };
+}
 
 const hasErrors = (fs: readonly Finding[]) => fs.some((f) => f.severity === "error");
 
 async function gather(
   ctx: CommandContext,
-  values: { country?: string; profile?: string; manifest?: string[]; "manifest-only"?: boolean },
+  values: {
+    country?: string;
+    profile?: string;
+    manifest?: string[];
+    "manifest-only"?: boolean;
+    "synth-dir"?: string;
+  },
 ) {
   const profile = loadProfileFrom(values, ctx);
   const manifests = loadManifests((values.manifest ?? []).map((f) => resolve(ctx.cwd, f)));
-  const synth = values["manifest-only"] ? { objects: [], terraform: [] } : await synthInputs(profile);
+  if (values["synth-dir"] && values["manifest-only"]) {
+    throw new UsageError("--synth-dir and --manifest-only exclude each other", "pass one of them");
+  }
+  const synth = values["manifest-only"]
+    ? { objects: [], terraform: [] }
+    : values["synth-dir"]
+      ? await synthDirInputs(resolve(ctx.cwd, values["synth-dir"]), profile)
+      : await synthInputs(profile);
   return { profile, objects: [...synth.objects, ...manifests], terraform: synth.terraform };
 }
 
@@ -73,6 +101,7 @@ async function check(ctx: CommandContext, argv: string[]): Promise<number> {
     ...profileOptions,
     manifest: { type: "string", multiple: true },
     "manifest-only": { type: "boolean" },
+    "synth-dir": { type: "string" },
   });
   const format = formatOf(values.format);
   if (values["manifest-only"] && !values.manifest?.length) {
@@ -140,6 +169,7 @@ async function reportCmd(ctx: CommandContext, argv: string[]): Promise<number> {
     ...profileOptions,
     out: { type: "string" },
     manifest: { type: "string", multiple: true },
+    "synth-dir": { type: "string" },
   });
   const format = formatOf(values.format);
   const { profile, objects, terraform } = await gather(ctx, values);
