@@ -32,8 +32,9 @@ import {
   loadProfileFrom,
   parseCommandArgs,
   profileOptions,
+  profilePathFrom,
 } from "../context.js";
-import { checkSynthDir } from "../residency.js";
+import { checkSynthDir, warnUncitedFrameworks } from "../residency.js";
 
 const USAGE = [
   "sovereign policy check  (--country <cc> | --profile <file>) [--manifest <f.yaml> ...] [--manifest-only | --synth-dir <dir>] [--format text|json]",
@@ -173,6 +174,7 @@ async function reportCmd(ctx: CommandContext, argv: string[]): Promise<number> {
   });
   const format = formatOf(values.format);
   const { profile, objects, terraform } = await gather(ctx, values);
+  warnUncitedFrameworks(ctx, profile, profilePathFrom(values, ctx));
   const report: ComplianceReport = buildReport({ profile, objects, terraform });
   const outRel = values.out ?? join("policy-report", profile.metadata.name);
   const out = resolve(ctx.cwd, outRel);
@@ -193,7 +195,7 @@ async function reportCmd(ctx: CommandContext, argv: string[]): Promise<number> {
   } else {
     const s = report.summary;
     ctx.stdout(
-      `${profile.metadata.name}: ${s.passed}/${s.rules} rules passed, ${s.errors} error finding(s); wrote ${Object.keys(
+      `${profile.metadata.name}: ${s.passed}/${s.applicable} applicable rules passed (${s.notApplicable} not applicable), ${s.errors} error finding(s), verdict ${s.verdict}; wrote ${Object.keys(
         files,
       )
         .map((f) => join(outRel, f))
