@@ -236,7 +236,7 @@ export function crossCheck(p: CountryProfile): Issue[] {
     });
   }
 
-  out.push(...residencyChecks(p));
+  out.push(...residencyChecks(p), ...stackChecks(p));
 
   // GPU operator images
   for (const [k, img] of Object.entries(s.gpuOperator?.images ?? {})) {
@@ -437,5 +437,34 @@ export function residencyChecks(p: CountryProfile): Issue[] {
       }
     });
   });
+  return out;
+}
+
+/**
+ * Profile gaps the stacks cannot build around, reported here with their line so `validate`
+ * refuses every profile `synth` would refuse (the stacks keep the same guards).
+ */
+export function stackChecks(p: CountryProfile): Issue[] {
+  const s = p.spec;
+  const out: Issue[] = [];
+  if (s.serving.models.length === 0) {
+    for (const [dc, spec] of Object.entries(s.storage.dataClasses)) {
+      if (spec?.retentionDays === undefined) continue;
+      out.push({
+        code: "storage.purge_image",
+        path: ["spec", "storage", "dataClasses", dc, "retentionDays"],
+        message: `retention of ${spec.retentionDays} days for ${dc} needs an image to run the purge job, and the profile has no model`,
+        hint: "add a model under spec.serving.models (its inference-core image runs the purge), or drop retentionDays",
+      });
+    }
+  }
+  if (s.serving.models.length > 0 && !s.storage.dataClasses["model-weights"]) {
+    out.push({
+      code: "serving.weights_class",
+      path: ["spec", "storage", "dataClasses"],
+      message: "models are served but there is no model-weights data class to cache their weights in",
+      hint: "add spec.storage.dataClasses.model-weights with an encrypted in-country storage class",
+    });
+  }
   return out;
 }
