@@ -458,6 +458,15 @@ export function stackChecks(p: CountryProfile): Issue[] {
       });
     }
   }
+  const gw = s.serving.gateway;
+  if (gw && !isDnsName(gw.hostname)) {
+    out.push({
+      code: "gateway.hostname",
+      path: ["spec", "serving", "gateway", "hostname"],
+      message: `${JSON.stringify(gw.hostname)} is not a lowercase DNS name (the route is published under exactly this name; wildcards are not)`,
+      hint: "e.g. ai.site1.sovereign.example",
+    });
+  }
   if (s.serving.models.length > 0 && !s.storage.dataClasses["model-weights"]) {
     out.push({
       code: "serving.weights_class",
