@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "@sovereign/cli";
+import { buildParams } from "@sovereign/policy";
+import { loadProfileFile, shippedProfilePath } from "@sovereign/profile";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 
@@ -19,6 +21,13 @@ const LABELS = { "sovereign.ai/data-class": "none", "sovereign.ai/site": "bkk1" 
 const NS = "sovereign-serving";
 
 type Obj = Record<string, unknown>;
+
+/** The parameters the th storage stack gives `resident-block` (read back from the residency params). */
+function residentBlockParameters(): Record<string, string> {
+  const data = buildParams(loadProfileFile(shippedProfilePath("th"))).data;
+  const keys = data["storageClassParameterKeys.resident-block"]!.split(",");
+  return Object.fromEntries(keys.map((k) => [k, data[`storageClassParameter.resident-block.${k}`]!]));
+}
 
 /** A workload of `kind` whose pod spec is `spec` (containers get the in-country image). */
 function workload(kind: string, spec: Obj): Obj {
@@ -209,7 +218,7 @@ const CASES: Case[] = [
       kind: "StorageClass",
       metadata: { name: "resident-block" },
       provisioner: "rbd.csi.ceph.com",
-      parameters: { encrypted: "true", encryptionKMSID: "th-ai-root" },
+      parameters: residentBlockParameters(),
       allowedTopologies: [{ matchLabelExpressions: [{ key: "topology.kubernetes.io/zone", values: ["bkk1-a"] }] }],
     },
     rule: "storageclass-provisioner-pinned",

@@ -1,4 +1,4 @@
-import { encryptionParameters, RESIDENCY_ENFORCED, RESIDENCY_LABEL } from "@sovereign/constructs";
+import { RESIDENCY_ENFORCED, RESIDENCY_LABEL, residentClassParameters } from "@sovereign/constructs";
 import {
   claimNames,
   type CountryProfile,
@@ -109,7 +109,7 @@ export function buildParams(
     data[`storageClassSite.${c.name}`] = c.site;
     // The provisioner and parameters the storage stack gives the class: a class re-created
     // under the same name on another driver (or another server) no longer matches them.
-    const parameters = { ...c.parameters, ...(c.encrypted ? encryptionParameters(c.provisioner, s.kms) : {}) };
+    const parameters = residentClassParameters({ ...c, kms: s.kms });
     data[`storageClassProvisioner.${c.name}`] = c.provisioner;
     data[`storageClassParameterKeys.${c.name}`] = list(Object.keys(parameters).sort());
     for (const [k, v] of Object.entries(parameters)) data[`storageClassParameter.${c.name}.${k}`] = v;
