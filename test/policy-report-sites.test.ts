@@ -36,10 +36,10 @@ spec:
     - { name: serve-ksi, site: ksi1, gpu: L40S-48GB, nodes: 1, gpusPerNode: 4, sharing: { strategy: none }, purpose: inference }
   storage:
     classes:
-      - { name: acc1-block, site: acc1, provisioner: rbd.csi.ceph.com, encrypted: true }
-      - { name: ksi1-block, site: ksi1, provisioner: rbd.csi.ceph.com, encrypted: true }
+      - { name: acc1-block, site: acc1, provisioner: rbd.csi.ceph.com, encrypted: true, ceph: { clusterID: acc1-ceph, pool: rbd, secretName: csi-rbd, secretNamespace: ceph-csi, kmsID: gh-root } }
+      - { name: ksi1-block, site: ksi1, provisioner: rbd.csi.ceph.com, encrypted: true, ceph: { clusterID: ksi1-ceph, pool: rbd, secretName: csi-rbd, secretNamespace: ceph-csi, kmsID: gh-root } }
     dataClasses:
-      model-weights: { storageClass: acc1-block, size: 1Ti }
+      model-weights: { storageClass: acc1-block, size: 1Ti, sites: { ksi1: { storageClass: ksi1-block } } }
       interaction-logs: { storageClass: acc1-block, size: 100Gi, retentionDays: 21 }
       backups: { storageClass: ksi1-block, size: 4Ti, retentionDays: 120 }
   serving:
@@ -114,6 +114,9 @@ describe("officers' report of a new two-site country", () => {
     expect(cache.kind).toBe("per-pod cache");
     expect(cache.mountedBy).toEqual([{ workload: "Deployment sovereign-serving/chat-accra", access: "writes" }]);
     expect(claims.find((c) => c.claim === "sovereign-backup/backups")!.site).toBe("ksi1");
+    // each model's weights cache is provisioned at its own site
+    expect(claims.find((c) => c.claim.includes("chat-kumasi ▸"))!.site).toBe("ksi1");
+    expect(cache.site).toBe("acc1");
     expect(claims.find((c) => c.claim === "sovereign-serving/interaction-logs")!.mountedBy).toEqual([
       { workload: "CronJob sovereign-serving/purge-interaction-logs", access: "purges" },
     ]);

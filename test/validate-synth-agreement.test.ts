@@ -19,6 +19,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const DIGEST = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 type Doc = Record<string, any>; // the profile as plain YAML data, mutated freely
+const CEPH = (site: string) => ({ clusterID: `${site}-ceph`, pool: "rbd", secretName: "csi-rbd", secretNamespace: "ceph-csi", kmsID: "gh-root" });
 
 function base(): Doc {
   return {
@@ -46,8 +47,8 @@ function base(): Doc {
       ],
       storage: {
         classes: [
-          { name: "acc1-block", site: "acc1", provisioner: "rbd.csi.ceph.com", encrypted: true },
-          { name: "ksi1-block", site: "ksi1", provisioner: "rbd.csi.ceph.com", encrypted: true },
+          { name: "acc1-block", site: "acc1", provisioner: "rbd.csi.ceph.com", encrypted: true, ceph: CEPH("acc1") },
+          { name: "ksi1-block", site: "ksi1", provisioner: "rbd.csi.ceph.com", encrypted: true, ceph: CEPH("ksi1") },
         ],
         dataClasses: {
           "model-weights": { storageClass: "acc1-block", size: "1Ti" },
