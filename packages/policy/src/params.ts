@@ -15,10 +15,19 @@ export { RESIDENCY_ENFORCED, RESIDENCY_LABEL };
 
 /**
  * Namespaces of the cluster itself, never required to carry the residency label: the
- * Kubernetes system namespaces and the GPU Operator's, whose operands the operator creates at run
- * time without the kit's labels.
+ * Kubernetes system namespaces, the GPU Operator's (whose operands the operator creates at run
+ * time without the kit's labels) and the Kueue and JobSet controllers'.
  */
-export const CLUSTER_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "default", "gpu-operator"];
+export const CLUSTER_NAMESPACES = [
+  "kube-system",
+  "kube-public",
+  "kube-node-lease",
+  "default",
+  "gpu-operator",
+  // the batch controllers the training stack installs (their pods are upstream controllers)
+  "kueue-system",
+  "jobset-system",
+];
 
 /** Name and namespace of the params ConfigMap every binding's paramRef points at. */
 export const PARAMS_NAME = "sovereign-residency-params";

@@ -8,7 +8,7 @@ import {
   usableFrom,
 } from "../src/cel/k8s-versions.js";
 import { admissionYaml, bindingScope, exportAdmission } from "../src/export.js";
-import { availablePacks, loadPacks } from "../src/pack.js";
+import { availablePacks, loadPacks, ruleFunctions } from "../src/pack.js";
 import { RESIDENCY_LABEL } from "../src/params.js";
 import type { K8sObject } from "../src/types.js";
 
@@ -95,7 +95,7 @@ describe("declared minimum Kubernetes version", () => {
   const fns = new Set(
     loadPacks(availablePacks())
       .flatMap((p) => p.rules)
-      .flatMap((r) => [...r.compiled.functions]),
+      .flatMap((r) => [...ruleFunctions(r)]),
   );
 
   it("GIVEN every shipped pack WHEN its functions are looked up THEN each is in the library table", () => {

@@ -36,6 +36,7 @@ const GOLDEN: Record<string, string[]> = {
   "th-pdpa": ["th-transfer-basis-cited", "th-personal-data-encrypted"],
   "kr-pipa": ["kr-transfer-basis-cited", "kr-personal-data-encrypted"],
   "sa-pdpl": ["sa-transfer-basis-cited", "sa-personal-data-encrypted"],
+  "training-ledger": ["training-recipe-approved", "training-data-in-recipe"],
 };
 
 describe("pinned rule ids per pack", () => {
