@@ -3,6 +3,7 @@ import { join, relative } from "node:path";
 import { KitError, type OutputOptions, writeTreeAtomic } from "@sovereign/diagnostics";
 import { type CountryProfile, repoRoot } from "@sovereign/profile";
 import { type Customize, createApp, STACK_KINDS } from "./app.js";
+import { checkResidency, type ResidencyCheck } from "./residency.js";
 
 /** One synthesized stack. */
 export interface SynthStack {
@@ -22,6 +23,8 @@ export interface SynthResult {
   outdir: string;
   /** Stacks in deployment order per country. */
   stacks: SynthStack[];
+  /** What the residency packs found in the output (absent only when `residencyCheck` is false). */
+  residency?: ResidencyCheck;
 }
 
 /** Options of {@link synthesizeCountries}. */
@@ -32,8 +35,15 @@ export interface SynthOptions {
    */
   customize?: Customize;
   /**
-   * Runs on the finished tree before it is moved into place; throwing leaves the output
-   * directory as it was. The CLI runs the residency policies here.
+   * Run each profile's residency packs over the finished tree (the kit's stacks and every
+   * customization) and refuse it, writing nothing, on any error finding (ResidencyFailure).
+   * @default true — output nobody checked must not exist; only callers that evaluate the tree
+   * themselves and report instead of refusing (`sovereign policy check/report`) pass false.
+   */
+  residencyCheck?: boolean;
+  /**
+   * Runs on the finished tree, after the residency check, before it is moved into place;
+   * throwing leaves the output directory as it was.
    */
   check?: (tmpDir: string, result: SynthResult) => Promise<void> | void;
   /**
@@ -111,6 +121,7 @@ export async function synthesizeCountries(
     createApp(profiles, tmp, options.customize).synth();
     assertPortable(tmp);
     result = { outdir, stacks: summarize(tmp) };
+    if (options.residencyCheck ?? true) result.residency = await checkResidency(tmp, profiles);
     await options.check?.(tmp, result);
   }, { label: "synth", ...options.output });
   return result!;

@@ -84,3 +84,13 @@ export interface EvaluateInput {
    */
   packs?: import("./pack.js").PolicyPack[];
 }
+
+/**
+ * Error-severity residency findings on a synthesized tree: the synth (or bundle) that found them
+ * writes nothing. Findings are data; the caller renders them.
+ */
+export class ResidencyFailure extends Error {
+  constructor(readonly findings: Finding[]) {
+    super(`residency policies failed: ${findings.filter((f) => f.severity === "error").length} error finding(s)`);
+  }
+}

@@ -1,6 +1,7 @@
 import type { DocPath, Issue } from "@sovereign/diagnostics";
 import { ISO_3166_ALPHA2 } from "./iso3166.js";
-import { hostInDomain, hostOf, isDnsName, parseCidr } from "./net.js";
+import { hostInCountry, inCountryDomains, isDnsName, parseCidr, uriHost } from "./net.js";
+import { shippedPackNames } from "./root.js";
 import { checkCluster, checkGpuOperatorImages, checkPlacements, checkPoolZones, checkStorageBackends } from "./site-checks.js";
 import type { CountryProfile } from "./schema.js";
 import { checkTraining } from "./training.js";
@@ -235,26 +236,7 @@ export function crossCheck(p: CountryProfile): Issue[] {
     });
   }
 
-  // Hosts must be in-country when the profile declares its domains.
-  const domains = s.sites.flatMap((x) => x.domains ?? []);
-  const inCountry = (host: string) => domains.length === 0 || domains.some((d) => hostInDomain(host, d));
-  const hostCheck = (path: DocPath, uri: string, what: string) => {
-    const host = hostOf(uri);
-    if (!inCountry(host)) {
-      out.push({
-        code: "host.out_of_country",
-        path,
-        message: `${what} host ${JSON.stringify(host)} is not under any in-country domain`,
-        hint: `use a host under one of ${list(domains)} or add its domain to the site that serves it`,
-      });
-    }
-  };
-  hostCheck(["spec", "registry"], s.registry, "registry");
-  hostCheck(["spec", "kms", "endpoint"], s.kms.endpoint, "KMS");
-  if (s.stateBackend.type === "s3")
-    hostCheck(["spec", "stateBackend", "endpoint"], s.stateBackend.endpoint, "state backend");
-  for (const [k, v] of Object.entries(s.telemetry ?? {}))
-    if (v) hostCheck(["spec", "telemetry", k], v, "telemetry");
+  out.push(...residencyChecks(p), ...stackChecks(p));
 
   // GPU operator images
   for (const [k, img] of Object.entries(s.gpuOperator?.images ?? {})) {
@@ -273,7 +255,6 @@ export function crossCheck(p: CountryProfile): Issue[] {
   s.serving.models.forEach((m, i) => {
     const mp: DocPath = ["spec", "serving", "models", i];
     out.push(...checkImageRef(m.image, s.registry, [...mp, "image"]));
-    hostCheck([...mp, "weights", "uri"], m.weights.uri, "weights");
     ref("ref.pool", [...mp, "pool"], m.pool, "GPU pool", poolNames, "spec.gpuPools[].name");
     const a = m.architecture;
     const tp = m.tensorParallel;
@@ -343,4 +324,156 @@ function divisors(n: number): number[] {
   const d: number[] = [];
   for (let i = 1; i <= Math.min(n, 16); i++) if (n % i === 0) d.push(i);
   return d;
+}
+
+/** Label marking a profile as a demo (allows the `local` state backend). */
+export const DEMO_LABEL = "sovereign.ai/demo";
+
+/** Widest egress network a profile may declare without an approved transfer naming it. */
+export const WIDEST_EGRESS_PREFIX = { 4: 8, 6: 8 } as const;
+
+/**
+ * The checks behind residency rules that depend on the profile alone, so `validate` refuses
+ * (with file, path, line and fix) every profile whose synth the residency packs would refuse:
+ * hosts outside the in-country domains and networks, unknown packs, local state outside a demo,
+ * unencrypted classes, and egress networks so wide that "in-country" means nothing.
+ */
+export function residencyChecks(p: CountryProfile): Issue[] {
+  const s = p.spec;
+  const out: Issue[] = [];
+  const domains = inCountryDomains(p);
+  const declared = s.sites.some((x) => (x.domains ?? []).length > 0);
+  const cidrs = s.sites.flatMap((x) => x.egressCidrs).filter((c) => parseCidr(c) !== null);
+  const today = new Date().toISOString().slice(0, 10);
+  const approved = new Set(
+    (s.residency?.approvedTransfers ?? []).filter((t) => t.expires >= today).map((t) => t.destination),
+  );
+
+  const hostCheck = (path: DocPath, value: string, what: string) => {
+    const host = uriHost(value);
+    if (hostInCountry(host, { domains, cidrs })) return;
+    out.push({
+      code: "host.out_of_country",
+      path,
+      message:
+        `${what} host ${JSON.stringify(host)} is not under an in-country domain (${domains.join(", ")})` +
+        (declared ? "" : ": no site declares domains, so only the registry's and KMS's hosts count") +
+        " nor inside the egress networks",
+      hint: declared
+        ? `use a host under ${list(domains)} or add its domain to the site that serves it (spec.sites[].domains)`
+        : "declare each site's in-country DNS suffixes in spec.sites[].domains",
+    });
+  };
+  hostCheck(["spec", "registry"], s.registry, "registry");
+  hostCheck(["spec", "kms", "endpoint"], s.kms.endpoint, "KMS");
+  if (s.stateBackend.type === "s3")
+    hostCheck(["spec", "stateBackend", "endpoint"], s.stateBackend.endpoint, "state backend");
+  if (s.stateBackend.type === "pg" && s.stateBackend.host)
+    hostCheck(["spec", "stateBackend", "host"], s.stateBackend.host, "state backend");
+  for (const [k, v] of Object.entries(s.telemetry ?? {})) if (v) hostCheck(["spec", "telemetry", k], v, "telemetry");
+  s.serving.models.forEach((m, i) => hostCheck(["spec", "serving", "models", i, "weights", "uri"], m.weights.uri, "weights"));
+  if (s.serving.gateway)
+    hostCheck(["spec", "serving", "gateway", "hostname"], s.serving.gateway.hostname.replace(/^\*\./, ""), "gateway");
+
+  const packs = shippedPackNames();
+  s.policies.forEach((name, i) => {
+    if (!packs.includes(name)) {
+      out.push({
+        code: "ref.policy_pack",
+        path: ["spec", "policies", i],
+        message: `policy pack ${JSON.stringify(name)} is not in policies/`,
+        hint: `use one of ${list(packs)}, or scaffold one with \`sovereign policy new <FRAMEWORK>\``,
+      });
+    }
+  });
+  if (!s.policies.includes("residency-core")) {
+    out.push({
+      code: "policy.core_missing",
+      path: ["spec", "policies"],
+      message: "spec.policies does not list residency-core, the rules every country runs",
+      hint: "add residency-core to spec.policies",
+    });
+  }
+
+  if (s.stateBackend.type === "local" && p.metadata.labels?.[DEMO_LABEL] !== "true") {
+    out.push({
+      code: "state.local",
+      path: ["spec", "stateBackend", "type"],
+      message: "the local state backend keeps Terraform state on whichever machine runs it; allowed only for a demo",
+      hint: `use kubernetes, pg or an in-country s3 endpoint, or label the profile metadata.labels["${DEMO_LABEL}"]: "true"`,
+    });
+  }
+
+  s.storage.classes.forEach((c, i) => {
+    if (!c.encrypted) {
+      out.push({
+        code: "storage.unencrypted",
+        path: ["spec", "storage", "classes", i, "encrypted"],
+        message: `storage class ${JSON.stringify(c.name)} is not encrypted; residency-core refuses unencrypted classes`,
+        hint: "set encrypted: true (keys come from spec.kms)",
+      });
+    }
+  });
+
+  s.sites.forEach((site, i) => {
+    site.egressCidrs.forEach((c, j) => {
+      const net = parseCidr(c);
+      if (!net) return;
+      const v = net.bytes.length === 4 ? 4 : 6;
+      if (net.prefix === 0) {
+        out.push({
+          code: "egress.everything",
+          path: ["spec", "sites", i, "egressCidrs", j],
+          message: `${c} is every address: egress "only in-country" would allow the whole internet`,
+          hint: "list the country's own networks (the datacenter and partner ranges)",
+        });
+      } else if (net.prefix < WIDEST_EGRESS_PREFIX[v] && !approved.has(c)) {
+        out.push({
+          code: "egress.too_wide",
+          path: ["spec", "sites", i, "egressCidrs", j],
+          message: `${c} is wider than /${WIDEST_EGRESS_PREFIX[v]}; no country's own networks are that large`,
+          hint: `split it into the networks actually used, or record an approved transfer with destination ${JSON.stringify(c)} in spec.residency.approvedTransfers`,
+        });
+      }
+    });
+  });
+  return out;
+}
+
+/**
+ * Profile gaps the stacks cannot build around, reported here with their line so `validate`
+ * refuses every profile `synth` would refuse (the stacks keep the same guards).
+ */
+export function stackChecks(p: CountryProfile): Issue[] {
+  const s = p.spec;
+  const out: Issue[] = [];
+  if (s.serving.models.length === 0) {
+    for (const [dc, spec] of Object.entries(s.storage.dataClasses)) {
+      if (spec?.retentionDays === undefined) continue;
+      out.push({
+        code: "storage.purge_image",
+        path: ["spec", "storage", "dataClasses", dc, "retentionDays"],
+        message: `retention of ${spec.retentionDays} days for ${dc} needs an image to run the purge job, and the profile has no model`,
+        hint: "add a model under spec.serving.models (its inference-core image runs the purge), or drop retentionDays",
+      });
+    }
+  }
+  const gw = s.serving.gateway;
+  if (gw && !isDnsName(gw.hostname)) {
+    out.push({
+      code: "gateway.hostname",
+      path: ["spec", "serving", "gateway", "hostname"],
+      message: `${JSON.stringify(gw.hostname)} is not a lowercase DNS name (the route is published under exactly this name; wildcards are not)`,
+      hint: "e.g. ai.site1.sovereign.example",
+    });
+  }
+  if (s.serving.models.length > 0 && !s.storage.dataClasses["model-weights"]) {
+    out.push({
+      code: "serving.weights_class",
+      path: ["spec", "storage", "dataClasses"],
+      message: "models are served but there is no model-weights data class to cache their weights in",
+      hint: "add spec.storage.dataClasses.model-weights with an encrypted in-country storage class",
+    });
+  }
+  return out;
 }

@@ -1,4 +1,4 @@
-export { checkImageRef, crossCheck } from "./checks.js";
+export { checkImageRef, crossCheck, DEMO_LABEL, residencyChecks, WIDEST_EGRESS_PREFIX } from "./checks.js";
 export { ISO_3166_ALPHA2 } from "./iso3166.js";
 export { countryProfileJsonSchema } from "./json-schema.js";
 export {
@@ -10,7 +10,18 @@ export {
   repoRoot,
   shippedProfilePath,
 } from "./load.js";
-export { cidrContains, hostInDomain, hostOf, isDnsName, parseCidr, parseIp } from "./net.js";
+export { shippedPackNames } from "./root.js";
+export {
+  cidrContains,
+  hostInCountry,
+  hostInDomain,
+  hostOf,
+  inCountryDomains,
+  isDnsName,
+  parseCidr,
+  parseIp,
+  uriHost,
+} from "./net.js";
 export {
   claimAt,
   claimNameAt,

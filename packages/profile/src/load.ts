@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, relative } from "node:path";
 import {
   InputError,
   type Issue,
@@ -9,6 +8,7 @@ import {
   UsageError,
 } from "@sovereign/diagnostics";
 import { crossCheck } from "./checks.js";
+import { repoRoot } from "./root.js";
 import { type CountryProfile, countryProfileSchema } from "./schema.js";
 
 /** Validates a parsed YAML source. Returns the profile, or throws InputError with every issue located. */
@@ -46,10 +46,7 @@ export function loadProfileFile(path: string): CountryProfile {
   return loadProfileInput(path).profile;
 }
 
-/** Repository root: two levels above this package's src/ or dist/. */
-export function repoRoot(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-}
+export { repoRoot } from "./root.js";
 
 /** Directory of the shipped profiles (`stacks/countries`). */
 export function countriesDir(): string {

@@ -294,6 +294,12 @@ export const profileSpecSchema = z.strictObject({
         .optional()
         .describe("Legal maximum for interaction-log retention."),
       approvedTransfers: z.array(approvedTransferSchema).default([]),
+      clusterNamespaces: z
+        .array(nameSchema)
+        .optional()
+        .describe(
+          "Namespaces of the cluster's own components (CNI, CSI, ingress, monitoring) that need not carry the residency label. Default: none besides kube-system, kube-public, kube-node-lease, default and gpu-operator.",
+        ),
     })
     .optional(),
   policies: z.array(z.string().min(1)).min(1),

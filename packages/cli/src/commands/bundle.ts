@@ -21,7 +21,6 @@ import {
 import { checkOutput, ExitCode, InputError, type InputPath, printable, UsageError } from "@sovereign/diagnostics";
 import type { SynthObject } from "@sovereign/policy";
 import { type CountryProfile, repoRoot } from "@sovereign/profile";
-import { collectObjects } from "@sovereign/stacks";
 import { helmBinary } from "@sovereign/tools";
 import {
   type Command,
@@ -34,7 +33,7 @@ import {
   pathFrom,
   profileOptions,
 } from "../context.js";
-import { PolicyFailure, reportPolicyFailure, synthesizeChecked } from "../residency.js";
+import { checkSynthDir, PolicyFailure, reportPolicyFailure, synthesizeChecked } from "../residency.js";
 
 const USAGE = `sovereign bundle keygen --out <dir>
        sovereign bundle pack (--country <cc> | --profile <file>) --key <bundle.key> [--out <dir|file.tar|file.tar.zst>]
@@ -271,7 +270,7 @@ async function pack(ctx: CommandContext, argv: string[]): Promise<number> {
     throw new UsageError(`--synth-dir ${printable(values["synth-dir"]!)} does not exist`, "run `sovereign synth` first");
   try {
     // The kit's own synth runs the residency check (as `sovereign synth` does) and keeps the
-    // rendered objects for the image list; a --synth-dir came from `sovereign synth` already.
+    // rendered objects for the image list.
     let objects: SynthObject[];
     if (!synthDir) {
       tmpSynth = mkdtempSync(join(tmpdir(), `sovereign-synth-${cc}-`));
@@ -284,7 +283,15 @@ async function pack(ctx: CommandContext, argv: string[]): Promise<number> {
       }
       synthDir = join(tmpSynth, "out");
     } else {
-      objects = (await collectObjects(synthDir)) as SynthObject[];
+      // An output made elsewhere (cdktf synth, an integrator's script, an edited tree) is signed
+      // only once the residency packs pass on it, exactly as they would at synth.
+      try {
+        objects = (await checkSynthDir(synthDir, [profile])).objects as SynthObject[];
+      } catch (e) {
+        if (!(e instanceof PolicyFailure)) throw e;
+        reportPolicyFailure(ctx, e, "bundle pack", format, shown(ctx, out));
+        return ExitCode.Findings;
+      }
     }
     const result = await packBundle({
       profile,

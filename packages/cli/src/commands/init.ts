@@ -3,6 +3,7 @@ import { join, relative, resolve } from "node:path";
 import { ExitCode, UsageError, writeFileAtomic } from "@sovereign/diagnostics";
 import { ISO_3166_ALPHA2, parseProfile } from "@sovereign/profile";
 import { type Command, parseCommandArgs } from "../context.js";
+import { warnUncitedFrameworks } from "../residency.js";
 
 const ZERO = "0".repeat(64);
 
@@ -120,8 +121,9 @@ export const initCommand: Command = {
       );
     }
     const text = profileTemplate(cc);
-    parseProfile(text, out); // the template must validate as written; a failure here is a bug
+    const profile = parseProfile(text, out); // the template must validate as written; a failure here is a bug
     writeFileAtomic(out, text);
+    warnUncitedFrameworks(ctx, profile, out);
     ctx.stdout(
       `wrote ${relative(ctx.cwd, out)}: edit the lines marked CHANGE, then run \`sovereign validate --profile ${relative(ctx.cwd, out)}\`\n`,
     );

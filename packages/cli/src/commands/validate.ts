@@ -5,8 +5,8 @@ import {
   loadProfileFrom,
   parseCommandArgs,
   profileOptions,
-  profilePathFrom,
 } from "../context.js";
+import { warnUncitedFrameworks } from "../residency.js";
 
 export const validateCommand: Command = {
   name: "validate",
@@ -15,12 +15,13 @@ export const validateCommand: Command = {
   async run(ctx, argv) {
     const { values } = parseCommandArgs("validate", argv, profileOptions);
     const format = formatOf(values.format);
-    const { profile } = loadProfileFrom(values, ctx);
+    const { profile, path } = loadProfileFrom(values, ctx);
+    warnUncitedFrameworks(ctx, profile, path);
     if (format === "json") ctx.stdout(`${JSON.stringify(profile, null, 2)}\n`);
     else {
       const s = profile.spec;
       ctx.stdout(
-        `${profilePathFrom(values, ctx).replace(`${ctx.cwd}/`, "")}: valid CountryProfile ${profile.metadata.name} (${s.displayName}): ` +
+        `${path.replace(`${ctx.cwd}/`, "")}: valid CountryProfile ${profile.metadata.name} (${s.displayName}): ` +
           `${s.sites.length} site(s), ${s.gpuPools.length} GPU pool(s), ${s.serving.models.length} model(s)\n`,
       );
     }
