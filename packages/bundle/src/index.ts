@@ -58,3 +58,12 @@ export {
 export { checkEntryName, readTar, TarSafetyError } from "./tar-read.js";
 export { type ByteSink, type TarEntry, tarHeader, writeTar } from "./tar-write.js";
 export { checkBundle, type VerifyReport, verifyAndRead, verifyBundle } from "./verify.js";
+export {
+  buildWeightsManifest,
+  checkWeightsDirectory,
+  parseWeightsManifest,
+  WEIGHTS_MANIFEST_FILE,
+  type WeightsFile,
+  type WeightsManifest,
+  weightsManifestText,
+} from "./weights-manifest.js";

@@ -34,6 +34,7 @@ import { SIGNATURE_ALGORITHM, type SigningKey } from "./keys.js";
 import type { TrainingRecipe } from "./recipe/schema.js";
 import { type ByteSink, type TarEntry, writeTar } from "./tar-write.js";
 import { ZstdSink } from "./zstd.js";
+import { checkWeightsInputs } from "./weights-manifest.js";
 
 /** Version written into bundles and the SBOM. */
 export const KIT_VERSION = "0.1.0";
@@ -220,6 +221,7 @@ async function collectItems(
   text("terraform/providers.json", "terraform", jsonText(providers));
   text("terraform/MIRROR.md", "terraform", mirrorInstructions(p, providers));
 
+  await checkWeightsInputs(o.weights ?? []);
   const artifacts = [
     ...artifactItems(o.weights ?? [], "weights"),
     ...artifactItems(o.datasets ?? [], "dataset"),

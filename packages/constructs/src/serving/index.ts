@@ -1,10 +1,16 @@
 export {
   type ChartValueOptions,
   defaultCacheSize,
+  ENGINE_CACHE_MOUNT,
+  ENGINE_LOGGING_CONFIG,
+  ENGINE_PORT,
+  type EngineValues,
   INFERENCE_CORE_CHART,
   type InferenceCoreValues,
   inferenceCoreValues,
-  type ServerOptions,
+  modelPlan,
+  WEIGHTS_MOUNT,
+  weightsPath,
 } from "./chart-values.js";
 export {
   EXIT_INCONCLUSIVE,
@@ -23,3 +29,4 @@ export {
 } from "./gate-job.js";
 export { DEFAULT_INFERENCE_CORE_CHART_PATH, ModelService, type ModelServiceProps } from "./model-service.js";
 export { jobFromV1Body, jobV1Body, KubernetesJobV1, type KubernetesJobV1Props } from "./job-v1.js";
+export { type WeightsLocation, weightsLocation, weightsUrl } from "./weights-location.js";
