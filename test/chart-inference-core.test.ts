@@ -165,7 +165,7 @@ describe("charts/inference-core with the real helm binary", () => {
         expect(env.WEIGHTS_SHA256).toBe(s.model.weights.sha256);
         expect(env.WEIGHTS_FORMAT).toBe("directory");
         expect(init.command.join(" ")).toContain("fetch-weights.sh");
-        expect(deployment.metadata.annotations["sovereign.ai/weights-uri"]).toBe(
+        expect((deployment.metadata.annotations as Record<string, string>)["sovereign.ai/weights-uri"]).toBe(
           `${s.model.weights.endpoint}/${bucket}/${prefix.join("/")}`,
         );
         // The server reads the same volume the init container wrote, read-only, at the verified path.
