@@ -4,6 +4,7 @@ import { hostInDomain, hostOf, isDnsName, parseCidr } from "./net.js";
 import { checkCluster, checkGpuOperatorImages, checkPlacements, checkPoolZones, checkStorageBackends } from "./site-checks.js";
 import type { CountryProfile } from "./schema.js";
 import { checkTraining } from "./training.js";
+import { checkWeightsLocation } from "./weights-location.js";
 
 const DIGEST_REF = /^(?<repo>[^@\s]+)@sha256:(?<hex>[^\s]*)$/;
 
@@ -275,6 +276,7 @@ export function crossCheck(p: CountryProfile): Issue[] {
     out.push(...checkImageRef(m.image, s.registry, [...mp, "image"]));
     hostCheck([...mp, "weights", m.weights.endpoint ? "endpoint" : "uri"], m.weights.endpoint ?? m.weights.uri, "weights");
     out.push(...modalityIssues(m, mp));
+    out.push(...checkWeightsLocation(m.weights, [...mp, "weights", "uri"]));
     ref("ref.pool", [...mp, "pool"], m.pool, "GPU pool", poolNames, "spec.gpuPools[].name");
     const a = m.architecture;
     const tp = m.tensorParallel;

@@ -358,6 +358,13 @@ export const malformedCases: MalformedCase[] = [
     lineOf: "http://s3.bkk1",
   },
   {
+    name: "weights bucket that is not an S3 bucket name",
+    edit: (y) => once(y, "uri: s3://models/r1-distill-qwen-14b", "uri: s3://Models_Bucket/r1-distill-qwen-14b"),
+    code: "weights.bucket",
+    path: "spec.serving.models[0].weights.uri",
+    lineOf: "Models_Bucket",
+  },
+  {
     name: "image modality without its encoder",
     edit: (y) => once(y, "replicas: { min: 2, max: 6 }\n        modalities: [text]", "replicas: { min: 2, max: 6 }\n        modalities: [text, image]"),
     code: "modality.encoder",

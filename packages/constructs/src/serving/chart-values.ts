@@ -1,9 +1,15 @@
 import { type ModelPlan, planProfile } from "@sovereign/capacity";
 import { InputError, type Issue } from "@sovereign/diagnostics";
 import { type EngineLaunch, vllmEngine } from "@sovereign/inference-core";
-import { type CountryProfile, type GpuPool, type ModelSpec, placements, storageClassAt } from "@sovereign/profile";
+import {
+  type CountryProfile,
+  type GpuPool,
+  type ModelSpec,
+  placements,
+  storageClassAt,
+  weightsLocation,
+} from "@sovereign/profile";
 import { PRIORITY_SERVING } from "../priority-classes.js";
-import { weightsLocation } from "./weights-location.js";
 
 /** Chart directory name under the repository's `charts/`. */
 export const INFERENCE_CORE_CHART = "inference-core";

@@ -29,4 +29,3 @@ export {
 } from "./gate-job.js";
 export { DEFAULT_INFERENCE_CORE_CHART_PATH, ModelService, type ModelServiceProps } from "./model-service.js";
 export { jobFromV1Body, jobV1Body, KubernetesJobV1, type KubernetesJobV1Props } from "./job-v1.js";
-export { type WeightsLocation, weightsLocation, weightsUrl } from "./weights-location.js";
