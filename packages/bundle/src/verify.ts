@@ -153,7 +153,12 @@ export function checkBundle(b: BundleFiles, key: VerifyKey, bundle: string): Ver
   if (manifest && files.get("index.json") && files.get("index.json")!.sha256 !== manifest.index.sha256) {
     problems.push({ file: "index.json", message: `sha256 does not match ${MANIFEST_FILE}` });
   }
-  const blobOf = (digest: string, from: string) => {
+  const blobOf = (digest: unknown, from: string) => {
+    // A damaged descriptor may have lost its digest: that is a problem to name, not a crash.
+    if (typeof digest !== "string") {
+      problems.push({ file: from, message: "descriptor without a digest" });
+      return undefined;
+    }
     const path = `blobs/sha256/${digest.replace(/^sha256:/, "")}`;
     const f = files.get(path);
     if (!f) problems.push({ file: path, message: `missing (referenced by ${from})` });
