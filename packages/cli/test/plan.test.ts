@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot, shippedProfilePath } from "@sovereign/profile";
@@ -54,9 +54,10 @@ describe("sovereign plan and the capacity check in validate", () => {
     expect(md).toContain("| allam-7b-instruct | H100-SXM5-80GB | 1 |");
   });
 
-  it("GIVEN a model that cannot hold one sequence WHEN planned or validated THEN exit 2 with file:line, the numbers and the smallest TP that fits", async () => {
-    for (const cmd of ["plan", "validate"]) {
-      const r = await run([cmd, "--profile", oversized]);
+  it("GIVEN a model that cannot hold one sequence WHEN planned, validated or synthesized THEN exit 2 with file:line, the numbers and the smallest TP that fits", async () => {
+    for (const argv of [["plan"], ["validate"], ["synth", "--out", join(tmp, "synth-out")]]) {
+      const cmd = argv[0]!;
+      const r = await run([...argv, "--profile", oversized]);
       expect(r.code, cmd).toBe(2);
       expect(r.stderr).toContain(`oversized.yaml:${oversizedLine}:`);
       expect(r.stderr).toContain("capacity.does_not_fit at spec.serving.models[0].tensorParallel");
@@ -67,6 +68,7 @@ describe("sovereign plan and the capacity check in validate", () => {
       );
       expect(r.stdout).toBe("");
     }
+    expect(existsSync(join(tmp, "synth-out"))).toBe(false);
   });
 
   it("GIVEN an unknown --format WHEN planned THEN a usage error names the choices", async () => {

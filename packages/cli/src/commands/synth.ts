@@ -3,6 +3,7 @@ import { join, relative, resolve } from "node:path";
 import { ExitCode, UsageError } from "@sovereign/diagnostics";
 import { findingText } from "@sovereign/policy";
 import { countriesDir, loadProfileFile } from "@sovereign/profile";
+import { checkedCapacity, warningLines } from "../capacity.js";
 import { type Command, formatOf, parseCommandArgs, profileOptions, profilePathFrom } from "../context.js";
 import { PolicyFailure, reportPolicyFailure, synthesizeChecked } from "../residency.js";
 
@@ -34,6 +35,8 @@ export const synthCommand: Command = {
     }
     const paths = values.all ? shippedProfiles() : [profilePathFrom(values, ctx)];
     const profiles = paths.map(loadProfileFile);
+    // A model that cannot hold one sequence is refused here, located in its profile, before any stack is built.
+    profiles.forEach((p, i) => ctx.stderr(warningLines(checkedCapacity(p, paths[i]!, paths[i]!.replace(`${ctx.cwd}/`, "")))));
     const outdir = resolve(ctx.cwd, values.out ?? "cdktf.out");
     const rel = relative(ctx.cwd, outdir);
     const shown = rel === "" ? "." : rel.startsWith("..") ? outdir : rel;
