@@ -3,14 +3,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inferenceCoreValues } from "@sovereign/constructs";
+import { parseEngineArgs, VLLM_RECORD } from "@sovereign/inference-core";
 import {
   type CountryProfile,
   loadProfileFile,
   type ModelSpec,
+  placements,
   shippedProfilePath,
   storageClassAt,
 } from "@sovereign/profile";
-import { parseEngineArgs, VLLM_RECORD } from "@sovereign/inference-core";
 import { helmBinary, REPO_ROOT } from "@sovereign/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, stringify } from "yaml";
