@@ -69,3 +69,12 @@ export {
   verifyAndRead,
   verifyBundle,
 } from "./verify.js";
+export {
+  buildWeightsManifest,
+  checkWeightsDirectory,
+  parseWeightsManifest,
+  WEIGHTS_MANIFEST_FILE,
+  type WeightsFile,
+  type WeightsManifest,
+  weightsManifestText,
+} from "./weights-manifest.js";

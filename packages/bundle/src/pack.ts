@@ -37,6 +37,7 @@ import { KeyScanner, refuseKeyMaterial } from "./secrets.js";
 import { readTar } from "./tar-read.js";
 import { type ByteSink, type TarEntry, writeTar } from "./tar-write.js";
 import { ZstdSink } from "./zstd.js";
+import { checkWeightsInputs } from "./weights-manifest.js";
 
 /** Version written into bundles and the SBOM. */
 export const KIT_VERSION = "0.1.0";
@@ -278,6 +279,7 @@ async function collectItems(
   text("terraform/providers.json", "terraform", jsonText(providers));
   text("terraform/MIRROR.md", "terraform", mirrorInstructions(p, providers));
 
+  await checkWeightsInputs(o.weights ?? []);
   const artifacts = [
     ...artifactItems(o.weights ?? [], "weights"),
     ...artifactItems(o.datasets ?? [], "dataset"),

@@ -66,7 +66,10 @@ function checksumOk(h: Buffer, entry: string): boolean {
   const stored = parseNumber(h, 148, 8, entry, "checksum");
   let sum = 0;
   for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : h[i]!;
-  return sum === stored;
+  // The field itself is ustar's "six octal digits, NUL, space": a changed terminator is a changed
+  // header even though the sum (which counts the field as spaces) cannot see it.
+  const canonical = h.toString("latin1", 148, 156) === `${stored.toString(8).padStart(6, "0")}\0 `;
+  return sum === stored && canonical;
 }
 
 const TYPE_NAMES: Record<string, string> = {

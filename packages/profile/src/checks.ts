@@ -5,6 +5,7 @@ import { shippedPackNames } from "./root.js";
 import { checkCluster, checkGpuOperatorImages, checkPlacements, checkPoolZones, checkStorageBackends } from "./site-checks.js";
 import type { CountryProfile } from "./schema.js";
 import { checkTraining } from "./training.js";
+import { checkWeightsLocation } from "./weights-location.js";
 
 const DIGEST_REF = /^(?<repo>[^@\s]+)@sha256:(?<hex>[^\s]*)$/;
 
@@ -255,6 +256,8 @@ export function crossCheck(p: CountryProfile): Issue[] {
   s.serving.models.forEach((m, i) => {
     const mp: DocPath = ["spec", "serving", "models", i];
     out.push(...checkImageRef(m.image, s.registry, [...mp, "image"]));
+    out.push(...modalityIssues(m, mp));
+    out.push(...checkWeightsLocation(m.weights, [...mp, "weights", "uri"]));
     ref("ref.pool", [...mp, "pool"], m.pool, "GPU pool", poolNames, "spec.gpuPools[].name");
     const a = m.architecture;
     const tp = m.tensorParallel;
@@ -320,6 +323,50 @@ export function crossCheck(p: CountryProfile): Issue[] {
   return out;
 }
 
+/** Every non-text modality has its encoder, no encoder is declared for an unused modality. */
+function modalityIssues(m: CountryProfile["spec"]["serving"]["models"][number], mp: DocPath): Issue[] {
+  const out: Issue[] = [];
+  for (const mod of ["image", "audio"] as const) {
+    const declared = m.modalities.includes(mod);
+    const encoder = m.encoders?.[mod];
+    if (declared && !encoder) {
+      out.push({
+        code: "modality.encoder",
+        path: [...mp, "modalities"],
+        message: `model ${m.name} declares modality ${mod} but no encoders.${mod}`,
+        hint: `add encoders: { ${mod}: { params: <encoder parameters from the model card>, perPrompt: 1 } }`,
+      });
+    }
+    if (!declared && encoder) {
+      out.push({
+        code: "modality.undeclared",
+        path: [...mp, "encoders", mod],
+        message: `model ${m.name} has an ${mod} encoder but modalities ${JSON.stringify(m.modalities)} omit ${mod}`,
+        hint: `add ${mod} to modalities, or remove encoders.${mod}`,
+      });
+    }
+  }
+  const len = m.engine?.maxModelLen;
+  if (len !== undefined && len > m.architecture.maxContext) {
+    out.push({
+      code: "engine.maxModelLen",
+      path: [...mp, "engine", "maxModelLen"],
+      message: `maxModelLen ${len} exceeds the model's maxContext ${m.architecture.maxContext}`,
+      hint: `use at most ${m.architecture.maxContext}, or omit it to serve the full context`,
+    });
+  }
+  const e = m.architecture.experts;
+  if (e && e.perToken > e.count) {
+    out.push({
+      code: "arch.experts",
+      path: [...mp, "architecture", "experts", "perToken"],
+      message: `perToken ${e.perToken} exceeds the ${e.count} experts`,
+      hint: "copy num_experts_per_tok and the expert count from the model's config",
+    });
+  }
+  return out;
+}
+
 function divisors(n: number): number[] {
   const d: number[] = [];
   for (let i = 1; i <= Math.min(n, 16); i++) if (n % i === 0) d.push(i);
@@ -371,7 +418,10 @@ export function residencyChecks(p: CountryProfile): Issue[] {
   if (s.stateBackend.type === "pg" && s.stateBackend.host)
     hostCheck(["spec", "stateBackend", "host"], s.stateBackend.host, "state backend");
   for (const [k, v] of Object.entries(s.telemetry ?? {})) if (v) hostCheck(["spec", "telemetry", k], v, "telemetry");
-  s.serving.models.forEach((m, i) => hostCheck(["spec", "serving", "models", i, "weights", "uri"], m.weights.uri, "weights"));
+  s.serving.models.forEach((m, i) => {
+    const where = m.weights.endpoint ? "endpoint" : "uri";
+    hostCheck(["spec", "serving", "models", i, "weights", where], m.weights.endpoint ?? m.weights.uri, "weights");
+  });
   if (s.serving.gateway)
     hostCheck(["spec", "serving", "gateway", "hostname"], s.serving.gateway.hostname.replace(/^\*\./, ""), "gateway");
 

@@ -41,3 +41,4 @@ export {
   requiredGpuOperatorComponents,
 } from "./site-checks.js";
 export * from "./training.js";
+export { checkWeightsLocation, type WeightsLocation, weightsLocation, weightsUrl } from "./weights-location.js";

@@ -3,6 +3,7 @@ import { join, relative } from "node:path";
 import { checkOutput, ExitCode, printable, UsageError } from "@sovereign/diagnostics";
 import { findingText } from "@sovereign/policy";
 import { countriesDir, loadProfileInput } from "@sovereign/profile";
+import { checkedCapacity, warningLines } from "../capacity.js";
 import {
   type Command,
   forceOption,
@@ -52,6 +53,8 @@ export const synthCommand: Command = {
       inputs: paths.map((p) => ({ path: p, what: `profile ${relative(ctx.cwd, p) || p}` })),
     };
     checkOutput(outdir, "dir", { ...output, cwd: ctx.cwd });
+    // A model that cannot hold one sequence is refused here, located in its profile, before any stack is built.
+    profiles.forEach((p, i) => ctx.stderr(warningLines(checkedCapacity(p, paths[i]!, paths[i]!.replace(`${ctx.cwd}/`, "")))));
     const rel = relative(ctx.cwd, outdir);
     const shown = rel === "" ? "." : rel.startsWith("..") ? outdir : rel;
 

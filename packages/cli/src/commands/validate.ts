@@ -1,4 +1,5 @@
 import { ExitCode } from "@sovereign/diagnostics";
+import { checkedCapacity, warningLines } from "../capacity.js";
 import {
   type Command,
   formatOf,
@@ -10,13 +11,16 @@ import { warnUncitedFrameworks } from "../residency.js";
 
 export const validateCommand: Command = {
   name: "validate",
-  summary: "check a country profile; --format json prints the normalized profile",
+  summary: "check a country profile and its capacity plan; --format json prints the normalized profile",
   usage: "sovereign validate (--country <cc> | --profile <file>) [--format text|json]",
   async run(ctx, argv) {
     const { values } = parseCommandArgs("validate", argv, profileOptions);
     const format = formatOf(values.format);
     const { profile, path } = loadProfileFrom(values, ctx);
     warnUncitedFrameworks(ctx, profile, path);
+    // A model that cannot hold one sequence on its GPUs is bad input, like a dangling reference.
+    const capacity = checkedCapacity(profile, path, path.replace(`${ctx.cwd}/`, ""));
+    ctx.stderr(warningLines(capacity));
     if (format === "json") ctx.stdout(`${JSON.stringify(profile, null, 2)}\n`);
     else {
       const s = profile.spec;

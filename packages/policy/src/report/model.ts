@@ -211,8 +211,11 @@ export function buildReport(input: EvaluateInput & { now?: Date }): ComplianceRe
       status: failedRule("telemetry-in-country") || failedRule("egress-in-country-cidrs") ? "fail" : "pass",
     },
     {
-      what: "Model weights (source)",
-      where: s.serving.models.map((m) => `${m.name}: ${m.weights.uri}`).join(", ") || "(no models)",
+      what: "Model weights (source) and modalities served",
+      where:
+        s.serving.models
+          .map((m) => `${m.name} [${m.modalities.join(", ")}]: ${m.weights.uri}${m.weights.endpoint ? ` at ${m.weights.endpoint}` : ""}`)
+          .join("; ") || "(no models)",
       rules: ["data-uri-in-country"],
       status: failedRule("data-uri-in-country") ? "fail" : "pass",
     },
