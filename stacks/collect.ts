@@ -27,6 +27,8 @@ export interface UnrenderedRelease {
   address: string;
   /** `repository/chart@version` as the release names it. */
   chart: string;
+  /** Namespace the release installs into (its controllers run there). */
+  namespace?: string;
 }
 
 interface StackJson {
@@ -186,6 +188,7 @@ export async function collectObjectsDetailed(outdir: string): Promise<{
           stack,
           address,
           chart: `${r.repository ? `${r.repository}/` : ""}${chart ?? "(no chart)"}${r.version ? `@${r.version}` : ""}`,
+          ...(r.namespace ? { namespace: r.namespace } : {}),
         });
         continue;
       }

@@ -1,0 +1,330 @@
+import { evaluate, type K8sObject, type SynthObject } from "@sovereign/policy";
+import { POD_SECURITY_DEFAULT_LEVEL, POD_SECURITY_ENFORCE_LABEL } from "./facts.js";
+import { type Refusal, limitRangeRefusals, type PodResources, podResources, quotaRefusals } from "./checks/admission.js";
+import {
+  asCidr,
+  configuredHosts,
+  type Destination,
+  egressAllowed,
+  type NamespaceLabels,
+  namespaceLabels,
+} from "./checks/network.js";
+import { type PodSecurityLevel, podSecurityViolations } from "./checks/pod-security.js";
+import { scheduleVerdict, topologyAllows } from "./checks/schedule.js";
+import { type Claim, podClaims } from "./checks/volumes.js";
+import { clusterModel } from "./model.js";
+import { indexObjects, type ObjectIndex } from "./objects.js";
+import { amount, show } from "./resources.js";
+import type { ClusterModel, PodUnderTest, ReadinessFinding, ReadinessInput, RuleId } from "./types.js";
+
+// Synthesized JSON; read loosely.
+type Json = Record<string, any>;
+
+/** Namespaces every cluster has, so a pod may run there without the synth creating them. */
+const CLUSTER_NAMESPACES = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);
+
+function finding(so: SynthObject, rule: RuleId, message: string, fix: string): ReadinessFinding {
+  const o = so.object;
+  return {
+    ruleId: rule,
+    stack: so.stack,
+    address: so.address,
+    object: { kind: o.kind, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}), name: o.metadata.name ?? "(unnamed)" },
+    message,
+    fix,
+  };
+}
+
+/** A refusal blamed on its own object (e.g. the LimitRange) names the workload in the message. */
+function fromRefusal(p: PodUnderTest, r: Refusal): ReadinessFinding {
+  const who = `${p.ref.kind} ${p.namespace}/${p.ref.name}`;
+  return r.on ? finding(r.on, r.rule, `${who}: ${r.message}`, r.fix) : finding(p.source, r.rule, r.message, r.fix);
+}
+
+function immediateBinding(p: PodUnderTest, claims: Claim[], model: ClusterModel, fitZones: Set<string>): string[] {
+  const out: string[] = [];
+  for (const c of claims) {
+    if (!c.class || (c.class.volumeBindingMode ?? "Immediate") !== "Immediate") continue;
+    const zones = [...new Set(model.nodes.filter((n) => topologyAllows(n, c.class!.allowedTopologies)).map((n) => n.zone))];
+    const stray = zones.filter((z) => !fitZones.has(z));
+    if (stray.length > 0)
+      out.push(
+        `claim ${c.label} of class ${c.className} binds Immediately, so it may be provisioned in ${stray.join(", ")} where the pod cannot run`,
+      );
+  }
+  return out;
+}
+
+function scheduling(p: PodUnderTest, ix: ObjectIndex, model: ClusterModel, res: PodResources): ReadinessFinding[] {
+  const { claims, problems } = podClaims(p, ix);
+  const out = problems.map((x) => finding(p.source, x.rule, x.message, x.fix));
+  const verdict = scheduleVerdict(model.nodes, p.spec, res.requests, claims);
+  if (verdict.failure) {
+    out.push(finding(p.source, verdict.failure.rule, verdict.failure.message, verdict.failure.fix));
+    return out;
+  }
+  const zones = new Set(verdict.fits.map((n) => n.zone));
+  for (const m of immediateBinding(p, claims, model, zones))
+    out.push(finding(p.source, "volume.binding", m, "set volumeBindingMode: WaitForFirstConsumer on the class"));
+  return out;
+}
+
+function podSecurity(p: PodUnderTest, ix: ObjectIndex): ReadinessFinding[] {
+  const nsObj = ix.namespaces.get(p.namespace);
+  const level = (nsObj?.object.metadata.labels?.[POD_SECURITY_ENFORCE_LABEL] ?? POD_SECURITY_DEFAULT_LEVEL) as PodSecurityLevel;
+  const v = podSecurityViolations(p.spec, level);
+  if (v.length === 0) return [];
+  return [
+    finding(
+      p.source,
+      "admission.pod-security",
+      `namespace ${p.namespace} enforces Pod Security "${level}", which refuses this pod: ${v.map((x) => `${x.id}: ${x.detail}`).join("; ")}`,
+      "set the securityContext the level requires (runAsNonRoot, allowPrivilegeEscalation: false, drop ALL, seccompProfile RuntimeDefault), or run it in a namespace whose level allows it",
+    ),
+  ];
+}
+
+const DNS_PORTS = [
+  { port: 53, protocol: "UDP" },
+  { port: 53, protocol: "TCP" },
+];
+
+function unreachable(
+  policies: SynthObject[],
+  ns: string,
+  labels: Record<string, string>,
+  nsl: NamespaceLabels,
+  dests: Destination[],
+): Destination[] {
+  return dests.filter((d) => !egressAllowed(policies, ns, labels, d, nsl));
+}
+
+const destText = (d: Destination) =>
+  d.kind === "ip" ? `${d.cidr} ${d.protocol}/${d.port}` : `${d.namespace} pods ${JSON.stringify(d.podLabels)} ${d.protocol}/${d.port}`;
+
+function dnsFindings(
+  so: SynthObject,
+  ns: string,
+  labels: Record<string, string>,
+  ix: ObjectIndex,
+  model: ClusterModel,
+  nsl: NamespaceLabels,
+): ReadinessFinding[] {
+  const pols = ix.networkPolicies.get(ns) ?? [];
+  const dests: Destination[] = [
+    ...DNS_PORTS.map((p): Destination => ({ kind: "pod", namespace: model.dns.namespace, podLabels: model.dns.podLabels, ...p })),
+    ...model.nodeLocalDns.flatMap((a) => DNS_PORTS.map((p): Destination => ({ kind: "ip", cidr: asCidr(a), ...p }))),
+  ];
+  const missing = unreachable(pols, ns, labels, nsl, dests);
+  if (missing.length === 0) return [];
+  return [
+    finding(
+      so,
+      "network.dns",
+      `egress from namespace ${ns} does not reach cluster DNS: ${missing.map(destText).join(", ")} denied by its NetworkPolicies`,
+      "allow UDP and TCP 53 to the kube-dns pods and to the NodeLocal DNSCache address(es) in the namespace's DNS egress policy",
+    ),
+  ];
+}
+
+function apiServerFindings(
+  so: SynthObject,
+  ns: string,
+  labels: Record<string, string>,
+  ix: ObjectIndex,
+  model: ClusterModel,
+  nsl: NamespaceLabels,
+): ReadinessFinding[] {
+  if (!model.apiServer) {
+    return [
+      finding(
+        so,
+        "network.api-server",
+        `controllers in namespace ${ns} need the Kubernetes API server, and its address is not declared, so no egress rule can be proven to reach it`,
+        "declare the API server's endpoint addresses and port in the profile so the namespace's egress allows them",
+      ),
+    ];
+  }
+  const api = model.apiServer;
+  const dests = api.cidrs.map((c): Destination => ({ kind: "ip", cidr: asCidr(c), port: api.port, protocol: "TCP" }));
+  const missing = unreachable(ix.networkPolicies.get(ns) ?? [], ns, labels, nsl, dests);
+  if (missing.length === 0) return [];
+  return [
+    finding(
+      so,
+      "network.api-server",
+      `controllers in namespace ${ns} cannot reach the API server: ${missing.map(destText).join(", ")} denied by its NetworkPolicies`,
+      "allow egress to the API server's addresses and port in the namespace",
+    ),
+  ];
+}
+
+function endpointFindings(p: PodUnderTest, ix: ObjectIndex, model: ClusterModel, nsl: NamespaceLabels): ReadinessFinding[] {
+  const pols = ix.networkPolicies.get(p.namespace) ?? [];
+  const out: ReadinessFinding[] = [];
+  for (const { host, port } of configuredHosts(p.spec, model.knownHosts)) {
+    const dests = model.hostCidrs(host).map((c): Destination => ({ kind: "ip", cidr: c, port, protocol: "TCP" }));
+    const missing = unreachable(pols, p.namespace, p.labels, nsl, dests);
+    if (missing.length > 0)
+      out.push(
+        finding(
+          p.source,
+          "network.endpoint",
+          `the pod is configured to reach ${host}:${port}, whose address lies in ${dests.map((d) => (d.kind === "ip" ? d.cidr : "")).join(", ")}, and egress to ${missing.map(destText).join(", ")} is denied`,
+          "allow egress to the site's egressCidrs (port included) in the namespace, or put the host under a site domain whose networks are allowed",
+        ),
+      );
+  }
+  return out;
+}
+
+/** Admission by the kit's own policies: the pod and the claims its controllers create, as they are created. */
+function policyFindings(input: ReadinessInput, pods: PodUnderTest[]): ReadinessFinding[] {
+  const objects: SynthObject[] = [];
+  const owner = new Map<K8sObject, PodUnderTest>();
+  for (const p of pods) {
+    objects.push({ ...p.source, object: p.pod });
+    owner.set(p.pod, p);
+    for (const v of (p.spec.volumes ?? []) as Json[]) {
+      const t = v.ephemeral?.volumeClaimTemplate;
+      if (!t) continue;
+      const claim: K8sObject = {
+        apiVersion: "v1",
+        kind: "PersistentVolumeClaim",
+        metadata: { ...(t.metadata ?? {}), name: `${p.pod.metadata.name}-${v.name}`, namespace: p.namespace },
+        spec: t.spec ?? {},
+      };
+      objects.push({ ...p.source, object: claim });
+      owner.set(claim, p);
+    }
+  }
+  if (objects.length === 0) return [];
+  const byRef = new Map(objects.map((o) => [`${o.object.kind}/${o.object.metadata.namespace}/${o.object.metadata.name}`, o.object]));
+  return evaluate({ profile: input.profile, objects, terraform: [] })
+    .filter((f) => f.severity === "error")
+    .map((f) => {
+      const obj = byRef.get(`${f.objectRef.kind}/${f.objectRef.namespace}/${f.objectRef.name}`);
+      const p = obj ? owner.get(obj)! : pods[0]!;
+      return finding(
+        p.source,
+        "admission.policy",
+        `the ${f.objectRef.kind} this workload creates is denied by ${f.packId}/${f.ruleId}: ${f.message}`,
+        `make the workload's template satisfy ${f.ruleId} (see its pack in policies/)`,
+      );
+    });
+}
+
+/** Quota over the pods each namespace starts with (replicas included): the namespace must hold them all at once. */
+function quotaTotals(pods: { p: PodUnderTest; res: PodResources }[], ix: ObjectIndex): ReadinessFinding[] {
+  const out: ReadinessFinding[] = [];
+  for (const [ns, quotas] of ix.quotas) {
+    const mine = pods.filter((x) => x.p.namespace === ns && x.p.source.object.kind !== "DaemonSet");
+    for (const q of quotas) {
+      for (const [key, raw] of Object.entries(((q.object as Json).spec?.hard ?? {}) as Record<string, unknown>)) {
+        if (!key.startsWith("requests.")) continue;
+        const r = key.slice(9);
+        const hard = amount(r, raw);
+        const used = mine.reduce((n, x) => n + x.p.replicas * (x.res.requests[r] ?? 0), 0);
+        if (hard !== undefined && used > hard)
+          out.push(
+            finding(
+              q,
+              "admission.quota",
+              `the workloads of namespace ${ns} start with ${show(r, used)} ${key} in total, above the quota's ${raw}: the last pods are refused`,
+              `raise ${key} (for GPUs: add pool capacity of the namespace's purpose) or lower replicas`,
+            ),
+          );
+      }
+    }
+  }
+  return out;
+}
+
+function namespaceFinding(p: PodUnderTest, ix: ObjectIndex): ReadinessFinding[] {
+  if (ix.namespaces.has(p.namespace) || CLUSTER_NAMESPACES.has(p.namespace)) return [];
+  return [
+    finding(
+      p.source,
+      "admission.namespace",
+      `namespace ${p.namespace} is created by no stack, so the pod is refused (and none of the kit's quotas, limits, Pod Security or network policies would apply to it)`,
+      "run it in one of the kit's namespaces, or create the namespace with a TenantNamespace",
+    ),
+  ];
+}
+
+/**
+ * The deploy-readiness check: for every pod template of the synth (rendered charts included),
+ * proves it schedules on a declared node with its volumes, is admitted (LimitRange defaulting,
+ * request <= limit, quota, Pod Security, the kit's own policies) and reaches DNS, the API server
+ * where its namespace's controllers need it, and the endpoints it is configured with. Objects are
+ * indexed once; each pod is checked against its namespace's objects only.
+ */
+export function checkReadiness(input: ReadinessInput): ReadinessFinding[] {
+  const model = input.cluster ?? clusterModel(input.profile);
+  const ix = indexObjects(input.objects);
+  const nsl = namespaceLabels(ix.namespaces);
+  const out: ReadinessFinding[] = [];
+  const withRes = ix.pods.map((p) => ({ p, res: podResources(p, ix.limitRanges.get(p.namespace) ?? []) }));
+  const dnsSeen = new Set<string>();
+  for (const { p, res } of withRes) {
+    out.push(...namespaceFinding(p, ix));
+    out.push(...limitRangeRefusals(res, ix.limitRanges.get(p.namespace) ?? []).map((r) => fromRefusal(p, r)));
+    out.push(...quotaRefusals(res, ix.quotas.get(p.namespace) ?? []).map((r) => fromRefusal(p, r)));
+    out.push(...podSecurity(p, ix));
+    out.push(...scheduling(p, ix, model, res));
+    if (p.spec.hostNetwork === true) continue; // NetworkPolicy does not govern host-network pods.
+    const dnsPolicy = p.spec.dnsPolicy ?? "ClusterFirst";
+    const dnsKey = `${p.namespace}\u0000${JSON.stringify(p.labels)}`;
+    if (dnsPolicy.startsWith("ClusterFirst") && !dnsSeen.has(dnsKey)) {
+      dnsSeen.add(dnsKey);
+      out.push(...dnsFindings(p.source, p.namespace, p.labels, ix, model, nsl));
+    }
+    if (p.spec.automountServiceAccountToken === true)
+      out.push(...apiServerFindings(p.source, p.namespace, p.labels, ix, model, nsl));
+    out.push(...endpointFindings(p, ix, model, nsl));
+  }
+  out.push(...quotaTotals(withRes, ix));
+  out.push(...controllerNamespaceFindings(input, ix, model, nsl));
+  out.push(...policyFindings(input, ix.pods));
+  return dedupe(out);
+}
+
+/** Releases not rendered offline (the GPU Operator) run controllers: their namespace needs DNS and the API server. */
+function controllerNamespaceFindings(
+  input: ReadinessInput,
+  ix: ObjectIndex,
+  model: ClusterModel,
+  nsl: NamespaceLabels,
+): ReadinessFinding[] {
+  const out: ReadinessFinding[] = [];
+  const namespaces = new Map<string, SynthObject>();
+  for (const u of input.unrendered ?? []) {
+    if (!u.namespace) continue;
+    const release: SynthObject = {
+      stack: u.stack,
+      address: u.address,
+      source: "helm",
+      object: { apiVersion: "helm.sh/v3", kind: "HelmRelease", metadata: { name: u.chart, namespace: u.namespace } },
+    };
+    if (!namespaces.has(u.namespace)) namespaces.set(u.namespace, release);
+  }
+  for (const ns of model.controllerNamespaces) {
+    const so = ix.namespaces.get(ns);
+    if (so && !namespaces.has(ns)) namespaces.set(ns, so);
+  }
+  for (const [ns, so] of namespaces) {
+    // Labels of the release's pods are unknown offline: only policies that select every pod count.
+    out.push(...dnsFindings(so, ns, {}, ix, model, nsl));
+    out.push(...apiServerFindings(so, ns, {}, ix, model, nsl));
+  }
+  return out;
+}
+
+function dedupe(fs: ReadinessFinding[]): ReadinessFinding[] {
+  const seen = new Set<string>();
+  const key = (f: ReadinessFinding) =>
+    [f.stack, f.ruleId, f.object.kind, f.object.namespace ?? "", f.object.name, f.message].join("\u0000");
+  return fs
+    .filter((f) => (seen.has(key(f)) ? false : (seen.add(key(f)), true)))
+    .sort((a, b) => key(a).localeCompare(key(b)));
+}
