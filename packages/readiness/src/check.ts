@@ -1,3 +1,4 @@
+import type { Json } from "./types.js";
 import { evaluate, type K8sObject, type SynthObject } from "@sovereign/policy";
 import { POD_SECURITY_DEFAULT_LEVEL, POD_SECURITY_ENFORCE_LABEL } from "./facts.js";
 import { type Refusal, limitRangeRefusals, type PodResources, podResources, quotaRefusals } from "./checks/admission.js";
@@ -17,8 +18,6 @@ import { indexObjects, type ObjectIndex } from "./objects.js";
 import { amount, show } from "./resources.js";
 import type { ClusterModel, PodUnderTest, ReadinessFinding, ReadinessInput, RuleId } from "./types.js";
 
-// Synthesized JSON; read loosely.
-type Json = Record<string, any>;
 
 /** Namespaces every cluster has, so a pod may run there without the synth creating them. */
 const CLUSTER_NAMESPACES = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);

@@ -19,3 +19,4 @@ export {
   RULE_IDS,
   type RuleId,
 } from "./types.js";
+export { type PendingFix, PENDING_FIXES, pendingFixOf } from "./pending.js";

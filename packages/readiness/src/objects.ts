@@ -1,9 +1,8 @@
+import type { Json } from "./types.js";
 import type { K8sObject, SynthObject } from "@sovereign/policy";
 import { POD_TEMPLATE_PATHS } from "./facts.js";
 import type { PodUnderTest } from "./types.js";
 
-// Synthesized objects are plain JSON of any kind; the checks read them loosely.
-type Json = Record<string, any>;
 
 /** The synthesized objects, indexed once by what the checks look up. */
 export interface ObjectIndex {
@@ -25,7 +24,7 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 }
 
 function at(obj: Json, path: readonly string[]): Json | undefined {
-  let cur: any = obj;
+  let cur: Json | undefined = obj;
   for (const p of path) cur = cur?.[p];
   return cur && typeof cur === "object" ? cur : undefined;
 }

@@ -1,8 +1,7 @@
+import type { Json } from "./types.js";
 import { isQuantity, parseQuantity } from "@sovereign/profile";
 import type { SynthObject } from "@sovereign/policy";
 
-// Synthesized objects are plain JSON; read loosely.
-type Json = Record<string, any>;
 
 /** Resource amounts by name, in comparable units (CPU in millicores, everything else as value). */
 export type Amounts = Record<string, number>;

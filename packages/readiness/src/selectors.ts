@@ -1,7 +1,6 @@
+import type { Json } from "./types.js";
 import type { NodeTaint } from "./types.js";
 
-// Selectors come from synthesized JSON; read loosely.
-type Json = Record<string, any>;
 type Labels = Record<string, string>;
 
 /** One requirement of a label selector or node selector term. */

@@ -1,5 +1,12 @@
 import type { K8sObject, SynthObject } from "@sovereign/policy";
 
+/**
+ * Synthesized objects are plain JSON of every kind (the kit's manifests and rendered charts); the
+ * checks read them loosely and test shapes as they go, the way the API server's decoder would see them.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>;
+
 /** Every rule the readiness check can report, one per kind of failure. Pinned by a test. */
 export const RULE_IDS = [
   "schedule.node-selector",
@@ -111,7 +118,7 @@ export interface PodUnderTest {
   namespace: string;
   labels: Record<string, string>;
   /** The pod spec (not copied; never mutated). */
-  spec: Record<string, any>;
+  spec: Json;
   /** Pods the workload starts with (replicas, parallelism; 1 for a DaemonSet per node). */
   replicas: number;
   /** The workload as an object reference. */

@@ -1,3 +1,4 @@
+import type { Json } from "../types.js";
 import type { SynthObject } from "@sovereign/policy";
 import { containersOf } from "../objects.js";
 import {
@@ -12,8 +13,6 @@ import {
 } from "../resources.js";
 import type { PodUnderTest, RuleId } from "../types.js";
 
-// Synthesized JSON; read loosely.
-type Json = Record<string, any>;
 
 /** One admission refusal (the finding's object is the workload unless `on` names another). */
 export interface Refusal {

@@ -1,10 +1,9 @@
+import type { Json } from "../types.js";
 import type { SynthObject } from "@sovereign/policy";
 import { cidrContains, hostOf, parseCidr, parseIp } from "@sovereign/profile";
 import { NAMESPACE_NAME_LABEL } from "../facts.js";
 import { matchesLabelSelector } from "../selectors.js";
 
-// NetworkPolicies are plain JSON; read loosely.
-type Json = Record<string, any>;
 type Labels = Record<string, string>;
 
 /** Where a pod's traffic goes: another pod, or an address range. */

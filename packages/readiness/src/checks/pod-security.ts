@@ -1,3 +1,4 @@
+import type { Json } from "../types.js";
 import {
   BASELINE_ALLOWED_CAPABILITIES,
   RESTRICTED_ALLOWED_CAPABILITIES,
@@ -6,8 +7,6 @@ import {
 } from "../facts.js";
 import { containersOf } from "../objects.js";
 
-// Pod specs are plain JSON; read loosely.
-type Json = Record<string, any>;
 
 export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
 

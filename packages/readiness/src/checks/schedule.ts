@@ -1,11 +1,10 @@
+import type { Json } from "../types.js";
 import { HARD_TAINT_EFFECTS } from "../facts.js";
 import { type Amounts, show } from "../resources.js";
 import { nodeSelectionMismatch, tolerates } from "../selectors.js";
 import type { NodeGroup, RuleId } from "../types.js";
 import type { Claim } from "./volumes.js";
 
-// Pod specs are plain JSON; read loosely.
-type Json = Record<string, any>;
 
 const GPU = "nvidia.com/gpu";
 

@@ -1,8 +1,7 @@
+import type { Json } from "../types.js";
 import type { ObjectIndex } from "../objects.js";
 import type { PodUnderTest, RuleId } from "../types.js";
 
-// Synthesized JSON; read loosely.
-type Json = Record<string, any>;
 
 /** A claim a pod mounts: an existing PVC, a generic ephemeral volume or a StatefulSet claim template. */
 export interface Claim {
