@@ -213,26 +213,36 @@ function policyFindings(input: ReadinessInput, pods: PodUnderTest[]): ReadinessF
     });
 }
 
-/** Quota over the pods each namespace starts with (replicas included): the namespace must hold them all at once. */
+/**
+ * Quota over what a first apply runs at once: the gate Jobs (before any release), then the
+ * releases' replicas; CronJob pods may fire during either. DaemonSets are per node, not counted.
+ */
+const PHASES: { name: string; kinds: string[] }[] = [
+  { name: "the gate and batch Jobs", kinds: ["Job", "CronJob"] },
+  { name: "the serving replicas", kinds: ["Deployment", "StatefulSet", "ReplicaSet", "Pod", "CronJob"] },
+];
+
 function quotaTotals(pods: { p: PodUnderTest; res: PodResources }[], ix: ObjectIndex): ReadinessFinding[] {
   const out: ReadinessFinding[] = [];
   for (const [ns, quotas] of ix.quotas) {
-    const mine = pods.filter((x) => x.p.namespace === ns && x.p.source.object.kind !== "DaemonSet");
-    for (const q of quotas) {
-      for (const [key, raw] of Object.entries(((q.object as Json).spec?.hard ?? {}) as Record<string, unknown>)) {
-        if (!key.startsWith("requests.")) continue;
-        const r = key.slice(9);
-        const hard = amount(r, raw);
-        const used = mine.reduce((n, x) => n + x.p.replicas * (x.res.requests[r] ?? 0), 0);
-        if (hard !== undefined && used > hard)
-          out.push(
-            finding(
-              q,
-              "admission.quota",
-              `the workloads of namespace ${ns} start with ${show(r, used)} ${key} in total, above the quota's ${raw}: the last pods are refused`,
-              `raise ${key} (for GPUs: add pool capacity of the namespace's purpose) or lower replicas`,
-            ),
-          );
+    for (const phase of PHASES) {
+      const mine = pods.filter((x) => x.p.namespace === ns && phase.kinds.includes(x.p.source.object.kind));
+      for (const q of quotas) {
+        for (const [key, raw] of Object.entries(((q.object as Json).spec?.hard ?? {}) as Record<string, unknown>)) {
+          if (!key.startsWith("requests.")) continue;
+          const r = key.slice(9);
+          const hard = amount(r, raw);
+          const used = mine.reduce((n, x) => n + x.p.replicas * (x.res.requests[r] ?? 0), 0);
+          if (hard !== undefined && used > hard)
+            out.push(
+              finding(
+                q,
+                "admission.quota",
+                `${phase.name} of namespace ${ns} hold ${show(r, used)} ${key} at once, above the quota's ${String(raw)}: the last pods are refused`,
+                `raise ${key} (for GPUs: add pool capacity of the namespace's purpose) or lower replicas`,
+              ),
+            );
+        }
       }
     }
   }
