@@ -30,22 +30,44 @@ export interface ClusterModelOptions {
   readonly generalNode?: { cpu: number; memory: string };
   /**
    * NodeLocal DNSCache addresses pods query instead of the kube-dns Service.
-   * @default ["169.254.20.10"] — the address the Kubernetes NodeLocal DNSCache guide uses; a kit
-   *   that only allows kube-dns pods loses DNS on clusters that run the cache.
+   * @default the profile's `spec.cluster.nodeLocalDns` when it declares one, else none — the
+   *   cluster is then taken to serve DNS from the kube-dns pods only.
    */
   readonly nodeLocalDns?: string[];
   /**
    * The API server as pods reach it (endpoint addresses after the `kubernetes` Service, and port).
-   * @default undefined — not declared: namespaces whose controllers need it fail `network.api-server`.
+   * @default the profile's `spec.cluster.apiServer` (port 6443 unless given); when the profile
+   *   declares none, namespaces whose controllers need it fail `network.api-server`.
    */
   readonly apiServer?: { cidrs: string[]; port: number };
+  /**
+   * Namespaces whose controllers talk to the API server, besides those of releases that are not
+   * rendered offline (always included).
+   * @default []
+   */
+  readonly controllerNamespaces?: string[];
 }
+
+/**
+ * Cluster facts the profile may declare (`spec.cluster`, `gpuPools[].zones`). Read loosely: a
+ * profile written before these fields existed simply has none.
+ */
+interface DeclaredCluster {
+  apiServer?: { cidrs: string[]; port?: number };
+  nodeLocalDns?: string;
+}
+const declaredCluster = (p: CountryProfile): DeclaredCluster =>
+  ((p.spec as { cluster?: DeclaredCluster }).cluster ?? {}) as DeclaredCluster;
 
 const GIB = 2 ** 30;
 
-/** Zones a pool's nodes sit in: spread over its site's zones, never more zones than nodes. */
-function poolZones(zones: string[], nodes: number): string[] {
-  return zones.slice(0, Math.max(1, Math.min(nodes, zones.length)));
+/**
+ * Zones a pool's nodes sit in: those the pool declares, else spread over its site's zones (never
+ * more zones than nodes).
+ */
+function poolZones(pool: { zones?: string[]; nodes: number }, siteZones: string[]): string[] {
+  if (pool.zones && pool.zones.length > 0) return [...pool.zones];
+  return siteZones.slice(0, Math.max(1, Math.min(pool.nodes, siteZones.length)));
 }
 
 function gpuNodes(profile: CountryProfile, o: ClusterModelOptions): NodeGroup[] {
@@ -57,7 +79,7 @@ function gpuNodes(profile: CountryProfile, o: ClusterModelOptions): NodeGroup[] 
     const labels = poolNodeLabels(pool);
     const taints = poolTaints(pool).map((t) => ({ key: t.key, value: t.value, effect: t.effect }));
     const gpus = poolGpuUnits(pool) / pool.nodes;
-    return poolZones(site?.zones ?? [], pool.nodes).map((zone) => ({
+    return poolZones(pool as { zones?: string[]; nodes: number }, site?.zones ?? []).map((zone) => ({
       name: `pool/${pool.name}/${zone}`,
       site: pool.site,
       zone,
@@ -105,11 +127,15 @@ function knownHosts(profile: CountryProfile): string[] {
 export function clusterModel(profile: CountryProfile, options: ClusterModelOptions = {}): ClusterModel {
   const sites = profile.spec.sites;
   const allCidrs = [...new Set(sites.flatMap((s) => s.egressCidrs))];
+  const declared = declaredCluster(profile);
+  const apiServer =
+    options.apiServer ??
+    (declared.apiServer ? { cidrs: declared.apiServer.cidrs, port: declared.apiServer.port ?? 6443 } : undefined);
   return {
     nodes: [...gpuNodes(profile, options), ...generalNodes(profile, options)],
     dns: { namespace: DEFAULT_DNS.namespace, podLabels: { ...DEFAULT_DNS.podLabels } },
-    nodeLocalDns: options.nodeLocalDns ?? ["169.254.20.10"],
-    ...(options.apiServer ? { apiServer: options.apiServer } : {}),
+    nodeLocalDns: options.nodeLocalDns ?? (declared.nodeLocalDns ? [declared.nodeLocalDns] : []),
+    ...(apiServer ? { apiServer } : {}),
     // A host under a site's domain has an address in that site's networks; any other in-country
     // host may be in any of them, so all must be reachable.
     hostCidrs: (host) => {
@@ -117,7 +143,7 @@ export function clusterModel(profile: CountryProfile, options: ClusterModelOptio
       return site ? [...site.egressCidrs] : allCidrs;
     },
     knownHosts: knownHosts(profile),
-    controllerNamespaces: [],
+    controllerNamespaces: [...(options.controllerNamespaces ?? [])],
   };
 }
 

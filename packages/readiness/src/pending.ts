@@ -1,8 +1,8 @@
 import type { ReadinessFinding, RuleId } from "./types.js";
 
 /**
- * Readiness failures of the kit's own stacks whose fixes are under way (issue 10, items 4, 5, 7
- * and 9). `sovereign synth` reports them as pending instead of refusing the output; every other
+ * Readiness failures of the kit's own stacks whose fixes are under way (issue 10, items 4, 5
+ * and 7). `sovereign synth` reports them as pending instead of refusing the output; every other
  * failure refuses it. `sovereign preflight` reports all of them as failures. Each entry is removed
  * with its fix; a test pins the exact list each shipped country still hits.
  */
@@ -34,11 +34,6 @@ export const PENDING_FIXES: readonly PendingFix[] = [
     kind: "Deployment",
     namespace: "sovereign-serving",
     item: "issue 10 item 7: a model at a second site claims its weights cache from a class bound to the first site's zones",
-  },
-  {
-    ruleId: "network.dns",
-    kind: "*",
-    item: "issue 10 item 9: the DNS egress rule does not allow the NodeLocal DNSCache address",
   },
 ];
 

@@ -46,7 +46,7 @@ const cronSpec = (o: Record<string, any>) => o.spec.jobTemplate.spec.template.sp
 describe("mutated th stacks fail the readiness check, naming the object and rule", () => {
   it("GIVEN the unmutated synth THEN it has no failure outside the pending fixes' rules", () => {
     const rules = new Set([...baseline].map((k) => k.split(" ")[0]));
-    for (const r of rules) expect(["network.dns", "network.api-server", "admission.request-limit"]).toContain(r);
+    for (const r of rules) expect(["network.api-server", "admission.request-limit"]).toContain(r);
   });
 
   // Taints and Tolerations: a NoSchedule taint repels every pod that does not tolerate it.
@@ -165,6 +165,14 @@ describe("mutated th stacks fail the readiness check, naming the object and rule
       for (const p of o.spec.egress[0].ports) p.port = 54;
     });
     expectFinding(added(objects), "network.dns", "CronJob", "purge-backups", "kube-system");
+  });
+
+  // NodeLocal DNSCache: pods send DNS to a link-local address on the node, which egress must allow.
+  it("GIVEN the cluster runs NodeLocal DNSCache WHEN the DNS rule allows only the kube-dns pods THEN network.dns names every workload", () => {
+    const cluster = clusterModel(th.profile, { nodeLocalDns: ["169.254.20.10"] });
+    const fs = added(th.objects, cluster);
+    expectFinding(fs, "network.dns", "Deployment", "r1-distill-qwen-14b", "169.254.20.10/32 UDP/53");
+    expectFinding(fs, "network.dns", "CronJob", "purge-backups", "169.254.20.10/32 TCP/53");
   });
 
   // Network Policies: ipBlock except carves addresses out of the allowed range.
