@@ -29,6 +29,8 @@ export interface UnrenderedRelease {
   chart: string;
   /** Namespace the release installs into (its controllers run there). */
   namespace?: string;
+  /** The release's values documents (YAML or JSON), later ones overriding earlier ones. */
+  values?: string[];
 }
 
 interface StackJson {
@@ -189,6 +191,7 @@ export async function collectObjectsDetailed(outdir: string): Promise<{
           address,
           chart: `${r.repository ? `${r.repository}/` : ""}${chart ?? "(no chart)"}${r.version ? `@${r.version}` : ""}`,
           ...(r.namespace ? { namespace: r.namespace } : {}),
+          ...(r.values ? { values: r.values } : {}),
         });
         continue;
       }

@@ -10,6 +10,7 @@ import {
   type NamespaceLabels,
   namespaceLabels,
 } from "./checks/network.js";
+import { isGpuOperator, operandTaintGaps } from "./checks/operands.js";
 import { type PodSecurityLevel, podSecurityViolations } from "./checks/pod-security.js";
 import { scheduleVerdict, topologyAllows } from "./checks/schedule.js";
 import { type Claim, podClaims } from "./checks/volumes.js";
@@ -325,6 +326,19 @@ function controllerNamespaceFindings(
     // Labels of the release's pods are unknown offline: only policies that select every pod count.
     out.push(...dnsFindings(so, ns, {}, ix, model, nsl));
     out.push(...apiServerFindings(so, ns, {}, ix, model, nsl));
+  }
+  for (const u of (input.unrendered ?? []).filter((r) => isGpuOperator(r.chart))) {
+    const so = namespaces.get(u.namespace ?? "") ?? [...namespaces.values()][0];
+    if (!so) continue;
+    for (const gap of operandTaintGaps(u, model))
+      out.push(
+        finding(
+          so,
+          "schedule.taints",
+          gap,
+          "give the operator's daemonsets.tolerations (and node-feature-discovery.worker.tolerations) a toleration for the pool taint (key sovereign.ai/gpu-pool, operator Exists, effect NoSchedule)",
+        ),
+      );
   }
   return out;
 }

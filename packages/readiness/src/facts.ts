@@ -99,3 +99,20 @@ export const POD_TEMPLATE_PATHS: Record<string, readonly string[]> = {
   Job: ["spec", "template"],
   CronJob: ["spec", "jobTemplate", "spec", "template"],
 };
+
+/**
+ * GPU Operator chart defaults the kit's values may leave in place, read from NVIDIA/gpu-operator
+ * v25.3.0 (commit b5479aaa85c72a3f67090e9cb205dfefd6c7b010), deployments/gpu-operator/values.yaml:
+ * the tolerations of every operand DaemonSet (driver, container toolkit, device plugin, DCGM,
+ * GPU feature discovery, MIG manager, validator) and of the node-feature-discovery worker.
+ */
+export const GPU_OPERATOR_CHART_DEFAULTS = {
+  version: "v25.3.0",
+  file: "deployments/gpu-operator/values.yaml",
+  daemonsetsTolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
+  nfdWorkerTolerations: [
+    { key: "node-role.kubernetes.io/master", operator: "Equal", value: "", effect: "NoSchedule" },
+    { key: "node-role.kubernetes.io/control-plane", operator: "Equal", value: "", effect: "NoSchedule" },
+    { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
+  ],
+} as const;

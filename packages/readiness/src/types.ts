@@ -107,7 +107,7 @@ export interface ReadinessInput {
   /** Every Kubernetes object of the country's stacks, rendered charts included. */
   objects: SynthObject[];
   /** Releases whose charts are not rendered offline (their namespaces still need the API server). */
-  unrendered?: { stack: string; address: string; chart: string; namespace?: string }[];
+  unrendered?: { stack: string; address: string; chart: string; namespace?: string; values?: string[] }[];
   /** The cluster model; @default clusterModel(profile). */
   cluster?: ClusterModel;
 }

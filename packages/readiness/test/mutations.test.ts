@@ -46,7 +46,7 @@ const cronSpec = (o: Record<string, any>) => o.spec.jobTemplate.spec.template.sp
 describe("mutated th stacks fail the readiness check, naming the object and rule", () => {
   it("GIVEN the unmutated synth THEN it has no failure outside the pending fixes' rules", () => {
     const rules = new Set([...baseline].map((k) => k.split(" ")[0]));
-    for (const r of rules) expect(["network.api-server", "admission.request-limit"]).toContain(r);
+    for (const r of rules) expect(["network.api-server", "admission.request-limit", "schedule.taints"]).toContain(r);
   });
 
   // Taints and Tolerations: a NoSchedule taint repels every pod that does not tolerate it.
@@ -61,6 +61,28 @@ describe("mutated th stacks fail the readiness check, naming the object and rule
       ),
     };
     expectFinding(added(th.objects, cluster), "schedule.taints", "Job", GATE, "not tolerated");
+  });
+
+  // GPU Operator values (daemonsets.tolerations, node-feature-discovery.worker.tolerations) place the operands.
+  it("GIVEN the operator's values tolerate the pool taint THEN its operands fit every pool; taking the NFD worker's away fails it alone", () => {
+    const tolerate = JSON.stringify({
+      daemonsets: { tolerations: [{ key: "sovereign.ai/gpu-pool", operator: "Exists", effect: "NoSchedule" }] },
+      "node-feature-discovery": { worker: { tolerations: [{ operator: "Exists" }] } },
+    });
+    const withValues = (extra: string) =>
+      checkReadiness({ ...th, unrendered: th.unrendered.map((u) => ({ ...u, values: [...(u.values ?? []), extra] })) }).filter(
+        (f) => f.ruleId === "schedule.taints" && f.object.kind === "HelmRelease",
+      );
+    expect(withValues(tolerate)).toEqual([]);
+    const nfdOnly = withValues(JSON.stringify({ ...JSON.parse(tolerate), "node-feature-discovery": { worker: { tolerations: [] } } }));
+    // One finding per pool, each about the NFD worker only.
+    expect(nfdOnly.map((f) => /of pool ([a-z0-9-]+)/.exec(f.message)?.[1]).sort()).toEqual(
+      th.profile.spec.gpuPools.map((p) => p.name).sort(),
+    );
+    for (const f of nfdOnly) {
+      expect(f.message).toContain("node-feature-discovery worker do not tolerate taint sovereign.ai/gpu-pool");
+      expect(f.stack).toBe("th-gpu");
+    }
   });
 
   it("GIVEN the gate Job loses its toleration WHEN checked THEN it fails schedule.taints", () => {
