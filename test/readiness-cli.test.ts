@@ -35,7 +35,7 @@ describe("sovereign synth: the deploy-readiness gate", () => {
     expect(report.readiness.failures).toEqual([]);
     expect(report.counts.readinessPending).toBe(report.readiness.pending.length);
     expect(new Set(report.readiness.pending.map((f: { ruleId: string }) => f.ruleId))).toEqual(
-      new Set(["network.api-server", "admission.request-limit", "schedule.taints"]),
+      new Set(["network.api-server", "admission.request-limit", "schedule.taints", "volume.provisioner"]),
     );
     expect(report.readiness.pending.every((f: { pendingFix?: string }) => f.pendingFix?.startsWith("issue 10 item"))).toBe(true);
   });
@@ -68,7 +68,7 @@ describe("sovereign preflight", () => {
     for (const f of report.findings) expect(f).toMatchObject({ stack: expect.stringMatching(/^th-/), fix: expect.any(String) });
     const text = await run(["preflight", "--synth-dir", out, "--country", "th"]);
     expect(text.code).toBe(1);
-    expect(text.stdout).toMatch(/deploy readiness of th: \d+ objects, \d+ failure\(s\) \(admission\.request-limit, network\.api-server, schedule\.taints\)/);
+    expect(text.stdout).toMatch(/deploy readiness of th: \d+ objects, \d+ failure\(s\) \(admission\.request-limit, network\.api-server, schedule\.taints, volume\.provisioner\)/);
     expect(text.stdout).toContain("pending: issue 10 item 5");
   });
 

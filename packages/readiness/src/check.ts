@@ -1,6 +1,6 @@
 import type { Json } from "./types.js";
 import { evaluate, type K8sObject, type SynthObject } from "@sovereign/policy";
-import { POD_SECURITY_DEFAULT_LEVEL, POD_SECURITY_ENFORCE_LABEL } from "./facts.js";
+import { CSI_REQUIRED_PARAMETERS, POD_SECURITY_DEFAULT_LEVEL, POD_SECURITY_ENFORCE_LABEL } from "./facts.js";
 import { type Refusal, limitRangeRefusals, type PodResources, podResources, quotaRefusals } from "./checks/admission.js";
 import {
   asCidr,
@@ -250,6 +250,33 @@ function quotaTotals(pods: { p: PodUnderTest; res: PodResources }[], ix: ObjectI
   return out;
 }
 
+/** Every StorageClass of a known CSI driver carries the parameters the driver cannot provision without. */
+function provisionerFindings(ix: ObjectIndex): ReadinessFinding[] {
+  const out: ReadinessFinding[] = [];
+  for (const so of ix.storageClasses.values()) {
+    const sc = so.object as Json;
+    const req = CSI_REQUIRED_PARAMETERS[String(sc.provisioner)];
+    if (!req) continue;
+    const params = (sc.parameters ?? {}) as Record<string, string>;
+    const has = (k: string) => typeof params[k] === "string" && params[k] !== "";
+    const missing = [
+      ...req.all.filter((k) => !has(k)),
+      ...req.anyOf.filter((g) => !g.some(has)).map((g) => g.join(" or ")),
+      ...(sc.allowVolumeExpansion === true ? req.expand.filter((k) => !has(k)) : []),
+    ];
+    if (missing.length > 0)
+      out.push(
+        finding(
+          so,
+          "volume.provisioner",
+          `${sc.provisioner} (${req.version}) cannot provision a volume of this class: parameter(s) ${missing.join(", ")} missing`,
+          "give the class its Ceph cluster id, pool (or fsName) and the names and namespace of the driver's credentials Secrets",
+        ),
+      );
+  }
+  return out;
+}
+
 function namespaceFinding(p: PodUnderTest, ix: ObjectIndex): ReadinessFinding[] {
   if (ix.namespaces.has(p.namespace) || CLUSTER_NAMESPACES.has(p.namespace)) return [];
   return [
@@ -294,6 +321,7 @@ export function checkReadiness(input: ReadinessInput): ReadinessFinding[] {
     out.push(...endpointFindings(p, ix, model, nsl));
   }
   out.push(...quotaTotals(withRes, ix));
+  out.push(...provisionerFindings(ix));
   out.push(...controllerNamespaceFindings(input, ix, model, nsl));
   out.push(...policyFindings(input, ix.pods));
   return dedupe(out);

@@ -116,3 +116,38 @@ export const GPU_OPERATOR_CHART_DEFAULTS = {
     { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
   ],
 } as const;
+
+/**
+ * StorageClass parameters a CSI driver refuses to provision (or stage) without, read from ceph-csi
+ * v3.12.2: internal/rbd/controllerserver.go validateVolumeReq (clusterID; pool or
+ * topologyConstrainedPools), internal/cephfs/store/volumeoptions.go (clusterID, fsName); the
+ * credentials come only from the Secrets the external-provisioner, -resizer and kubelet pass by
+ * the `csi.storage.k8s.io/*-secret-name|namespace` parameters. `anyOf` groups need one member.
+ */
+export const CSI_REQUIRED_PARAMETERS: Record<string, { version: string; all: string[]; anyOf: string[][]; expand: string[] }> = {
+  "rbd.csi.ceph.com": {
+    version: "ceph-csi v3.12.2",
+    all: [
+      "clusterID",
+      "csi.storage.k8s.io/provisioner-secret-name",
+      "csi.storage.k8s.io/provisioner-secret-namespace",
+      "csi.storage.k8s.io/node-stage-secret-name",
+      "csi.storage.k8s.io/node-stage-secret-namespace",
+    ],
+    anyOf: [["pool", "topologyConstrainedPools"]],
+    expand: ["csi.storage.k8s.io/controller-expand-secret-name", "csi.storage.k8s.io/controller-expand-secret-namespace"],
+  },
+  "cephfs.csi.ceph.com": {
+    version: "ceph-csi v3.12.2",
+    all: [
+      "clusterID",
+      "fsName",
+      "csi.storage.k8s.io/provisioner-secret-name",
+      "csi.storage.k8s.io/provisioner-secret-namespace",
+      "csi.storage.k8s.io/node-stage-secret-name",
+      "csi.storage.k8s.io/node-stage-secret-namespace",
+    ],
+    anyOf: [],
+    expand: ["csi.storage.k8s.io/controller-expand-secret-name", "csi.storage.k8s.io/controller-expand-secret-namespace"],
+  },
+};

@@ -16,6 +16,7 @@ export const RULE_IDS = [
   "volume.class",
   "volume.topology",
   "volume.binding",
+  "volume.provisioner",
   "admission.namespace",
   "admission.limit-range",
   "admission.request-limit",

@@ -46,7 +46,8 @@ const cronSpec = (o: Record<string, any>) => o.spec.jobTemplate.spec.template.sp
 describe("mutated th stacks fail the readiness check, naming the object and rule", () => {
   it("GIVEN the unmutated synth THEN it has no failure outside the pending fixes' rules", () => {
     const rules = new Set([...baseline].map((k) => k.split(" ")[0]));
-    for (const r of rules) expect(["network.api-server", "admission.request-limit", "schedule.taints"]).toContain(r);
+    for (const r of rules)
+      expect(["network.api-server", "admission.request-limit", "schedule.taints", "volume.provisioner"]).toContain(r);
   });
 
   // Taints and Tolerations: a NoSchedule taint repels every pod that does not tolerate it.
@@ -136,6 +137,32 @@ describe("mutated th stacks fail the readiness check, naming the object and rule
     const model = clusterModel(th.profile);
     const cluster = { ...model, nodes: model.nodes.filter((n) => !(n.name.startsWith("pool/") && n.zone === "bkk1-b")) };
     expectFinding(added(objects, cluster), "volume.binding", "Deployment", "r1-distill-qwen-14b", "bkk1-b");
+  });
+
+  // ceph-csi: CreateVolume needs clusterID and a pool; credentials come from the named Secrets.
+  it("GIVEN the weights class gets its Ceph references, then loses the node-stage Secret WHEN checked THEN volume.provisioner names the class", () => {
+    const complete = {
+      clusterID: "bkk1-ceph",
+      pool: "rbd",
+      ...Object.fromEntries(
+        ["provisioner", "node-stage", "controller-expand"].flatMap((op) => [
+          [`csi.storage.k8s.io/${op}-secret-name`, "csi-rbd"],
+          [`csi.storage.k8s.io/${op}-secret-namespace`, "ceph-csi"],
+        ]),
+      ),
+    };
+    const fixed = mutated(th.objects, byKind("StorageClass", "resident-block"), (o) => {
+      Object.assign(o.parameters, complete);
+    });
+    const onClass = (objects: SynthObject[]) =>
+      checkReadiness({ ...th, objects }).filter((f) => f.ruleId === "volume.provisioner" && f.object.name === "resident-block");
+    expect(onClass(fixed)).toEqual([]);
+    const broken = mutated(fixed, byKind("StorageClass", "resident-block"), (o) => {
+      delete o.parameters["csi.storage.k8s.io/node-stage-secret-name"];
+    });
+    expect(onClass(broken).map((f) => f.message)).toEqual([
+      "rbd.csi.ceph.com (ceph-csi v3.12.2) cannot provision a volume of this class: parameter(s) csi.storage.k8s.io/node-stage-secret-name missing",
+    ]);
   });
 
   it("GIVEN the purge CronJob mounts a claim no stack creates WHEN checked THEN it fails volume.claim", () => {

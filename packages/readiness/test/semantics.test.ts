@@ -221,6 +221,7 @@ describe("rule ids", () => {
       "volume.class",
       "volume.topology",
       "volume.binding",
+      "volume.provisioner",
       "admission.namespace",
       "admission.limit-range",
       "admission.request-limit",

@@ -1,6 +1,6 @@
 import type { CountryProfile } from "@sovereign/profile";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkReadiness, PENDING_FIXES, pendingFixOf, type ReadinessFinding } from "../src/index.js";
+import { checkReadiness, kubernetesFacts, PENDING_FIXES, pendingFixOf, type ReadinessFinding } from "../src/index.js";
 import { cleanup, type Synthesized, synthesized } from "./helpers.js";
 
 afterAll(cleanup);
@@ -26,6 +26,10 @@ function expectedPending(p: CountryProfile): string[] {
     operator("network.api-server"),
     // Item 3: the operands keep the chart's tolerations (nvidia.com/gpu), not the pools' taint.
     operator("schedule.taints"),
+    // Item 6: ceph-csi refuses CreateVolume without clusterID and pool, and has no credentials without the Secret parameters.
+    ...s.storage.classes
+      .filter((c) => c.provisioner in kubernetesFacts.CSI_REQUIRED_PARAMETERS && !c.parameters?.clusterID)
+      .map((c) => `volume.provisioner StorageClass /${c.name}`),
     // Item 7: a model at another site than the weights class cannot get its cache volume.
     ...s.serving.models
       .filter((m) => s.gpuPools.find((g) => g.name === m.pool)!.site !== weightsSite)
@@ -51,6 +55,7 @@ describe.each(["kr", "sa", "th"])("deploy readiness of shipped %s", (cc) => {
       "issue 10 item 3: ",
       "issue 10 item 4: ",
       "issue 10 item 5: ",
+      "issue 10 item 6: ",
       "issue 10 item 7: ",
     ]);
   });
