@@ -1,6 +1,11 @@
 import type { Json } from "./types.js";
 import { evaluate, type K8sObject, type SynthObject } from "@sovereign/policy";
-import { CSI_REQUIRED_PARAMETERS, POD_SECURITY_DEFAULT_LEVEL, POD_SECURITY_ENFORCE_LABEL } from "./facts.js";
+import {
+  CSI_REQUIRED_PARAMETERS,
+  POD_SECURITY_DEFAULT_LEVEL,
+  POD_SECURITY_ENFORCE_LABEL,
+  SYSTEM_PRIORITY_CLASSES,
+} from "./facts.js";
 import { type Refusal, limitRangeRefusals, type PodResources, podResources, quotaRefusals } from "./checks/admission.js";
 import {
   asCidr,
@@ -277,6 +282,20 @@ function provisionerFindings(ix: ObjectIndex): ReadinessFinding[] {
   return out;
 }
 
+/** The Priority admission plugin refuses a pod whose priorityClassName names no PriorityClass. */
+function priorityFinding(p: PodUnderTest, ix: ObjectIndex): ReadinessFinding[] {
+  const name = p.spec.priorityClassName as string | undefined;
+  if (!name || ix.priorityClasses.has(name) || (SYSTEM_PRIORITY_CLASSES as readonly string[]).includes(name)) return [];
+  return [
+    finding(
+      p.source,
+      "admission.priority-class",
+      `priorityClassName ${name} names no PriorityClass the stacks create (have: ${[...ix.priorityClasses].sort().join(", ") || "none"}), so the pod is refused`,
+      "use one of the platform stack's PriorityClasses, or create it",
+    ),
+  ];
+}
+
 function namespaceFinding(p: PodUnderTest, ix: ObjectIndex): ReadinessFinding[] {
   if (ix.namespaces.has(p.namespace) || CLUSTER_NAMESPACES.has(p.namespace)) return [];
   return [
@@ -305,6 +324,7 @@ export function checkReadiness(input: ReadinessInput): ReadinessFinding[] {
   const dnsSeen = new Set<string>();
   for (const { p, res } of withRes) {
     out.push(...namespaceFinding(p, ix));
+    out.push(...priorityFinding(p, ix));
     out.push(...limitRangeRefusals(res, ix.limitRanges.get(p.namespace) ?? []).map((r) => fromRefusal(p, r)));
     out.push(...quotaRefusals(res, ix.quotas.get(p.namespace) ?? []).map((r) => fromRefusal(p, r)));
     out.push(...podSecurity(p, ix));

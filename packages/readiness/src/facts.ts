@@ -151,3 +151,6 @@ export const CSI_REQUIRED_PARAMETERS: Record<string, { version: string; all: str
     expand: ["csi.storage.k8s.io/controller-expand-secret-name", "csi.storage.k8s.io/controller-expand-secret-namespace"],
   },
 };
+
+/** PriorityClasses every cluster has (the Priority admission plugin creates them); any other must exist. */
+export const SYSTEM_PRIORITY_CLASSES = ["system-cluster-critical", "system-node-critical"] as const;

@@ -14,6 +14,7 @@ export interface ObjectIndex {
   /** By `namespace/name`. */
   claims: Map<string, SynthObject>;
   storageClasses: Map<string, SynthObject>;
+  priorityClasses: Set<string>;
   pods: PodUnderTest[];
 }
 
@@ -79,6 +80,7 @@ export function indexObjects(objects: SynthObject[]): ObjectIndex {
     networkPolicies: new Map(),
     claims: new Map(),
     storageClasses: new Map(),
+    priorityClasses: new Set(),
     pods: [],
   };
   for (const so of objects) {
@@ -103,6 +105,9 @@ export function indexObjects(objects: SynthObject[]): ObjectIndex {
         break;
       case "StorageClass":
         ix.storageClasses.set(name, so);
+        break;
+      case "PriorityClass":
+        ix.priorityClasses.add(name);
         break;
       default: {
         const p = podUnderTest(so);

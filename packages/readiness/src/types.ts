@@ -18,6 +18,7 @@ export const RULE_IDS = [
   "volume.binding",
   "volume.provisioner",
   "admission.namespace",
+  "admission.priority-class",
   "admission.limit-range",
   "admission.request-limit",
   "admission.quota",

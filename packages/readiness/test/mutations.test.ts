@@ -247,6 +247,14 @@ describe("mutated th stacks fail the readiness check, naming the object and rule
     expectFinding(added(objects), "admission.namespace", "Job", GATE, "models");
   });
 
+  // Pod Priority and Preemption: a pod naming a missing PriorityClass is rejected.
+  it("GIVEN the purge CronJob names a PriorityClass no stack creates WHEN checked THEN admission.priority-class", () => {
+    const objects = mutated(th.objects, byKind("CronJob", "purge-checkpoints"), (o) => {
+      cronSpec(o).priorityClassName = "sovereign-batchh";
+    });
+    expectFinding(added(objects), "admission.priority-class", "CronJob", "purge-checkpoints", "sovereign-batch,");
+  });
+
   it("GIVEN the archive StorageClass is removed WHEN checked THEN the backup claim's class is missing (volume.class)", () => {
     const objects = structuredClone(th.objects).filter((o) => !byKind("StorageClass", "resident-archive")(o));
     expectFinding(added(objects), "volume.class", "CronJob", "purge-backups", "resident-archive");

@@ -223,6 +223,7 @@ describe("rule ids", () => {
       "volume.binding",
       "volume.provisioner",
       "admission.namespace",
+      "admission.priority-class",
       "admission.limit-range",
       "admission.request-limit",
       "admission.quota",
