@@ -1,44 +1,24 @@
-import type { Json } from "./types.js";
 import { evaluate, type K8sObject, type SynthObject } from "@sovereign/policy";
+import { type Refusal, limitRangeRefusals, type PodResources, podResources, quotaRefusals } from "./checks/admission.js";
+import { namespaceLabels } from "./checks/network.js";
+import { type PodSecurityLevel, podSecurityViolations } from "./checks/pod-security.js";
+import { apiServerFindings, controllerNamespaceFindings, dnsFindings, endpointFindings } from "./checks/reach.js";
+import { scheduleVerdict, topologyAllows } from "./checks/schedule.js";
+import { type Claim, podClaims } from "./checks/volumes.js";
 import {
   CSI_REQUIRED_PARAMETERS,
   POD_SECURITY_DEFAULT_LEVEL,
   POD_SECURITY_ENFORCE_LABEL,
   SYSTEM_PRIORITY_CLASSES,
 } from "./facts.js";
-import { type Refusal, limitRangeRefusals, type PodResources, podResources, quotaRefusals } from "./checks/admission.js";
-import {
-  asCidr,
-  configuredHosts,
-  type Destination,
-  egressAllowed,
-  type NamespaceLabels,
-  namespaceLabels,
-} from "./checks/network.js";
-import { isGpuOperator, operandTaintGaps } from "./checks/operands.js";
-import { type PodSecurityLevel, podSecurityViolations } from "./checks/pod-security.js";
-import { scheduleVerdict, topologyAllows } from "./checks/schedule.js";
-import { type Claim, podClaims } from "./checks/volumes.js";
+import { finding } from "./finding.js";
 import { clusterModel } from "./model.js";
 import { indexObjects, type ObjectIndex } from "./objects.js";
 import { amount, show } from "./resources.js";
-import type { ClusterModel, PodUnderTest, ReadinessFinding, ReadinessInput, RuleId } from "./types.js";
-
+import type { ClusterModel, Json, PodUnderTest, ReadinessFinding, ReadinessInput } from "./types.js";
 
 /** Namespaces every cluster has, so a pod may run there without the synth creating them. */
 const CLUSTER_NAMESPACES = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);
-
-function finding(so: SynthObject, rule: RuleId, message: string, fix: string): ReadinessFinding {
-  const o = so.object;
-  return {
-    ruleId: rule,
-    stack: so.stack,
-    address: so.address,
-    object: { kind: o.kind, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}), name: o.metadata.name ?? "(unnamed)" },
-    message,
-    fix,
-  };
-}
 
 /** A refusal blamed on its own object (e.g. the LimitRange) names the workload in the message. */
 function fromRefusal(p: PodUnderTest, r: Refusal): ReadinessFinding {
@@ -87,100 +67,6 @@ function podSecurity(p: PodUnderTest, ix: ObjectIndex): ReadinessFinding[] {
       "set the securityContext the level requires (runAsNonRoot, allowPrivilegeEscalation: false, drop ALL, seccompProfile RuntimeDefault), or run it in a namespace whose level allows it",
     ),
   ];
-}
-
-const DNS_PORTS = [
-  { port: 53, protocol: "UDP" },
-  { port: 53, protocol: "TCP" },
-];
-
-function unreachable(
-  policies: SynthObject[],
-  ns: string,
-  labels: Record<string, string>,
-  nsl: NamespaceLabels,
-  dests: Destination[],
-): Destination[] {
-  return dests.filter((d) => !egressAllowed(policies, ns, labels, d, nsl));
-}
-
-const destText = (d: Destination) =>
-  d.kind === "ip" ? `${d.cidr} ${d.protocol}/${d.port}` : `${d.namespace} pods ${JSON.stringify(d.podLabels)} ${d.protocol}/${d.port}`;
-
-function dnsFindings(
-  so: SynthObject,
-  ns: string,
-  labels: Record<string, string>,
-  ix: ObjectIndex,
-  model: ClusterModel,
-  nsl: NamespaceLabels,
-): ReadinessFinding[] {
-  const pols = ix.networkPolicies.get(ns) ?? [];
-  const dests: Destination[] = [
-    ...DNS_PORTS.map((p): Destination => ({ kind: "pod", namespace: model.dns.namespace, podLabels: model.dns.podLabels, ...p })),
-    ...model.nodeLocalDns.flatMap((a) => DNS_PORTS.map((p): Destination => ({ kind: "ip", cidr: asCidr(a), ...p }))),
-  ];
-  const missing = unreachable(pols, ns, labels, nsl, dests);
-  if (missing.length === 0) return [];
-  return [
-    finding(
-      so,
-      "network.dns",
-      `egress from namespace ${ns} does not reach cluster DNS: ${missing.map(destText).join(", ")} denied by its NetworkPolicies`,
-      "allow UDP and TCP 53 to the kube-dns pods and to the NodeLocal DNSCache address(es) in the namespace's DNS egress policy",
-    ),
-  ];
-}
-
-function apiServerFindings(
-  so: SynthObject,
-  ns: string,
-  labels: Record<string, string>,
-  ix: ObjectIndex,
-  model: ClusterModel,
-  nsl: NamespaceLabels,
-): ReadinessFinding[] {
-  if (!model.apiServer) {
-    return [
-      finding(
-        so,
-        "network.api-server",
-        `controllers in namespace ${ns} need the Kubernetes API server, and its address is not declared, so no egress rule can be proven to reach it`,
-        "declare the API server's endpoint addresses and port in the profile so the namespace's egress allows them",
-      ),
-    ];
-  }
-  const api = model.apiServer;
-  const dests = api.cidrs.map((c): Destination => ({ kind: "ip", cidr: asCidr(c), port: api.port, protocol: "TCP" }));
-  const missing = unreachable(ix.networkPolicies.get(ns) ?? [], ns, labels, nsl, dests);
-  if (missing.length === 0) return [];
-  return [
-    finding(
-      so,
-      "network.api-server",
-      `controllers in namespace ${ns} cannot reach the API server: ${missing.map(destText).join(", ")} denied by its NetworkPolicies`,
-      "allow egress to the API server's addresses and port in the namespace",
-    ),
-  ];
-}
-
-function endpointFindings(p: PodUnderTest, ix: ObjectIndex, model: ClusterModel, nsl: NamespaceLabels): ReadinessFinding[] {
-  const pols = ix.networkPolicies.get(p.namespace) ?? [];
-  const out: ReadinessFinding[] = [];
-  for (const { host, port } of configuredHosts(p.spec, model.knownHosts)) {
-    const dests = model.hostCidrs(host).map((c): Destination => ({ kind: "ip", cidr: c, port, protocol: "TCP" }));
-    const missing = unreachable(pols, p.namespace, p.labels, nsl, dests);
-    if (missing.length > 0)
-      out.push(
-        finding(
-          p.source,
-          "network.endpoint",
-          `the pod is configured to reach ${host}:${port}, whose address lies in ${dests.map((d) => (d.kind === "ip" ? d.cidr : "")).join(", ")}, and egress to ${missing.map(destText).join(", ")} is denied`,
-          "allow egress to the site's egressCidrs (port included) in the namespace, or put the host under a site domain whose networks are allowed",
-        ),
-      );
-  }
-  return out;
 }
 
 /** Admission by the kit's own policies: the pod and the claims its controllers create, as they are created. */
@@ -345,50 +231,6 @@ export function checkReadiness(input: ReadinessInput): ReadinessFinding[] {
   out.push(...controllerNamespaceFindings(input, ix, model, nsl));
   out.push(...policyFindings(input, ix.pods));
   return dedupe(out);
-}
-
-/** Releases not rendered offline (the GPU Operator) run controllers: their namespace needs DNS and the API server. */
-function controllerNamespaceFindings(
-  input: ReadinessInput,
-  ix: ObjectIndex,
-  model: ClusterModel,
-  nsl: NamespaceLabels,
-): ReadinessFinding[] {
-  const out: ReadinessFinding[] = [];
-  const namespaces = new Map<string, SynthObject>();
-  for (const u of input.unrendered ?? []) {
-    if (!u.namespace) continue;
-    const release: SynthObject = {
-      stack: u.stack,
-      address: u.address,
-      source: "helm",
-      object: { apiVersion: "helm.sh/v3", kind: "HelmRelease", metadata: { name: u.chart, namespace: u.namespace } },
-    };
-    if (!namespaces.has(u.namespace)) namespaces.set(u.namespace, release);
-  }
-  for (const ns of model.controllerNamespaces) {
-    const so = ix.namespaces.get(ns);
-    if (so && !namespaces.has(ns)) namespaces.set(ns, so);
-  }
-  for (const [ns, so] of namespaces) {
-    // Labels of the release's pods are unknown offline: only policies that select every pod count.
-    out.push(...dnsFindings(so, ns, {}, ix, model, nsl));
-    out.push(...apiServerFindings(so, ns, {}, ix, model, nsl));
-  }
-  for (const u of (input.unrendered ?? []).filter((r) => isGpuOperator(r.chart))) {
-    const so = namespaces.get(u.namespace ?? "") ?? [...namespaces.values()][0];
-    if (!so) continue;
-    for (const gap of operandTaintGaps(u, model))
-      out.push(
-        finding(
-          so,
-          "schedule.taints",
-          gap,
-          "give the operator's daemonsets.tolerations (and node-feature-discovery.worker.tolerations) a toleration for the pool taint (key sovereign.ai/gpu-pool, operator Exists, effect NoSchedule)",
-        ),
-      );
-  }
-  return out;
 }
 
 function dedupe(fs: ReadinessFinding[]): ReadinessFinding[] {

@@ -1,8 +1,6 @@
-import type { Json } from "./types.js";
 import type { K8sObject, SynthObject } from "@sovereign/policy";
 import { POD_TEMPLATE_PATHS } from "./facts.js";
-import type { PodUnderTest } from "./types.js";
-
+import type { Json, PodUnderTest } from "./types.js";
 
 /** The synthesized objects, indexed once by what the checks look up. */
 export interface ObjectIndex {

@@ -1,7 +1,6 @@
-import type { Json } from "./types.js";
 import { isQuantity, parseQuantity } from "@sovereign/profile";
 import type { SynthObject } from "@sovereign/policy";
-
+import type { Json } from "./types.js";
 
 /** Resource amounts by name, in comparable units (CPU in millicores, everything else as value). */
 export type Amounts = Record<string, number>;

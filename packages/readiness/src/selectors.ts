@@ -1,5 +1,4 @@
-import type { Json } from "./types.js";
-import type { NodeTaint } from "./types.js";
+import type { Json, NodeTaint } from "./types.js";
 
 type Labels = Record<string, string>;
 

@@ -1,4 +1,3 @@
-import type { Json } from "../types.js";
 import type { SynthObject } from "@sovereign/policy";
 import { containersOf } from "../objects.js";
 import {
@@ -11,8 +10,7 @@ import {
   podRequests,
   show,
 } from "../resources.js";
-import type { PodUnderTest, RuleId } from "../types.js";
-
+import type { Json, PodUnderTest, RuleId } from "../types.js";
 
 /** One admission refusal (the finding's object is the workload unless `on` names another). */
 export interface Refusal {

@@ -1,8 +1,8 @@
-import type { Json } from "../types.js";
 import type { SynthObject } from "@sovereign/policy";
 import { cidrContains, hostOf, parseCidr, parseIp } from "@sovereign/profile";
 import { NAMESPACE_NAME_LABEL } from "../facts.js";
 import { matchesLabelSelector } from "../selectors.js";
+import type { Json } from "../types.js";
 
 type Labels = Record<string, string>;
 

@@ -1,4 +1,3 @@
-import type { Json } from "../types.js";
 import {
   BASELINE_ALLOWED_CAPABILITIES,
   RESTRICTED_ALLOWED_CAPABILITIES,
@@ -6,7 +5,7 @@ import {
   RESTRICTED_VOLUME_TYPES,
 } from "../facts.js";
 import { containersOf } from "../objects.js";
-
+import type { Json } from "../types.js";
 
 export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
 

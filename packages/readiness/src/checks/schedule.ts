@@ -1,10 +1,8 @@
-import type { Json } from "../types.js";
 import { HARD_TAINT_EFFECTS } from "../facts.js";
 import { type Amounts, show } from "../resources.js";
 import { nodeSelectionMismatch, tolerates } from "../selectors.js";
-import type { NodeGroup, RuleId } from "../types.js";
+import type { Json, NodeGroup, RuleId } from "../types.js";
 import type { Claim } from "./volumes.js";
-
 
 const GPU = "nvidia.com/gpu";
 

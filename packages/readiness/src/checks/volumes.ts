@@ -1,7 +1,5 @@
-import type { Json } from "../types.js";
 import type { ObjectIndex } from "../objects.js";
-import type { PodUnderTest, RuleId } from "../types.js";
-
+import type { Json, PodUnderTest, RuleId } from "../types.js";
 
 /** A claim a pod mounts: an existing PVC, a generic ephemeral volume or a StatefulSet claim template. */
 export interface Claim {
