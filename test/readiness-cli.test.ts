@@ -27,17 +27,13 @@ async function run(argv: string[]) {
 const thYaml = readFileSync(join(import.meta.dirname, "..", "stacks", "countries", "th.yaml"), "utf8");
 
 describe("sovereign synth: the deploy-readiness gate", () => {
-  it("GIVEN th WHEN synthesized THEN it is written and the pending readiness failures are reported, not hidden", async () => {
+  it("GIVEN th WHEN synthesized THEN it passes the readiness check and is written", async () => {
     const out = join(root, "th");
-    const r = await run(["synth", "--country", "th", "--out", out, "--format", "json"]);
-    expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout);
-    expect(report.readiness.failures).toEqual([]);
-    expect(report.counts.readinessPending).toBe(report.readiness.pending.length);
-    expect(new Set(report.readiness.pending.map((f: { ruleId: string }) => f.ruleId))).toEqual(
-      new Set(["network.api-server", "admission.request-limit", "schedule.taints", "volume.provisioner"]),
-    );
-    expect(report.readiness.pending.every((f: { pendingFix?: string }) => f.pendingFix?.startsWith("issue 10 item"))).toBe(true);
+    const json = await run(["synth", "--country", "th", "--out", out, "--format", "json"]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout).readiness).toEqual({ failures: [] });
+    const text = await run(["synth", "--country", "th", "--out", join(root, "th-text")]);
+    expect(text.stdout).toContain("deploy readiness: 0 failures");
   });
 
   it("GIVEN a model with more replicas than the inference pools' GPUs WHEN synthesized THEN exit 1, admission.quota names the quota, nothing is written", async () => {
@@ -52,24 +48,42 @@ describe("sovereign synth: the deploy-readiness gate", () => {
     expect(r.stderr).toContain("fix: ");
     expect(r.stderr).toContain("nothing was written");
     expect(existsSync(out)).toBe(false);
+    const json = await run(["synth", "--profile", file, "--out", out, "--format", "json"]);
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout);
+    expect(report.written).toBe(false);
+    expect(report.readiness.some((f: { ruleId: string }) => f.ruleId === "admission.quota")).toBe(true);
   });
 });
 
 describe("sovereign preflight", () => {
-  it("GIVEN th's synth output WHEN preflighted THEN exit 1 listing every failure, the pending ones marked", async () => {
+  it("GIVEN th's synth output THEN exit 0; GIVEN its serving LimitRange then gets a 2-CPU default limit THEN exit 1 naming it", async () => {
     const out = join(root, "pre");
     expect((await run(["synth", "--country", "th", "--out", out])).code).toBe(0);
+    const ok = await run(["preflight", "--synth-dir", out]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/deploy readiness of th: \d+ objects, 0 failure\(s\)/);
+
+    // Limit Ranges: a default CPU limit below the serving container's 4-CPU request makes request > limit.
+    const file = join(out, "stacks", "th-platform", "cdk.tf.json");
+    const stack = JSON.parse(readFileSync(file, "utf8"));
+    const lr = Object.values(stack.resource.kubernetes_manifest as Record<string, { manifest: any }>).find(
+      (r) => r.manifest.kind === "LimitRange" && r.manifest.metadata.namespace === "sovereign-serving",
+    )!;
+    lr.manifest.spec.limits[0].default = { ...lr.manifest.spec.limits[0].default, cpu: "2" };
+    writeFileSync(file, JSON.stringify(stack));
+
     const json = await run(["preflight", "--synth-dir", out, "--format", "json"]);
     expect(json.code).toBe(1);
     const report = JSON.parse(json.stdout);
     expect(report.ok).toBe(false);
     expect(report.countries).toEqual(["th"]);
-    expect(report.findings.length).toBeGreaterThan(0);
-    for (const f of report.findings) expect(f).toMatchObject({ stack: expect.stringMatching(/^th-/), fix: expect.any(String) });
+    const hit = report.findings.find((f: { ruleId: string }) => f.ruleId === "admission.request-limit");
+    expect(hit).toMatchObject({ stack: "th-platform", object: { kind: "LimitRange", namespace: "sovereign-serving", name: "container-defaults" } });
+    expect(hit.message).toContain("cpu request 4 exceeds its limit 2");
     const text = await run(["preflight", "--synth-dir", out, "--country", "th"]);
     expect(text.code).toBe(1);
-    expect(text.stdout).toMatch(/deploy readiness of th: \d+ objects, \d+ failure\(s\) \(admission\.request-limit, network\.api-server, schedule\.taints, volume\.provisioner\)/);
-    expect(text.stdout).toContain("pending: issue 10 item 5");
+    expect(text.stdout).toContain("admission.request-limit  th-platform LimitRange sovereign-serving/container-defaults");
   });
 
   it.each([

@@ -19,4 +19,3 @@ export {
   RULE_IDS,
   type RuleId,
 } from "./types.js";
-export { type PendingFix, PENDING_FIXES, pendingFixOf } from "./pending.js";

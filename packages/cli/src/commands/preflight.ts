@@ -30,7 +30,7 @@ export const preflightCommand: Command = {
       values.country || values.profile
         ? [loadProfileFile(profilePathFrom(values, ctx))]
         : countriesOf(dir).map((cc) => loadProfileFile(shippedProfilePath(cc)));
-    const [{ collectObjectsDetailed }, { checkReadiness, pendingFixOf, readinessText }] = await Promise.all([
+    const [{ collectObjectsDetailed }, { checkReadiness, readinessText }] = await Promise.all([
       import("@sovereign/stacks"),
       import("@sovereign/readiness"),
     ]);
@@ -43,13 +43,9 @@ export const preflightCommand: Command = {
       return checkReadiness({ profile, objects: own, unrendered: unrendered.filter((u) => mine(u.stack)) });
     });
     if (format === "json") {
-      const rows = findings.map((f) => ({ ...f, pendingFix: pendingFixOf(f)?.item }));
-      ctx.stdout(`${JSON.stringify({ ok: findings.length === 0, countries: profiles.map((p) => p.metadata.name), findings: rows }, null, 2)}\n`);
+      ctx.stdout(`${JSON.stringify({ ok: findings.length === 0, countries: profiles.map((p) => p.metadata.name), findings }, null, 2)}\n`);
     } else {
-      for (const f of findings) {
-        const pending = pendingFixOf(f);
-        ctx.stdout(`${readinessText(f)}${pending ? `\n  pending: ${pending.item}` : ""}\n`);
-      }
+      for (const f of findings) ctx.stdout(`${readinessText(f)}\n`);
       const rules = [...new Set(findings.map((f) => f.ruleId))].sort();
       ctx.stdout(
         `deploy readiness of ${profiles.map((p) => p.metadata.name).join(", ")}: ${objects.length} objects, ${findings.length} failure(s)${rules.length ? ` (${rules.join(", ")})` : ""}\n`,

@@ -2,7 +2,6 @@ import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { checkOutput, ExitCode, UsageError } from "@sovereign/diagnostics";
 import { findingText } from "@sovereign/policy";
-import { pendingFixOf, type ReadinessFinding } from "@sovereign/readiness";
 import { countriesDir, loadProfileInput } from "@sovereign/profile";
 import { checkedCapacity, warningLines } from "../capacity.js";
 import {
@@ -29,17 +28,6 @@ function shippedProfiles(): string[] {
     .filter((f) => /^[a-z]{2}\.yaml$/.test(f))
     .sort()
     .map((f) => join(countriesDir(), f));
-}
-
-/** Pending readiness failures grouped by the fix they wait for, one line each. */
-function pendingSummary(pending: ReadinessFinding[], shown: string): string[] {
-  const byItem = new Map<string, number>();
-  for (const f of pending) {
-    const item = pendingFixOf(f)?.item ?? "";
-    byItem.set(item, (byItem.get(item) ?? 0) + 1);
-  }
-  const lines = [...byItem].map(([item, n]) => `  pending (${n}): ${item}`);
-  return lines.length ? [...lines, `  details: sovereign preflight --synth-dir ${shown}`] : [];
 }
 
 export const synthCommand: Command = {
@@ -97,12 +85,11 @@ export const synthCommand: Command = {
               objects: c.objects.length,
               findings: c.findings.length,
               warnings,
-              readinessPending: c.pending.length,
             },
             unrenderedCharts: c.unrendered,
             detachedCharts: c.detached,
             findings: c.findings,
-            readiness: { failures: [], pending: c.pending.map((f) => ({ ...f, pendingFix: pendingFixOf(f)?.item })) },
+            readiness: { failures: [] },
           },
           null,
           2,
