@@ -6,7 +6,7 @@ import {
   SITE_LABEL,
   ZONE_LABEL,
 } from "@sovereign/constructs";
-import { type CountryProfile, hostInDomain, hostOf, parseQuantity } from "@sovereign/profile";
+import { type CountryProfile, hostInDomain, hostOf, parseQuantity, poolZones } from "@sovereign/profile";
 import type { ClusterModel, NodeGroup } from "./types.js";
 
 /** Options of {@link clusterModel}: what the profile does not (yet) say about the cluster. */
@@ -36,7 +36,7 @@ export interface ClusterModelOptions {
   readonly nodeLocalDns?: string[];
   /**
    * The API server as pods reach it (endpoint addresses after the `kubernetes` Service, and port).
-   * @default the profile's `spec.cluster.apiServer` (port 6443 unless given); when the profile
+   * @default the profile's `spec.cluster.apiServer`; when the profile
    *   declares none, namespaces whose controllers need it fail `network.api-server`.
    */
   readonly apiServer?: { cidrs: string[]; port: number };
@@ -48,38 +48,26 @@ export interface ClusterModelOptions {
   readonly controllerNamespaces?: string[];
 }
 
-/**
- * Cluster facts the profile may declare (`spec.cluster`, `gpuPools[].zones`). Read loosely: a
- * profile written before these fields existed simply has none.
- */
-interface DeclaredCluster {
-  apiServer?: { cidrs: string[]; port?: number };
-  nodeLocalDns?: string;
-}
-const declaredCluster = (p: CountryProfile): DeclaredCluster =>
-  ((p.spec as { cluster?: DeclaredCluster }).cluster ?? {}) as DeclaredCluster;
-
 const GIB = 2 ** 30;
 
 /**
- * Zones a pool's nodes sit in: those the pool declares, else spread over its site's zones (never
- * more zones than nodes).
+ * Zones a pool's nodes sit in, as the profile places them; without declared pool zones, no more
+ * zones than the pool has nodes (a 1-node pool is in one zone, not in all of its site's).
  */
-function poolZones(pool: { zones?: string[]; nodes: number }, siteZones: string[]): string[] {
-  if (pool.zones && pool.zones.length > 0) return [...pool.zones];
-  return siteZones.slice(0, Math.max(1, Math.min(pool.nodes, siteZones.length)));
+function nodeZones(profile: CountryProfile, pool: CountryProfile["spec"]["gpuPools"][number]): string[] {
+  const zones = poolZones(profile.spec, pool);
+  return pool.zones ? zones : zones.slice(0, Math.max(1, Math.min(pool.nodes, zones.length)));
 }
 
 function gpuNodes(profile: CountryProfile, o: ClusterModelOptions): NodeGroup[] {
   const cpuPerGpu = o.cpuPerGpu ?? 8;
   const memPerGpu = parseQuantity(o.memoryPerGpu ?? "64Gi");
   return profile.spec.gpuPools.flatMap((pool) => {
-    const site = profile.spec.sites.find((s) => s.name === pool.site);
     // Labels and taints come from the same functions the gpu stack publishes them with.
     const labels = poolNodeLabels(pool);
     const taints = poolTaints(pool).map((t) => ({ key: t.key, value: t.value, effect: t.effect }));
     const gpus = poolGpuUnits(pool) / pool.nodes;
-    return poolZones(pool as { zones?: string[]; nodes: number }, site?.zones ?? []).map((zone) => ({
+    return nodeZones(profile, pool).map((zone) => ({
       name: `pool/${pool.name}/${zone}`,
       site: pool.site,
       zone,
@@ -127,10 +115,10 @@ function knownHosts(profile: CountryProfile): string[] {
 export function clusterModel(profile: CountryProfile, options: ClusterModelOptions = {}): ClusterModel {
   const sites = profile.spec.sites;
   const allCidrs = [...new Set(sites.flatMap((s) => s.egressCidrs))];
-  const declared = declaredCluster(profile);
+  const declared = profile.spec.cluster ?? {};
   const apiServer =
     options.apiServer ??
-    (declared.apiServer ? { cidrs: declared.apiServer.cidrs, port: declared.apiServer.port ?? 6443 } : undefined);
+    (declared.apiServer ? { cidrs: declared.apiServer.cidrs, port: declared.apiServer.port } : undefined);
   return {
     nodes: [...gpuNodes(profile, options), ...generalNodes(profile, options)],
     dns: { namespace: DEFAULT_DNS.namespace, podLabels: { ...DEFAULT_DNS.podLabels } },

@@ -1,5 +1,5 @@
 import type { SynthObject } from "@sovereign/policy";
-import { cidrContains, hostOf, parseCidr, parseIp } from "@sovereign/profile";
+import { cidrContains, hostOf, parseCidr } from "@sovereign/profile";
 import { NAMESPACE_NAME_LABEL } from "../facts.js";
 import { matchesLabelSelector } from "../selectors.js";
 import type { Json } from "../types.js";
@@ -74,12 +74,6 @@ export function egressAllowed(
         (!rule.to || rule.to.length === 0 || (rule.to as Json[]).some((peer) => peerAllows(peer, d, namespace, nsLabels))),
     ),
   );
-}
-
-/** An address as a host CIDR (`/32`, `/128`), or the CIDR itself. */
-export function asCidr(a: string): string {
-  if (a.includes("/")) return a;
-  return `${a}/${(parseIp(a)?.length ?? 4) * 8}`;
 }
 
 /** Endpoints a container is configured to reach: URLs in its env values and arguments. */

@@ -1,8 +1,9 @@
 import type { SynthObject } from "@sovereign/policy";
+import { hostCidr } from "@sovereign/profile";
 import { finding } from "../finding.js";
 import type { ObjectIndex } from "../objects.js";
 import type { ClusterModel, PodUnderTest, ReadinessFinding, ReadinessInput } from "../types.js";
-import { asCidr, configuredHosts, type Destination, egressAllowed, type NamespaceLabels } from "./network.js";
+import { configuredHosts, type Destination, egressAllowed, type NamespaceLabels } from "./network.js";
 import { isGpuOperator, operandTaintGaps } from "./operands.js";
 
 const DNS_PORTS = [
@@ -34,7 +35,7 @@ export function dnsFindings(
   const pols = ix.networkPolicies.get(ns) ?? [];
   const dests: Destination[] = [
     ...DNS_PORTS.map((p): Destination => ({ kind: "pod", namespace: model.dns.namespace, podLabels: model.dns.podLabels, ...p })),
-    ...model.nodeLocalDns.flatMap((a) => DNS_PORTS.map((p): Destination => ({ kind: "ip", cidr: asCidr(a), ...p }))),
+    ...model.nodeLocalDns.flatMap((a) => DNS_PORTS.map((p): Destination => ({ kind: "ip", cidr: hostCidr(a), ...p }))),
   ];
   const missing = unreachable(pols, ns, labels, nsl, dests);
   if (missing.length === 0) return [];
@@ -67,7 +68,7 @@ export function apiServerFindings(
     ];
   }
   const api = model.apiServer;
-  const dests = api.cidrs.map((c): Destination => ({ kind: "ip", cidr: asCidr(c), port: api.port, protocol: "TCP" }));
+  const dests = api.cidrs.map((c): Destination => ({ kind: "ip", cidr: hostCidr(c), port: api.port, protocol: "TCP" }));
   const missing = unreachable(ix.networkPolicies.get(ns) ?? [], ns, labels, nsl, dests);
   if (missing.length === 0) return [];
   return [
