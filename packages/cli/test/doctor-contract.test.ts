@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadProfileFile, shippedProfilePath } from "@sovereign/profile";
 import { afterAll, describe, expect, it } from "vitest";
-import { type ClusterGet, clusterContractChecks, PROVIDER_ENV, providerEnvChecks } from "../src/cluster-contract.js";
+import { repoRoot } from "@sovereign/profile";
+import { type ClusterGet, clusterContractChecks, DOCTOR_PROVIDER_VARIABLES, providerEnvChecks } from "../src/cluster-contract.js";
 
 const dir = mkdtempSync(join(tmpdir(), "doctor-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -11,10 +12,12 @@ const kubeconfig = join(dir, "config");
 writeFileSync(kubeconfig, "apiVersion: v1\nkind: Config\ncontexts:\n  - name: sovereign-th\n    context: { cluster: c, user: u }\n");
 
 describe("doctor: the environment the Terraform providers read", () => {
-  it("GIVEN the recorded provider variables THEN they are those of kubernetes 2.38.0 and helm 3.1.1, without KUBECONFIG", () => {
-    expect(PROVIDER_ENV.configPath).toEqual(["KUBE_CONFIG_PATH", "KUBE_CONFIG_PATHS"]);
-    expect(PROVIDER_ENV.context).toContain("KUBE_CTX");
-    expect(JSON.stringify(PROVIDER_ENV)).not.toContain('"KUBECONFIG"');
+  it("GIVEN the upstream records of kubernetes 2.38.0 and helm 3.1.1 THEN both read every variable doctor checks, and neither reads KUBECONFIG", () => {
+    for (const f of ["terraform-provider-kubernetes-v2.38.0.json", "terraform-provider-helm-v3.1.1.json"]) {
+      const vars: string[] = JSON.parse(readFileSync(join(repoRoot(), "upstream", f), "utf8")).provider.environment.variables;
+      for (const v of DOCTOR_PROVIDER_VARIABLES) expect(vars, `${f} ${v}`).toContain(v);
+      expect(vars).not.toContain("KUBECONFIG");
+    }
   });
 
   it("GIVEN only KUBECONFIG WHEN checked THEN credentials are missing and the fix names KUBE_CONFIG_PATH", () => {

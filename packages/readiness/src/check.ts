@@ -6,7 +6,7 @@ import { apiServerFindings, controllerNamespaceFindings, dnsFindings, endpointFi
 import { scheduleVerdict, topologyAllows } from "./checks/schedule.js";
 import { type Claim, podClaims } from "./checks/volumes.js";
 import {
-  CSI_REQUIRED_PARAMETERS,
+  csiRequirements,
   POD_SECURITY_DEFAULT_LEVEL,
   POD_SECURITY_ENFORCE_LABEL,
   SYSTEM_PRIORITY_CLASSES,
@@ -144,15 +144,15 @@ function quotaTotals(pods: { p: PodUnderTest; res: PodResources }[], ix: ObjectI
 /** Every StorageClass of a known CSI driver carries the parameters the driver cannot provision without. */
 function provisionerFindings(ix: ObjectIndex): ReadinessFinding[] {
   const out: ReadinessFinding[] = [];
+  const drivers = ix.storageClasses.size > 0 ? csiRequirements() : {};
   for (const so of ix.storageClasses.values()) {
     const sc = so.object as Json;
-    const req = CSI_REQUIRED_PARAMETERS[String(sc.provisioner)];
+    const req = drivers[String(sc.provisioner)];
     if (!req) continue;
     const params = (sc.parameters ?? {}) as Record<string, string>;
     const has = (k: string) => typeof params[k] === "string" && params[k] !== "";
     const missing = [
-      ...req.all.filter((k) => !has(k)),
-      ...req.anyOf.filter((g) => !g.some(has)).map((g) => g.join(" or ")),
+      ...req.required.filter((k) => !has(k)),
       ...(sc.allowVolumeExpansion === true ? req.expand.filter((k) => !has(k)) : []),
     ];
     if (missing.length > 0)

@@ -1,3 +1,7 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { repoRoot } from "@sovereign/profile";
+
 /**
  * The Kubernetes behaviour the readiness check reproduces, as data: read from the Kubernetes source
  * (kubernetes/kubernetes) at the commits named below, never copied. Changing a list here changes
@@ -117,40 +121,38 @@ export const GPU_OPERATOR_CHART_DEFAULTS = {
   ],
 } as const;
 
+/** What a CSI driver refuses to provision (or stage) without, from the repository's upstream record. */
+export interface CsiRequirements {
+  version: string;
+  /** Parameters every class of the driver needs. */
+  required: string[];
+  /** Parameters a class that allows expansion needs as well (the resizer passes that Secret). */
+  expand: string[];
+}
+
 /**
- * StorageClass parameters a CSI driver refuses to provision (or stage) without, read from ceph-csi
- * v3.12.2: internal/rbd/controllerserver.go validateVolumeReq (clusterID; pool or
- * topologyConstrainedPools), internal/cephfs/store/volumeoptions.go (clusterID, fsName); the
- * credentials come only from the Secrets the external-provisioner, -resizer and kubelet pass by
- * the `csi.storage.k8s.io/*-secret-name|namespace` parameters. `anyOf` groups need one member.
+ * Required StorageClass parameters by CSI driver, read from `upstream/ceph-csi-v3.12.2.json` (the
+ * record of ceph-csi's own checks, kept with the kit's other upstream facts).
  */
-export const CSI_REQUIRED_PARAMETERS: Record<string, { version: string; all: string[]; anyOf: string[][]; expand: string[] }> = {
-  "rbd.csi.ceph.com": {
-    version: "ceph-csi v3.12.2",
-    all: [
-      "clusterID",
-      "csi.storage.k8s.io/provisioner-secret-name",
-      "csi.storage.k8s.io/provisioner-secret-namespace",
-      "csi.storage.k8s.io/node-stage-secret-name",
-      "csi.storage.k8s.io/node-stage-secret-namespace",
-    ],
-    anyOf: [["pool", "topologyConstrainedPools"]],
-    expand: ["csi.storage.k8s.io/controller-expand-secret-name", "csi.storage.k8s.io/controller-expand-secret-namespace"],
-  },
-  "cephfs.csi.ceph.com": {
-    version: "ceph-csi v3.12.2",
-    all: [
-      "clusterID",
-      "fsName",
-      "csi.storage.k8s.io/provisioner-secret-name",
-      "csi.storage.k8s.io/provisioner-secret-namespace",
-      "csi.storage.k8s.io/node-stage-secret-name",
-      "csi.storage.k8s.io/node-stage-secret-namespace",
-    ],
-    anyOf: [],
-    expand: ["csi.storage.k8s.io/controller-expand-secret-name", "csi.storage.k8s.io/controller-expand-secret-namespace"],
-  },
-};
+export function csiRequirements(): Record<string, CsiRequirements> {
+  const record = JSON.parse(readFileSync(join(repoRoot(), "upstream", CEPH_CSI_RECORD), "utf8")) as {
+    version: string;
+    storageClassParameters: Record<string, { required: string[]; keys: string[] }>;
+  };
+  return Object.fromEntries(
+    Object.entries(record.storageClassParameters).map(([driver, p]) => [
+      driver,
+      {
+        version: `ceph-csi ${record.version}`,
+        required: p.required,
+        expand: p.keys.filter((k) => k.startsWith("csi.storage.k8s.io/controller-expand-secret-")),
+      },
+    ]),
+  );
+}
+
+/** The ceph-csi record the kit pins. */
+export const CEPH_CSI_RECORD = "ceph-csi-v3.12.2.json";
 
 /** PriorityClasses every cluster has (the Priority admission plugin creates them); any other must exist. */
 export const SYSTEM_PRIORITY_CLASSES = ["system-cluster-critical", "system-node-critical"] as const;
