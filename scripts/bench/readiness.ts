@@ -8,7 +8,7 @@ import { evaluate } from "@sovereign/policy";
 import { loadProfileFile, shippedProfilePath } from "@sovereign/profile";
 import { checkReadiness } from "@sovereign/readiness";
 import { collectObjectsDetailed, collectTerraform, synthesizeCountry } from "@sovereign/stacks";
-import type { BenchRow } from "./types.js";
+import type { BenchRow } from "./lib/types.js";
 
 const ROUNDS = 5;
 
