@@ -151,7 +151,7 @@ export const doctorCommand: Command = {
     const format = formatOf(values.format);
     const checks = runChecks(ctx.env);
     // With a profile and --cluster: what the live cluster provides of the contract the stacks need.
-    if (values.cluster) checks.push(...clusterContractChecks(loadProfileFrom(values, ctx), kubectlGet(ctx.env)));
+    if (values.cluster) checks.push(...clusterContractChecks(loadProfileFrom(values, ctx).profile, kubectlGet(ctx.env)));
     const failedRequired = checks.some((c) => c.required && !c.ok);
     if (format === "json") ctx.stdout(`${JSON.stringify({ ok: !failedRequired, checks }, null, 2)}\n`);
     else {
