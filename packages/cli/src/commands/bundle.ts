@@ -33,7 +33,7 @@ import {
   pathFrom,
   profileOptions,
 } from "../context.js";
-import { checkSynthDir, PolicyFailure, reportPolicyFailure, synthesizeChecked } from "../residency.js";
+import { checkSynthDir, PolicyFailure, ReadinessFailure, reportPolicyFailure, synthesizeChecked } from "../residency.js";
 
 const USAGE = `sovereign bundle keygen --out <dir>
        sovereign bundle pack (--country <cc> | --profile <file>) --key <bundle.key> [--out <dir|file.tar|file.tar.zst>]
@@ -279,7 +279,7 @@ async function pack(ctx: CommandContext, argv: string[]): Promise<number> {
       try {
         objects = (await synthesizeChecked([profile], join(tmpSynth, "out"))).checked.objects;
       } catch (e) {
-        if (!(e instanceof PolicyFailure)) throw e;
+        if (!(e instanceof PolicyFailure || e instanceof ReadinessFailure)) throw e;
         reportPolicyFailure(ctx, e, "bundle pack", format, shown(ctx, out));
         return ExitCode.Findings;
       }
@@ -290,7 +290,7 @@ async function pack(ctx: CommandContext, argv: string[]): Promise<number> {
       try {
         objects = (await checkSynthDir(synthDir, [profile])).objects as SynthObject[];
       } catch (e) {
-        if (!(e instanceof PolicyFailure)) throw e;
+        if (!(e instanceof PolicyFailure || e instanceof ReadinessFailure)) throw e;
         reportPolicyFailure(ctx, e, "bundle pack", format, shown(ctx, out));
         return ExitCode.Findings;
       }

@@ -14,7 +14,7 @@ import {
   profileOptions,
   profilePathFrom,
 } from "../context.js";
-import { PolicyFailure, reportPolicyFailure, synthesizeChecked } from "../residency.js";
+import { PolicyFailure, ReadinessFailure, reportPolicyFailure, synthesizeChecked } from "../residency.js";
 
 const options = {
   ...profileOptions,
@@ -62,7 +62,7 @@ export const synthCommand: Command = {
     try {
       synth = await synthesizeChecked(profiles, outdir, { output });
     } catch (e) {
-      if (!(e instanceof PolicyFailure)) throw e;
+      if (!(e instanceof PolicyFailure || e instanceof ReadinessFailure)) throw e;
       reportPolicyFailure(ctx, e, "synth", format, shown);
       return ExitCode.Findings;
     }
