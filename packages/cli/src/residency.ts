@@ -92,7 +92,7 @@ export function reportPolicyFailure(
       ctx.stdout(`${JSON.stringify({ ok: false, outdir: target, written: false, readiness: e.readiness }, null, 2)}\n`);
       return;
     }
-    ctx.stderr(`${e.readiness.map((f) => printable(readinessText(f))).join("\n")}\n`);
+    ctx.stderr(`${e.readiness.map((f) => readinessText(f)).join("\n")}\n`);
     ctx.stderr(
       `sovereign ${command}: ${e.readiness.length} deploy-readiness failure(s): the stacks would not come up on the declared cluster; nothing was written to ${target}\n`,
     );
