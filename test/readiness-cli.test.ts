@@ -36,23 +36,27 @@ describe("sovereign synth: the deploy-readiness gate", () => {
     expect(text.stdout).toContain("deploy readiness: 0 failures");
   });
 
-  it("GIVEN a model with more replicas than the inference pools' GPUs WHEN synthesized THEN exit 1, admission.quota names the quota, nothing is written", async () => {
-    const file = join(root, "th-over.yaml");
-    // Resource Quotas: pods beyond requests.nvidia.com/gpu are refused at creation.
-    writeFileSync(file, thYaml.replace(/replicas: \{ min: \d+, max: \d+ \}/, "replicas: { min: 40, max: 40 }"));
-    const out = join(root, "over");
-    const r = await run(["synth", "--profile", file, "--out", out]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain("admission.quota  th-platform ResourceQuota sovereign-serving/tenant-quota");
-    expect(r.stderr).toContain("requests.nvidia.com/gpu");
-    expect(r.stderr).toContain("fix: ");
-    expect(r.stderr).toContain("nothing was written");
+  it("GIVEN an integrator's Job that no declared node takes WHEN synthesized THEN ReadinessFailure names it and nothing is written", async () => {
+    const { K8sObject } = await import("@sovereign/constructs");
+    const { ReadinessFailure, synthesizeChecked } = await import("../packages/cli/src/residency.js");
+    const { loadProfileFile, shippedProfilePath } = await import("@sovereign/profile");
+    const out = join(root, "integrator");
+    const labels = { "sovereign.ai/site": "bkk1", "sovereign.ai/data-class": "none" };
+    // Assigning Pods to Nodes: a nodeSelector no node carries leaves the pod Pending forever.
+    const err = await synthesizeChecked([loadProfileFile(shippedProfilePath("th"))], out, {
+      customize: ({ storage }) => {
+        new K8sObject(storage, "stray-job", {
+          apiVersion: "batch/v1",
+          kind: "Job",
+          metadata: { name: "stray", namespace: "sovereign-backup", labels },
+          spec: { template: { metadata: { labels }, spec: { restartPolicy: "Never", nodeSelector: { "node.example/ssd": "true" }, containers: [] } } },
+        });
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReadinessFailure);
+    const hit = (err as InstanceType<typeof ReadinessFailure>).readiness.find((f) => f.object.name === "stray");
+    expect(hit).toMatchObject({ ruleId: "schedule.node-selector", stack: "th-storage", object: { kind: "Job" } });
     expect(existsSync(out)).toBe(false);
-    const json = await run(["synth", "--profile", file, "--out", out, "--format", "json"]);
-    expect(json.code).toBe(1);
-    const report = JSON.parse(json.stdout);
-    expect(report.written).toBe(false);
-    expect(report.readiness.some((f: { ruleId: string }) => f.ruleId === "admission.quota")).toBe(true);
   });
 });
 
