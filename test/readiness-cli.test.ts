@@ -24,7 +24,6 @@ async function run(argv: string[]) {
   return { code, stdout, stderr };
 }
 
-const thYaml = readFileSync(join(import.meta.dirname, "..", "stacks", "countries", "th.yaml"), "utf8");
 
 describe("sovereign synth: the deploy-readiness gate", () => {
   it("GIVEN th WHEN synthesized THEN it passes the readiness check and is written", async () => {
