@@ -40,7 +40,7 @@ describe.skipIf(unavailable !== undefined)("CUDA kernel suite (compiled; run onl
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "kernel-suite-cuda-"));
     binary = buildKernelSuite("cuda", join(dir, "build"));
-  }, 300_000);
+  }, 600_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("GIVEN nvcc WHEN the CUDA backend is built for sm_80/89/90/100 THEN it links into an executable with code for each", () => {
