@@ -11,5 +11,18 @@ export {
   KitError,
   UsageError,
 } from "./issue.js";
+export {
+  checkImageRef,
+  DNS_LABEL,
+  hostInDomain,
+  hostOf,
+  isDnsLabel,
+  isDnsName,
+  isDnsSubdomain,
+  isPinnedImage,
+  pinnedDigest,
+  registryPrefix,
+} from "./rules.js";
+export * as ruleCases from "./rules.cases.js";
 export { parseYamlSource, readSourceText, readYamlSource, type YamlSource } from "./yaml-source.js";
 export { zodToIssues } from "./zod-issues.js";

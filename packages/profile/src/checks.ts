@@ -1,49 +1,12 @@
-import type { DocPath, Issue } from "@sovereign/diagnostics";
+import { checkImageRef, type DocPath, hostInDomain, hostOf, type Issue, isDnsName } from "@sovereign/diagnostics";
 import { ISO_3166_ALPHA2 } from "./iso3166.js";
-import { hostInDomain, hostOf, isDnsName, parseCidr } from "./net.js";
+import { parseCidr } from "./net.js";
 import { checkCluster, checkGpuOperatorImages, checkPlacements, checkPoolZones, checkStorageBackends } from "./site-checks.js";
 import type { CountryProfile } from "./schema.js";
 import { checkTraining } from "./training.js";
 
-const DIGEST_REF = /^(?<repo>[^@\s]+)@sha256:(?<hex>[^\s]*)$/;
-
-
 function list(names: readonly string[]): string {
   return names.length === 0 ? "(none declared)" : names.map((n) => JSON.stringify(n)).join(", ");
-}
-
-/**
- * Checks an image reference against the registry rule: `<registry>/...@sha256:<64 hex>`.
- * Exported because the policy and bundle packages apply the same rule to other images.
- */
-export function checkImageRef(image: string, registry: string, path: DocPath): Issue[] {
-  const m = DIGEST_REF.exec(image);
-  const prefix = `${registry.replace(/\/$/, "")}/`;
-  const out: Issue[] = [];
-  if (!image.startsWith(prefix)) {
-    out.push({
-      code: "image.registry",
-      path,
-      message: `image ${JSON.stringify(image)} is not from the in-country registry ${JSON.stringify(registry)}`,
-      hint: `mirror it and reference it as ${prefix}<name>@sha256:<digest>`,
-    });
-  }
-  if (!m) {
-    out.push({
-      code: "image.not_pinned",
-      path,
-      message: `image ${JSON.stringify(image)} is not pinned by digest (tags can be moved)`,
-      hint: "append @sha256:<64 hex> (e.g. from `crane digest <ref>` or `skopeo inspect`)",
-    });
-  } else if (!/^[0-9a-f]{64}$/.test(m.groups!.hex!)) {
-    out.push({
-      code: "image.bad_digest",
-      path,
-      message: `image digest ${JSON.stringify(`sha256:${m.groups!.hex}`)} is not 64 lowercase hex characters`,
-      hint: "copy the full sha256 digest of the mirrored image",
-    });
-  }
-  return out;
 }
 
 function duplicates<T>(

@@ -1,8 +1,10 @@
-export { checkImageRef, crossCheck } from "./checks.js";
+// The naming and reference rules are re-exported for callers that import them from here.
+export { checkImageRef, hostInDomain, hostOf, isDnsName } from "@sovereign/diagnostics";
+export { crossCheck } from "./checks.js";
 export { ISO_3166_ALPHA2 } from "./iso3166.js";
 export { countryProfileJsonSchema } from "./json-schema.js";
 export { countriesDir, loadProfileFile, parseProfile, repoRoot, shippedProfilePath } from "./load.js";
-export { cidrContains, hostInDomain, hostOf, isDnsName, parseCidr, parseIp } from "./net.js";
+export { cidrContains, parseCidr, parseIp } from "./net.js";
 export {
   claimAt,
   claimNameAt,
