@@ -40,6 +40,22 @@ export function buildKernelSuite(backend: Backend, buildDir = defaultBuildDir())
   return suiteBinary(backend, buildDir);
 }
 
+/**
+ * Builds the CUDA backend's kernels and GPU self-test for the host CPU over a CUDA emulation
+ * (`make cuda-host`: g++ only, no nvcc or GPU); returns the binary, which runs `--self-test`.
+ */
+export function buildCudaHostEmulation(buildDir = defaultBuildDir()): string {
+  execFileSync("make", ["-C", inferenceCoreDir(), `BUILD=${buildDir}`, "cuda-host"], { stdio: "pipe" });
+  return join(buildDir, "kernel-suite-cuda-host");
+}
+
+/** Why the host emulation of the CUDA backend cannot be built here, or undefined when it can. */
+export function cudaHostEmulationUnavailable(): string | undefined {
+  if (spawnSync("make", ["--version"]).status !== 0) return "make is not installed";
+  if (spawnSync("g++", ["--version"]).status !== 0) return "g++ is not installed";
+  return undefined;
+}
+
 export interface RunOptions {
   /** Cases file written with `casesJson()`. */
   cases: string;
