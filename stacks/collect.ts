@@ -4,7 +4,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { isAbsolute, join, resolve, sep } from "node:path";
 import { promisify } from "node:util";
 import { jobFromV1Body, type KubernetesObject } from "@sovereign/constructs";
-import { KitError } from "@sovereign/diagnostics";
+import { ExitCode, KitError } from "@sovereign/diagnostics";
 import { repoRoot } from "@sovereign/profile";
 import { helmBinary } from "@sovereign/tools";
 import { parseAllDocuments } from "yaml";
@@ -53,8 +53,9 @@ export async function collectTerraform(outdir: string): Promise<{ stack: string;
   const manifestPath = join(outdir, "manifest.json");
   if (!existsSync(manifestPath)) {
     throw new KitError(
-      `${manifestPath} not found: run \`sovereign synth\` first (or pass the synth output directory)`,
-      2,
+      `${manifestPath} not found`,
+      ExitCode.BadInput,
+      { code: "synth.output_missing", file: outdir, hint: "run `sovereign synth` first (or pass the synth output directory)" },
     );
   }
   const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as {
@@ -136,7 +137,8 @@ async function renderRelease(chartDir: string, release: HelmReleaseJson): Promis
     const err = e as { stderr?: string; message: string };
     throw new KitError(
       `helm template ${release.name} (${chartDir}) failed: ${err.stderr?.trim() || err.message}`,
-      1,
+      ExitCode.Findings,
+      { code: "chart.template_failed", file: chartDir, hint: `run \`helm lint ${chartDir}\` and fix the values it reports` },
     );
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -12,7 +12,7 @@ import {
 import { copyFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { KitError, writeTreeAtomic } from "@sovereign/diagnostics";
+import { ExitCode, KitError, writeTreeAtomic } from "@sovereign/diagnostics";
 import { ANNOTATION, MEDIA } from "./format.js";
 import { CHUNK, type Progress } from "./hash.js";
 import type { VerifyKey } from "./keys.js";
@@ -98,7 +98,10 @@ export async function extractBundle(
   for (const l of layers) {
     const bad = checkEntryName(l.title);
     if (bad || seen.has(l.title))
-      throw new KitError(`layer title ${JSON.stringify(l.title)} refused: ${bad ?? "duplicate"}`, 1);
+      throw new KitError(`layer title ${JSON.stringify(l.title)} refused: ${bad ?? "duplicate"}`, ExitCode.Findings, {
+        code: "bundle.layer_title",
+        hint: "the bundle was not written by `sovereign bundle pack`; do not extract it",
+      });
     seen.add(l.title);
   }
   const written: string[] = [];
@@ -145,7 +148,10 @@ export async function extractBundle(
             end: () => {
               for (const fd of fds) closeSync(fd);
               if (h.digest("hex") !== name.slice("blobs/sha256/".length)) {
-                throw new KitError(`${name} changed between verification and extraction`, 1);
+                throw new KitError(`${name} changed between verification and extraction`, ExitCode.Findings, {
+                  code: "bundle.changed_during_extract",
+                  hint: "nothing else may write to the bundle while it is extracted; copy it somewhere private and retry",
+                });
               }
               if (gz) for (const l of targets) emit(l, Buffer.concat(parts));
               else written.push(...targets.map((l) => l.title));

@@ -1,3 +1,4 @@
+import { ExitCode, KitError } from "@sovereign/diagnostics";
 import { type Finding, findingText, type SynthObject } from "@sovereign/policy";
 import type { CountryProfile } from "@sovereign/profile";
 import type { SynthOptions, SynthResult, UnrenderedRelease } from "@sovereign/stacks";
@@ -13,9 +14,12 @@ export interface Checked {
 }
 
 /** Thrown inside the atomic write so that a failed policy check leaves no output behind. */
-export class PolicyFailure extends Error {
+export class PolicyFailure extends KitError {
   constructor(readonly findings: Finding[]) {
-    super("residency policies failed");
+    super(`residency policies failed: ${findings.length} finding(s)`, ExitCode.Findings, {
+      code: "residency.findings",
+      hint: "fix the objects the findings name, or the profile they were checked against",
+    });
   }
 }
 

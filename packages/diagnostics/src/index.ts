@@ -2,6 +2,7 @@ export { writeFileAtomic, writeTreeAtomic } from "./atomic.js";
 export { ExitCode } from "./exit-codes.js";
 export {
   type DocPath,
+  type FailureDetails,
   formatIssuesText,
   formatLocation,
   formatPath,
