@@ -1,6 +1,6 @@
 // The naming and reference rules are re-exported for callers that import them from here.
 export { checkImageRef, hostInDomain, hostOf, isDnsName } from "@sovereign/diagnostics";
-export { crossCheck } from "./checks.js";
+export { crossCheck, PROFILE_CHECKS, type ProfileCheck } from "./checks.js";
 export { ISO_3166_ALPHA2 } from "./iso3166.js";
 export { countryProfileJsonSchema } from "./json-schema.js";
 export { countriesDir, loadProfileFile, parseProfile, repoRoot, shippedProfilePath } from "./load.js";
