@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { ExitCode, KitError, writeTreeAtomic } from "@sovereign/diagnostics";
-import { type CountryProfile, repoRoot } from "@sovereign/profile";
+import { ExitCode, KitError, repoRoot, writeTreeAtomic } from "@sovereign/diagnostics";
+import type { CountryProfile } from "@sovereign/profile";
 import { type Customize, createApp, STACK_KINDS } from "./app.js";
 
 /** One synthesized stack. */

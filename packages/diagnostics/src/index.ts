@@ -1,3 +1,4 @@
+export { assetPath, repoRoot } from "./assets.js";
 export { writeFileAtomic, writeTreeAtomic } from "./atomic.js";
 export { ExitCode } from "./exit-codes.js";
 export {

@@ -3,7 +3,9 @@ export { checkImageRef, hostInDomain, hostOf, isDnsName } from "@sovereign/diagn
 export { crossCheck, PROFILE_CHECKS, type ProfileCheck } from "./checks.js";
 export { ISO_3166_ALPHA2 } from "./iso3166.js";
 export { countryProfileJsonSchema } from "./json-schema.js";
-export { countriesDir, loadProfileFile, parseProfile, repoRoot, shippedProfilePath } from "./load.js";
+// Repository asset lookup lives in @sovereign/diagnostics (assets.ts); re-exported for callers.
+export { repoRoot } from "@sovereign/diagnostics";
+export { countriesDir, loadProfileFile, parseProfile, shippedProfilePath } from "./load.js";
 export { cidrContains, parseCidr, parseIp } from "./net.js";
 export {
   claimAt,

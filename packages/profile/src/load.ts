@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, relative } from "node:path";
 import {
+  assetPath,
   InputError,
   type Issue,
   parseYamlSource,
@@ -30,14 +30,9 @@ export function loadProfileFile(path: string): CountryProfile {
   return validateSource(readYamlSource(path, shown.startsWith("..") ? path : shown));
 }
 
-/** Repository root: two levels above this package's src/ or dist/. */
-export function repoRoot(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-}
-
 /** Directory of the shipped profiles (`stacks/countries`). */
 export function countriesDir(): string {
-  return join(repoRoot(), "stacks", "countries");
+  return assetPath("stacks", "countries");
 }
 
 /** Path of a shipped profile; a usage error listing the shipped codes if there is none. */

@@ -14,9 +14,9 @@ import {
   verifyBundle,
   writeKeyPair,
 } from "@sovereign/bundle";
-import { ExitCode, InputError, UsageError } from "@sovereign/diagnostics";
+import { ExitCode, InputError, repoRoot, UsageError } from "@sovereign/diagnostics";
 import type { SynthObject } from "@sovereign/policy";
-import { type CountryProfile, repoRoot } from "@sovereign/profile";
+import type { CountryProfile } from "@sovereign/profile";
 import { collectObjects } from "@sovereign/stacks";
 import { helmBinary } from "@sovereign/tools";
 import {
