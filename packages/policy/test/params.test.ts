@@ -57,4 +57,41 @@ describe("residency params", () => {
     expect(d.domains).toBe("registry.fx1.sovereign.example,kms.fx1.sovereign.example");
     expect(d.registry).toBe("registry.fx1.sovereign.example/ai");
   });
+
+  it("GIVEN the fixture profile WHEN params are built THEN the ConfigMap's identity is the one every binding's paramRef names", () => {
+    const cm = buildParams(profile, { now: new Date("2026-01-01T00:00:00Z") });
+    expect([PARAMS_NAME, PARAMS_NAMESPACE]).toEqual(["sovereign-residency-params", "sovereign-system"]);
+    expect({ apiVersion: cm.apiVersion, kind: cm.kind, metadata: cm.metadata }).toEqual({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: {
+        name: "sovereign-residency-params",
+        namespace: "sovereign-system",
+        labels: { "app.kubernetes.io/managed-by": "sovereign", "sovereign.ai/country": "th" },
+        annotations: {
+          "sovereign.ai/purpose": "parameters of the residency ValidatingAdmissionPolicies (paramKind ConfigMap)",
+        },
+      },
+    });
+    expect(buildParams(profile, { namespace: "x" }).metadata.namespace).toBe("x");
+    const d = cm.data;
+    expect(d.sites).toBe("fx1,fx2");
+    expect(d["dataClass.model-weights.storageClass"]).toBe("resident-block");
+    expect("dataClass.model-weights.retentionDays" in d).toBe(false);
+    expect(d["dataClass.backups.retentionDays"]).toBe("365");
+    expect(d["transfer.eu-research-mirror.legalBasis"]).toBe(profile.spec.residency!.approvedTransfers[0]!.legalBasis);
+    expect(Object.keys(d).filter((k) => k.startsWith("transfer.lapsed-partner"))).toEqual([]);
+  });
+
+  it("GIVEN a profile without a residency section or demo label WHEN params are built THEN no transfers, no limit, demo false; with the label THEN demo true", () => {
+    const p = structuredClone(profile);
+    delete p.spec.residency;
+    expect(activeTransfers(p, new Date())).toEqual([]);
+    const d = buildParams(p).data;
+    expect([d.approvedTransfers, d.logRetentionLimitDays, d.demo]).toEqual(["", "", "false"]);
+    p.metadata.labels = { "sovereign.ai/demo": "true" };
+    expect(buildParams(p).data.demo).toBe("true");
+    p.metadata.labels = { "sovereign.ai/demo": "yes" };
+    expect(buildParams(p).data.demo).toBe("false");
+  });
 });
