@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { InputError, pinnedDigest } from "@sovereign/diagnostics";
+import { ExitCode, InputError, pinnedDigest } from "@sovereign/diagnostics";
 import type { KubernetesObject } from "../k8s-object.js";
 import { PRIORITY_GATE } from "../priority-classes.js";
 
@@ -7,8 +7,8 @@ import { PRIORITY_GATE } from "../priority-classes.js";
 export const KERNEL_SUITE_BIN = "/opt/sovereign/bin/kernel-suite";
 export const SOVEREIGN_BIN = "/opt/sovereign/bin/sovereign";
 
-/** Exit code of `sovereign gate` for INCONCLUSIVE (DESIGN.md CLI contract). */
-export const EXIT_INCONCLUSIVE = 3;
+/** Exit code of `sovereign gate` for INCONCLUSIVE (docs/design.md, CLI contract). */
+export const EXIT_INCONCLUSIVE = ExitCode.Inconclusive;
 
 /** What the gate Job compares the candidate against. */
 export type GateMode =
