@@ -51,6 +51,15 @@ const CASES: Record<string, [Edit, string]> = {
   ],
   "tp.gpusPerNode": [(p) => (p.spec.gpuPools[0]!.gpusPerNode = 1), "spec.serving.models[0].tensorParallel"],
   "ref.pool_purpose": [(p) => (m0(p).pool = "h100-train"), "spec.serving.models[0].pool"],
+  "ip.invalid": [(p) => (p.spec.cluster = { ...p.spec.cluster, nodeLocalDns: "169.254.20.300" }), "spec.cluster.nodeLocalDns"],
+  "storage.site_class": [
+    (p) => (p.spec.storage.dataClasses.backups!.sites = { bkk1: { storageClass: "tape" } }),
+    "spec.storage.dataClasses.backups.sites.bkk1.storageClass",
+  ],
+  "gpu_operator.component": [
+    (p) => (p.spec.gpuOperator!.images = { ...p.spec.gpuOperator!.images, fooExporter: m0(p).image } as never),
+    "spec.gpuOperator.images.fooExporter",
+  ],
   "replicas.range": [(p) => (m0(p).replicas = { min: 7, max: 6 }), "spec.serving.models[0].replicas.min"],
 };
 
