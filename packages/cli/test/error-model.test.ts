@@ -25,6 +25,7 @@ const PLAIN_ERRORS_ALLOWED: Record<string, string> = {
   "packages/policy/src/cel/values.ts": "internal: only JSON values are bound into CEL",
   "packages/profile/src/quantity.ts": "called on quantities the profile schema has already validated",
   "packages/bundle/src/tar-write.ts": "bundle writer internals, being reworked with the bundle stages",
+  "packages/constructs/src/training/upstream.ts": "internal: the shipped upstream record lacks a fact the constructs rely on",
 };
 
 function sources(dir: string): string[] {

@@ -97,6 +97,7 @@ describe("crossCheck boundaries", () => {
         p.spec.kms.endpoint = "https://kms.fx1.sovereign.example";
         p.spec.telemetry = { otlpEndpoint: "https://otel.fx1.sovereign.example" };
         p.spec.gpuOperator = undefined;
+        delete p.spec.training;
         for (const m of p.spec.serving.models) {
           m.image = `${ruleCases.CASE_REGISTRY}/inference-core@sha256:${ruleCases.HEX64}`;
           m.weights.uri = "s3://weights.fx1.sovereign.example/m";
