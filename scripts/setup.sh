@@ -3,10 +3,11 @@
 #   libbenchmark-dev  Google Benchmark, for the CPU backend of the kernel suite
 #   chromium          headless browser that renders the compliance report in tests
 #   zstd, tar         bundle archives and the benchmark comparison
+#   strace            tests that count how often a command opens each input (read once)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libbenchmark-dev chromium zstd tar g++ make)
+packages=(libbenchmark-dev chromium zstd tar g++ make strace)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

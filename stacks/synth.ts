@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { ExitCode, KitError, repoRoot, writeTreeAtomic } from "@sovereign/diagnostics";
+import { ExitCode, KitError, type OutputOptions, repoRoot, writeTreeAtomic } from "@sovereign/diagnostics";
 import type { CountryProfile } from "@sovereign/profile";
 import { type Customize, createApp, STACK_KINDS } from "./app.js";
+import { checkResidency, type ResidencyCheck } from "./residency.js";
 
 /** One synthesized stack. */
 export interface SynthStack {
@@ -22,6 +23,8 @@ export interface SynthResult {
   outdir: string;
   /** Stacks in deployment order per country. */
   stacks: SynthStack[];
+  /** What the residency packs found in the output (absent only when `residencyCheck` is false). */
+  residency?: ResidencyCheck;
 }
 
 /** Options of {@link synthesizeCountries}. */
@@ -32,10 +35,22 @@ export interface SynthOptions {
    */
   customize?: Customize;
   /**
-   * Runs on the finished tree before it is moved into place; throwing leaves the output
-   * directory as it was. The CLI runs the residency policies here.
+   * Run each profile's residency packs over the finished tree (the kit's stacks and every
+   * customization) and refuse it, writing nothing, on any error finding (ResidencyFailure).
+   * @default true — output nobody checked must not exist; only callers that evaluate the tree
+   * themselves and report instead of refusing (`sovereign policy check/report`) pass false.
+   */
+  residencyCheck?: boolean;
+  /**
+   * Runs on the finished tree, after the residency check, before it is moved into place;
+   * throwing leaves the output directory as it was.
    */
   check?: (tmpDir: string, result: SynthResult) => Promise<void> | void;
+  /**
+   * How the output directory may be replaced (inputs it must never touch, `--force`).
+   * @default the safe default of writeTreeAtomic: only a directory the kit wrote is replaced
+   */
+  output?: OutputOptions;
 }
 
 function walk(dir: string): string[] {
@@ -114,8 +129,9 @@ export async function synthesizeCountries(
     createApp(profiles, tmp, options.customize).synth();
     assertPortable(tmp);
     result = { outdir, stacks: summarize(tmp) };
+    if (options.residencyCheck ?? true) result.residency = await checkResidency(tmp, profiles);
     await options.check?.(tmp, result);
-  });
+  }, { label: "synth", ...options.output });
   return result!;
 }
 

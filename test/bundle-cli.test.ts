@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import {
   existsSync,
   mkdtempSync,
@@ -11,7 +10,6 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { main } from "@sovereign/cli";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -69,7 +67,7 @@ describe("sovereign bundle (CLI)", () => {
     expect(p.out).toContain("packed th-bundle (dir)");
     const v = await run(["bundle", "verify", "th-bundle", "--key", "keys/bundle.pub"]);
     expect(v.code).toBe(0);
-    expect(v.out).toMatch(/^OK th-bundle: \d+ files/);
+    expect(v.out).toMatch(/^OK th-bundle: country th, sequence 1700000000, created 2023-11-14T22:13:20Z, kit 0\.1\.0\n {2}\d+ files/);
     const i = await run(["bundle", "inspect", "th-bundle", "--format", "json"]);
     expect(i.code).toBe(0);
     const j = JSON.parse(i.out);
@@ -201,76 +199,4 @@ describe("sovereign bundle (CLI)", () => {
     expect(pipe.err).toBe("");
     rmSync(w);
   });
-});
-
-describe("interrupted pack", () => {
-  for (const out of ["big.tar", "big-dir"]) {
-    it(`GIVEN a pack to ${out} killed mid-write WHEN the process dies THEN neither the bundle nor its temp file remains`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), "sovereign-interrupt-"));
-      let child: ReturnType<typeof spawn> | undefined;
-      try {
-        const w = join(dir, "w.bin");
-        writeFileSync(w, "");
-        truncateSync(w, 1024 * 1024 * 1024);
-        const { generateKeyPair } = await import("@sovereign/bundle");
-        writeFileSync(join(dir, "k.pem"), generateKeyPair().privatePem);
-        const script = join(dir, "run.mts");
-        writeFileSync(
-          script,
-          `import { main } from ${JSON.stringify(join(ROOT, "packages/cli/src/index.ts"))};\nprocess.exitCode = await main(process.argv.slice(2));\n`,
-        );
-        child = spawn(
-          process.execPath,
-          [
-            "--conditions=source",
-            "--import",
-            pathToFileURL(join(ROOT, "node_modules/tsx/dist/loader.mjs")).href,
-            script,
-            "bundle",
-            "pack",
-            "--country",
-            "th",
-            "--key",
-            "k.pem",
-            "--out",
-            out,
-            "--weights",
-            "w.bin",
-            ...fixtureArgs,
-          ],
-          {
-            cwd: dir,
-            env: { ...process.env, SOURCE_DATE_EPOCH: "1700000000" },
-            stdio: ["ignore", "ignore", "pipe"],
-          },
-        );
-        let stderr = "";
-        child.stderr!.on("data", (d) => {
-          stderr += d;
-        });
-        const c = child;
-        const exited = new Promise<string>((res) =>
-          c.on("exit", (code, signal) => res(signal ?? String(code))),
-        );
-        // An archive is written to `.<out>.<pid>.tmp`; a directory first stages weights in `.stage`.
-        const temps = [`.${out}.${child.pid}.tmp`, `.${out}.${child.pid}.stage`].map((t) => join(dir, t));
-        // Polls until the temp output appears or the child exits; no wall-clock deadline (a
-        // loaded machine may take long to get there; a hang is caught by the test timeout).
-        while (!temps.some((t) => existsSync(t)) && child.exitCode === null) {
-          await new Promise((r) => setTimeout(r, 5));
-        }
-        expect(
-          temps.some((t) => existsSync(t)),
-          `temp output never appeared; stderr: ${stderr}`,
-        ).toBe(true);
-        child.kill("SIGTERM");
-        expect(await exited).toBe("SIGTERM");
-        expect(existsSync(join(dir, out))).toBe(false);
-        expect(readdirSync(dir).filter((f) => f.startsWith("."))).toEqual([]);
-      } finally {
-        if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-        rmSync(dir, { recursive: true, force: true });
-      }
-    });
-  }
 });

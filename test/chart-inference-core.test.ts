@@ -3,10 +3,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inferenceCoreValues } from "@sovereign/constructs";
+import { parseEngineArgs, VLLM_RECORD } from "@sovereign/inference-core";
 import {
   type CountryProfile,
   loadProfileFile,
   type ModelSpec,
+  placements,
   shippedProfilePath,
   storageClassAt,
 } from "@sovereign/profile";
@@ -103,6 +105,18 @@ describe("charts/inference-core with the real helm binary", () => {
     );
   });
 
+  it("GIVEN the example values WHEN the server's command line is parsed THEN it uses recorded engine flags only", () => {
+    const d = render(parseAllDocuments(readFileSync(EXAMPLE, "utf8"))[0]!.toJS()).find((o) => o.kind === "Deployment")!;
+    const server = d.spec.template.spec.containers[0];
+    expect(parseEngineArgs(VLLM_RECORD, server.args).flags.get("--tensor-parallel-size")).toBe("2");
+  });
+
+  it("GIVEN a flag outside the record WHEN parsed THEN it is refused by name (the flag check can fail)", () => {
+    expect(() => parseEngineArgs(VLLM_RECORD, ["/m", "--trust-remote-code"])).toThrow(/"--trust-remote-code" is not a recorded vllm v0.11.0 flag/);
+    expect(() => parseEngineArgs(VLLM_RECORD, ["/m", "--tensor-parallel-size", "two"])).toThrow(/not an integer/);
+    expect(() => parseEngineArgs(VLLM_RECORD, ["/m", "--load-format", "pt"])).toThrow(/not one of safetensors/);
+  });
+
   describe.each(shipped.map((s) => [`${s.cc}/${s.model.name}`, s] as const))(
     "shipped model %s",
     (_label, s) => {
@@ -139,23 +153,27 @@ describe("charts/inference-core with the real helm binary", () => {
         ]);
       });
 
-      it("GIVEN the profile's weights WHEN rendered THEN an init container fetches the profile URI and verifies its sha256 into the shared cache", () => {
+      it("GIVEN the profile's weights WHEN rendered THEN an init container fetches them path-style from the endpoint and verifies the pinned manifest", () => {
         const pod = deployment.spec.template.spec;
         expect(pod.initContainers).toHaveLength(1);
         const init = pod.initContainers[0];
         const env = Object.fromEntries(init.env.map((e: any) => [e.name, e.value]));
-        expect(env.WEIGHTS_URI).toBe(s.model.weights.uri);
+        // Shipped profiles use s3://<bucket>/<prefix> with a separate endpoint.
+        const [bucket, ...prefix] = s.model.weights.uri.replace(/^s3:\/\//, "").split("/");
+        expect(env.WEIGHTS_ENDPOINT).toBe(s.model.weights.endpoint);
+        expect(env.WEIGHTS_BUCKET).toBe(bucket);
+        expect(env.WEIGHTS_PREFIX).toBe(prefix.join("/"));
         expect(env.WEIGHTS_SHA256).toBe(s.model.weights.sha256);
+        expect(env.WEIGHTS_FORMAT).toBe("directory");
         expect(init.command.join(" ")).toContain("fetch-weights.sh");
-        const script = objects.find((o) => o.kind === "ConfigMap")!.data["fetch-weights.sh"] as string;
-        expect(script).toContain('sha256sum "$1"');
-        expect(script).toMatch(/if \[ "\$actual" != "\$WEIGHTS_SHA256" \]; then[\s\S]*?exit 1/);
+        expect((deployment.metadata.annotations as Record<string, string>)["sovereign.ai/weights-uri"]).toBe(
+          `${s.model.weights.endpoint}/${bucket}/${prefix.join("/")}`,
+        );
         // The server reads the same volume the init container wrote, read-only, at the verified path.
         const server = pod.containers.find((c: any) => c.name === "server");
         const cacheMount = server.volumeMounts.find((m: any) => m.name === "weights-cache");
         expect(cacheMount).toMatchObject({ mountPath: "/cache", readOnly: true });
-        const serverEnv = Object.fromEntries(server.env.map((e: any) => [e.name, e.value]));
-        expect(serverEnv.SOVEREIGN_WEIGHTS_PATH).toBe(`/cache/${s.model.weights.sha256}/weights`);
+        expect(server.args[0]).toBe(`/cache/${s.model.weights.sha256}/model`);
         const cache = pod.volumes.find((v: any) => v.name === "weights-cache");
         // The cache claims from the model-weights class of the pool's own site, and says that site.
         const pool = s.profile.spec.gpuPools.find((p) => p.name === s.model.pool)!;
@@ -167,6 +185,42 @@ describe("charts/inference-core with the real helm binary", () => {
         expect(cache.ephemeral.volumeClaimTemplate.metadata.labels["sovereign.ai/data-class"]).toBe(
           "model-weights",
         );
+      });
+
+      it("GIVEN the pinned engine record WHEN the server's command line is parsed THEN it is `vllm serve <weights>` with recorded flags only, sized by the plan", () => {
+        const server = deployment.spec.template.spec.containers.find((c: any) => c.name === "server");
+        expect(server.command).toEqual([...VLLM_RECORD.command]);
+        const parsed = parseEngineArgs(VLLM_RECORD, server.args);
+        expect(parsed.model).toBe(`/cache/${s.model.weights.sha256}/model`);
+        expect(parsed.flags.get("--served-model-name")).toBe(s.model.name);
+        expect(parsed.flags.get("--tensor-parallel-size")).toBe(String(s.model.tensorParallel));
+        expect(parsed.flags.get("--max-model-len")).toBe(String(s.model.engine?.maxModelLen ?? s.model.architecture.maxContext));
+        const util = Number(parsed.flags.get("--gpu-memory-utilization"));
+        expect(util).toBeGreaterThan(0);
+        expect(util).toBeLessThanOrEqual(0.9);
+        expect(parsed.flags.get("--port")).toBe(String(server.ports[0].containerPort));
+        expect(parsed.flags.has("--trust-remote-code")).toBe(false);
+      });
+
+      it("GIVEN the pinned engine record WHEN probes, scrape annotations and env are read THEN each hits a recorded endpoint or variable", () => {
+        const spec = deployment.spec.template.spec;
+        const server = spec.containers.find((c: any) => c.name === "server");
+        for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
+          expect(Object.keys(VLLM_RECORD.endpoints), probe).toContain(server[probe].httpGet.path);
+          expect(server[probe].httpGet.port).toBe("http");
+        }
+        const ann = deployment.spec.template.metadata.annotations;
+        expect(ann["prometheus.io/scrape"]).toBe("true");
+        expect(Object.keys(VLLM_RECORD.endpoints)).toContain(ann["prometheus.io/path"]);
+        const env = Object.fromEntries(server.env.filter((e: any) => "value" in e).map((e: any) => [e.name, e.value]));
+        for (const name of Object.keys(env)) expect(Object.keys(VLLM_RECORD.env), name).toContain(name);
+        expect(env).toMatchObject({ HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1", VLLM_NO_USAGE_STATS: "1", DO_NOT_TRACK: "1" });
+        // Every cache directory is on the writable emptyDir, the root filesystem stays read-only.
+        const cacheMount = server.volumeMounts.find((m: any) => m.name === "engine-cache").mountPath;
+        for (const k of ["HOME", "XDG_CACHE_HOME", "VLLM_CACHE_ROOT", "VLLM_CONFIG_ROOT", "HF_HOME"]) {
+          expect(env[k].startsWith(`${cacheMount}/`), k).toBe(true);
+        }
+        expect(spec.volumes.find((v: any) => v.name === "engine-cache").emptyDir).toBeDefined();
       });
 
       it("GIVEN any pod of the chart WHEN rendered THEN it runs with the restricted security context", () => {
@@ -200,12 +254,11 @@ describe("charts/inference-core with the real helm binary", () => {
         }
       });
 
-      it("GIVEN the model WHEN rendered THEN readiness waits on the loaded-model endpoint and the chart test calls it", () => {
-        const server = deployment.spec.template.spec.containers.find((c: any) => c.name === "server");
-        expect(server.readinessProbe.httpGet).toEqual({ path: "/health/ready", port: "http" });
+      it("GIVEN the model WHEN rendered THEN the chart test calls the engine's health and model-list endpoints", () => {
         const test = objects.find((o) => o.kind === "Pod")!;
         expect((test.metadata.annotations as Record<string, string>)["helm.sh/hook"]).toBe("test");
-        expect(test.spec.containers[0].args[0]).toContain(`/health/ready`);
+        expect(test.spec.containers[0].args[0]).toContain(`"$base/health"`);
+        expect(test.spec.containers[0].args[0]).toContain(`"$base/v1/models"`);
         expect(test.spec.containers[0].args[0]).toContain(`http://${s.model.name}.serving.svc:8000`);
       });
 
@@ -220,15 +273,51 @@ describe("charts/inference-core with the real helm binary", () => {
         expect(deployment.spec.template.metadata.labels["sovereign.ai/model"]).toBe(s.model.name);
       });
 
-      it("GIVEN the model's replicas WHEN rendered THEN the HPA and PDB bound the Deployment", () => {
+      it("GIVEN the model's replicas WHEN rendered THEN the HPA scales on the engine's queue and running requests and the Deployment leaves replicas to it", () => {
         const hpa = objects.find((o) => o.kind === "HorizontalPodAutoscaler")!;
         expect(hpa.spec).toMatchObject({
           minReplicas: s.model.replicas.min,
           maxReplicas: s.model.replicas.max,
           scaleTargetRef: { kind: "Deployment", name: deployment.metadata.name },
         });
+        expect(hpa.spec.metrics.map((m: any) => [m.type, m.pods.metric.name])).toEqual([
+          ["Pods", "vllm_num_requests_waiting"],
+          ["Pods", "vllm_num_requests_running"],
+        ]);
+        expect(Number(hpa.spec.metrics[1].pods.target.averageValue)).toBe(values.autoscaling.runningTarget);
+        expect(hpa.spec.behavior.scaleDown).toMatchObject({ stabilizationWindowSeconds: 600, selectPolicy: "Min" });
+        // No replicas field: an upgrade must not reset what the HPA scaled out.
+        expect("replicas" in deployment.spec).toBe(false);
         const pdb = objects.find((o) => o.kind === "PodDisruptionBudget")!;
         expect(pdb.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+      });
+
+      it("GIVEN a pod being removed WHEN rendered THEN it keeps serving through preStop and has the grace period to finish in-flight requests", () => {
+        const spec = deployment.spec.template.spec;
+        const server = spec.containers.find((c: any) => c.name === "server");
+        expect(server.lifecycle.preStop.sleep.seconds).toBe(15);
+        expect(spec.terminationGracePeriodSeconds).toBe(600);
+      });
+
+      it("GIVEN an interaction-logs class at the model's site WHEN rendered THEN the engine logs requests to that claim, one directory per pod, with its retention", () => {
+        const logs = s.profile.spec.storage.dataClasses["interaction-logs"]!;
+        const site = s.profile.spec.gpuPools.find((p) => p.name === s.model.pool)!.site;
+        const place = placements(s.profile.spec, "interaction-logs").find((p) => p.site === site);
+        const spec = deployment.spec.template.spec;
+        const server = spec.containers.find((c: any) => c.name === "server");
+        const args: string[] = server.args;
+        expect(args.includes("--enable-log-requests")).toBe(place !== undefined);
+        if (!place) return;
+        // The claim the storage stack creates at the model's own site.
+        expect(spec.volumes.find((v: any) => v.name === "interaction-logs").persistentVolumeClaim.claimName).toBe(
+          place.primary ? "interaction-logs" : `interaction-logs-${site}`,
+        );
+        expect(server.volumeMounts.find((m: any) => m.name === "interaction-logs").subPathExpr).toBe(
+          `${s.model.name}/$(POD_NAME)`,
+        );
+        const config = JSON.parse(objects.find((o) => o.kind === "ConfigMap")!.data["logging.json"]);
+        expect(config.handlers.interactions).toMatchObject({ backupCount: logs.retentionDays, when: "midnight" });
+        expect(config.loggers["vllm.entrypoints.logger"]).toMatchObject({ handlers: ["interactions"], propagate: false });
       });
 
       it("GIVEN the profile's gateway WHEN rendered THEN the HTTPRoute attaches to it and targets the Service", () => {
@@ -252,25 +341,36 @@ describe("charts/inference-core with the real helm binary", () => {
     },
   );
 
-  it("GIVEN server options for another serving base WHEN rendered THEN probes, port and args follow them", () => {
+  it("GIVEN autoscaling switched off WHEN rendered THEN there is no HPA and the Deployment holds replicas.min", () => {
     const s = shipped[0]!;
-    const values = inferenceCoreValues(s.profile, s.model, {
-      server: {
-        port: 9000,
-        args: ["--served-model-name", s.model.name],
-        readinessPath: "/health",
-        livenessPath: "/ping",
-      },
-    });
+    const values = { ...inferenceCoreValues(s.profile, s.model), autoscaling: { enabled: false } };
     const objects = render(values);
-    const server = objects.find((o) => o.kind === "Deployment")!.spec.template.spec.containers[0];
-    expect(server.readinessProbe.httpGet.path).toBe("/health");
-    expect(server.livenessProbe.httpGet.path).toBe("/ping");
-    expect(server.ports[0].containerPort).toBe(9000);
-    expect(server.args).toEqual(["--served-model-name", s.model.name]);
-    const testScript = objects.find((o) => o.kind === "Pod")!.spec.containers[0].args[0] as string;
-    expect(testScript).toContain(`http://${s.model.name}.serving.svc:9000"`);
-    expect(testScript).toContain('"$base/health"');
+    expect(objects.some((o) => o.kind === "HorizontalPodAutoscaler")).toBe(false);
+    expect(objects.find((o) => o.kind === "Deployment")!.spec.replicas).toBe(s.model.replicas.min);
+  });
+
+  it("GIVEN an in-country CA bundle WHEN rendered THEN the fetch container mounts it and passes it to the script", () => {
+    const s = shipped[0]!;
+    const profile = structuredClone(s.profile);
+    profile.spec.serving.caBundle = { configMap: "in-country-ca" };
+    const objects = render(inferenceCoreValues(profile, profile.spec.serving.models[0]!));
+    const pod = objects.find((o) => o.kind === "Deployment")!.spec.template.spec;
+    const init = pod.initContainers[0];
+    expect(init.env.find((e: any) => e.name === "CA_BUNDLE").value).toBe("/etc/sovereign/ca/ca.crt");
+    expect(init.volumeMounts.find((m: any) => m.name === "ca-bundle").mountPath).toBe("/etc/sovereign/ca");
+    expect(pod.volumes.find((v: any) => v.name === "ca-bundle").configMap.name).toBe("in-country-ca");
+  });
+
+  it("GIVEN an image model WHEN rendered THEN the engine gets its per-prompt limit in the pinned version's JSON form", () => {
+    const s = shipped[0]!;
+    const profile = structuredClone(s.profile);
+    const m = profile.spec.serving.models[0]!;
+    m.modalities = ["text", "image"];
+    m.encoders = { image: { params: 675_000_000, perPrompt: 4 } };
+    const server = render(inferenceCoreValues(profile, m)).find((o) => o.kind === "Deployment")!.spec.template.spec
+      .containers[0];
+    const parsed = parseEngineArgs(VLLM_RECORD, server.args);
+    expect(JSON.parse(parsed.flags.get("--limit-mm-per-prompt") as string)).toEqual({ image: 4 });
   });
 
   it("GIVEN a profile without a gateway WHEN rendered THEN no HTTPRoute is created", () => {
@@ -312,7 +412,9 @@ describe("values.schema.json and the template checks reject bad values, naming t
       /\/weights': additional properties 'checksum' not allowed/,
     ],
     ["weights sha256 not hex", (v) => (v.weights.sha256 = "Z".repeat(64)), /\/weights\/sha256'/],
-    ["weights over plain http", (v) => (v.weights.uri = "http://weights.example/m"), /\/weights\/uri'/],
+    ["weights endpoint over plain http", (v) => (v.weights.endpoint = "http://s3.example"), /\/weights\/endpoint'/],
+    ["weights endpoint with a path", (v) => (v.weights.endpoint = "https://s3.example/models"), /\/weights\/endpoint'/],
+    ["engine without a command", (v) => delete v.engine.command, /\/engine': missing property 'command'/],
     ["missing model", (v) => delete v.model, /missing propert(y|ies) 'model'/],
     ["replicas.min 0", (v) => (v.replicas.min = 0), /\/replicas\/min': minimum: got 0, want 1/],
     ["bad pool name", (v) => (v.pool = "H100_Serve"), /\/pool'/],

@@ -64,16 +64,19 @@ describe("hand-over of a new country, end to end", () => {
     expect(r.stderr).toContain("spec.serving.models[0].image");
     expect(existsSync(join(work, "foreign.out"))).toBe(false);
   });
-  it("GIVEN a profile whose stacks break residency (local state outside a demo) WHEN synthesized or packed THEN both exit 1 naming the rule and write nothing", async () => {
+  it("GIVEN a profile that breaks a residency rule by itself (local state outside a demo) WHEN validated, synthesized or packed THEN all three refuse it as located bad input (exit 2) and write nothing", async () => {
     const text = readFileSync(join(work, "ke.yaml"), "utf8").replace(
       /type: kubernetes.*\n\s*namespace: sovereign-state/,
       "type: local",
     );
     expect(text).toContain("type: local");
     writeFileSync(join(work, "local-state.yaml"), text);
+    const v = await sovereign("validate", "--profile", "local-state.yaml");
+    expect(v.exitCode).toBe(2);
+    expect(v.stderr).toMatch(/local-state\.yaml:\d+:\d+: error state\.local at spec\.stateBackend\.type/);
     const s = await sovereign("synth", "--profile", "local-state.yaml", "--out", "local.out");
-    expect(s.exitCode).toBe(1);
-    expect(s.stderr).toContain("state-backend-in-country");
+    expect(s.exitCode).toBe(2);
+    expect(s.stderr).toContain("state.local");
     expect(existsSync(join(work, "local.out"))).toBe(false);
     const p = await sovereign(
       "bundle",
@@ -85,9 +88,8 @@ describe("hand-over of a new country, end to end", () => {
       "--out",
       "local.tar",
     );
-    expect(p.exitCode).toBe(1);
-    expect(p.stderr).toContain("state-backend-in-country");
-    expect(p.stderr).toContain("nothing was written to local.tar");
+    expect(p.exitCode).toBe(2);
+    expect(p.stderr).toContain("state.local");
     expect(existsSync(join(work, "local.tar"))).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { availablePacks } from "@sovereign/policy";
-import { ISO_3166_ALPHA2 } from "@sovereign/profile";
+import { deviceMemory, legalTensorParallel, sizeModel } from "@sovereign/capacity";
+import { type GpuPool, ISO_3166_ALPHA2, type ModelSpec } from "@sovereign/profile";
 import fc from "fast-check";
 import { stringify } from "yaml";
 
@@ -76,8 +77,11 @@ export const arbProfile = fc
     const models = modelSpecs.map((m, i) => {
       const at = servePools[i % servePools.length]!;
       const arch = ARCHS[m.arch]!;
-      const tps = [1, 2, 4, 8].filter(
-        (tp) => tp <= g.gpusPerNode && arch.heads % tp === 0 && (arch.kvHeads % tp === 0 || tp % arch.kvHeads === 0),
+      // Legal degrees at which the capacity planner finds room for at least one sequence.
+      const draft = { name: `model-${i}`, architecture: arch, modalities: ["text"] } as unknown as ModelSpec;
+      const device = deviceMemory(at as GpuPool);
+      const tps = legalTensorParallel(draft, at as GpuPool).filter(
+        (tp) => device.ok && sizeModel(draft, at as GpuPool, device.bytes, at.gpu, tp).maxConcurrentSequences >= 1,
       );
       return {
         name: `model-${i}`,

@@ -87,6 +87,13 @@ const REAL: Record<string, (s: Synth) => Synth> = {
   }),
   "telemetry-in-country": (s) => ({
     ...s,
+    objects: mutateFirst(s.objects, "ConfigMap", (o) => {
+      const cm = o as { data?: Record<string, string> };
+      cm.data = { ...cm.data, "otel.yaml": "exporters:\n  otlp: { endpoint: otlp.vendor.example.com:4317 }\n" };
+    }),
+  }),
+  "workload-endpoints-in-country": (s) => ({
+    ...s,
     objects: mutateFirst(s.objects, "Deployment", (o) => {
       const c = (o as unknown as Spec).spec.template.spec.containers[0]!;
       c.env = [

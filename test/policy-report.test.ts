@@ -46,6 +46,14 @@ describe("sovereign policy report --country th", () => {
     expect(json.residencyMap.map((r: { dataClass: string }) => r.dataClass)).toContain("interaction-logs");
   });
 
+  it("GIVEN the th profile WHEN the report is read THEN it lists each model with the modalities it serves and its weights source", () => {
+    const json = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
+    const row = json.otherData.find((r: { what: string }) => r.what.startsWith("Model weights"));
+    expect(row.where).toContain("r1-distill-qwen-14b [text]: s3://models/r1-distill-qwen-14b at https://s3.bkk1.sovereign.example");
+    expect(row.where).toContain("qwen25-1-5b-instruct [text]:");
+    expect(readFileSync(join(out, "report.html"), "utf8")).toContain("r1-distill-qwen-14b [text]");
+  });
+
   it("GIVEN the SARIF file WHEN read THEN it is structurally SARIF 2.1.0 with rule indexes that resolve", () => {
     const sarif = JSON.parse(readFileSync(join(out, "report.sarif"), "utf8"));
     expect(sarif.version).toBe("2.1.0");

@@ -106,11 +106,32 @@ function annotate(o: Json, approval: string): boolean {
  * Turns a copy of a real object into one that breaks a residency rule: the `variant`-th of the
  * mutations that fit the object. Returns what was changed.
  */
-export function mutate(o: Json, variant: number): string {
-  const fits = MUTATIONS.filter(([, f]) => f(structuredClone(o)));
+export function mutate(o: Json, variant: number, recipeSha?: string): string {
+  const all: [string, (o: Json) => boolean][] = recipeSha ? [...MUTATIONS, recipeWorkload(recipeSha)] : MUTATIONS;
+  const fits = all.filter(([, f]) => f(structuredClone(o)));
   const [name, f] = fits[variant % fits.length]!;
   f(o);
   return name;
+}
+
+/**
+ * A workload's pod template turned into a Pod of the country's approved training recipe that also
+ * mounts a host path (data no approval lists): what the training-ledger rules exist to refuse.
+ */
+function recipeWorkload(sha: string): [string, (o: Json) => boolean] {
+  return [
+    "approved-recipe Pod mounting a host path",
+    (o) => {
+      const pod = ((o.spec as Json | undefined)?.template as Json | undefined)?.spec as Json | undefined;
+      if (!pod) return false;
+      o.apiVersion = "v1";
+      o.kind = "Pod";
+      o.spec = { ...pod, volumes: [...((pod.volumes as Json[]) ?? []), { name: "extra", hostPath: { path: "/data" } }] };
+      const meta = (o.metadata ??= {}) as Json;
+      meta.annotations = { ...((meta.annotations as Json) ?? {}), "sovereign.ai/recipe-sha256": sha };
+      return true;
+    },
+  ];
 }
 
 /** An approved transfer the generated corpus countries carry, citing no provision of any law. */
@@ -161,7 +182,8 @@ export async function buildCorpus(size = 10_000, generated = 5, mutateEvery = 6)
         const object = structuredClone(src.object) as unknown as Json;
         const meta = object.metadata as Json;
         meta.name = `${String(meta.name)}-c${copy}`;
-        const mutated = i % mutateEvery === 0 ? mutate(object, i / mutateEvery) : undefined;
+        const recipe = profile.spec.training?.approvedRecipes?.[0]?.sha256;
+        const mutated = i % mutateEvery === 0 ? mutate(object, i / mutateEvery, recipe) : undefined;
         out.push({ ...src, address: `${src.address}-c${copy}`, object: object as never, ...(mutated ? { mutated } : {}) });
       }
       filled += out.length;

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ResidentStorageClass } from "@sovereign/constructs";
-import { evaluate } from "@sovereign/policy";
+import { evaluate, ResidencyFailure } from "@sovereign/policy";
 import { repoRoot } from "@sovereign/profile";
 import { afterAll, describe, expect, it } from "vitest";
 import { RESEARCH_NAMESPACE, synthesizeWithResearch } from "../examples/research-tenant.js";
@@ -46,10 +46,10 @@ describe("integrator guide worked example (stacks/examples/research-tenant.ts)",
     );
   });
 
-  it("GIVEN a customization that adds a storage class the profile does not declare THEN the residency policies refuse it", async () => {
+  it("GIVEN a customization that adds a storage class the profile does not declare WHEN synthesized THEN the synth itself refuses it and writes nothing", async () => {
     const profile = shipped("th");
     const out = join(tempDir(), "cdktf.out");
-    await synthesizeCountry(profile, out, {
+    const failure = await synthesizeCountry(profile, out, {
       customize: ({ storage }) => {
         new ResidentStorageClass(storage, "adhoc", {
           name: "adhoc-block",
@@ -59,13 +59,14 @@ describe("integrator guide worked example (stacks/examples/research-tenant.ts)",
           kms: profile.spec.kms,
         });
       },
-    });
-    const findings = evaluate({
-      profile,
-      objects: await collectObjects(out),
-      terraform: await collectTerraform(out),
-    });
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(failure).toBeInstanceOf(ResidencyFailure);
+    const findings = (failure as ResidencyFailure).findings;
     expect(findings.some((f) => f.severity === "error" && f.objectRef.name === "adhoc-block")).toBe(true);
+    expect(existsSync(out)).toBe(false);
   });
 
   it("GIVEN the example file WHEN run as a script THEN it writes the stacks", () => {

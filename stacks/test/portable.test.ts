@@ -11,10 +11,13 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("portable synth output", () => {
   it("GIVEN a local state path inside the checkout WHEN synthesized THEN exit-2 KitError naming the field, and nothing written", async () => {
-    const text = readFileSync(shippedProfilePath("th"), "utf8").replace(
-      "    type: kubernetes\n    namespace: sovereign-state\n",
-      `    type: local\n    path: ${join(repoRoot(), "state", "th.tfstate")}\n`,
-    );
+    const text = readFileSync(shippedProfilePath("th"), "utf8")
+      .replace(
+        "    type: kubernetes\n    namespace: sovereign-state\n",
+        `    type: local\n    path: ${join(repoRoot(), "state", "th.tfstate")}\n`,
+      )
+      // local state is for demos only (validate refuses it otherwise)
+      .replace("metadata:\n  name: th\n", 'metadata:\n  name: th\n  labels: { sovereign.ai/demo: "true" }\n');
     const profile = parseProfile(text, "th-local.yaml");
     const out = join(work, "out");
     const err = await synthesizeCountry(profile, out).catch((e: unknown) => e);

@@ -1,17 +1,28 @@
 #!/bin/sh
 # Puts the model weights into the cache volume and proves they are the ones the country profile
-# pins (sha256) before the server container may start. Any mismatch exits non-zero, so the pod
-# never serves unverified weights. Needs: sh, curl (>= 7.75 for SigV4), sha256sum, tar.
+# pins before the server container may start. Any mismatch exits non-zero, so the pod never serves
+# unverified weights. Needs: sh, curl (>= 7.75 for SigV4), sha256sum, find.
 #
-# Env: WEIGHTS_URI (s3://host/path | https://host/path), WEIGHTS_SHA256, CACHE_DIR,
-#      WEIGHTS_FORMAT (file | tar), S3_REGION, optional AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+# Objects are read path-style from an in-country S3-compatible store:
+#   <WEIGHTS_ENDPOINT>/<WEIGHTS_BUCKET>[/<WEIGHTS_PREFIX>]/<key>
+# WEIGHTS_FORMAT=directory: the prefix holds `weights.manifest` (lines "<sha256> <size> <path>",
+#   written by `sovereign weights manifest DIR`); WEIGHTS_SHA256 pins the manifest, the manifest
+#   pins every file. Files already verified are kept, interrupted downloads resume (HTTP Range).
+# WEIGHTS_FORMAT=file: the prefix is one object and WEIGHTS_SHA256 pins it.
+#
+# Env: WEIGHTS_ENDPOINT (https://host[:port]), WEIGHTS_BUCKET, WEIGHTS_PREFIX, WEIGHTS_SHA256,
+#      WEIGHTS_FORMAT, CACHE_DIR, S3_REGION, optional CA_BUNDLE (PEM of the in-country CA),
+#      optional AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
 set -eu
 
-: "${WEIGHTS_URI:?WEIGHTS_URI is required}"
+: "${WEIGHTS_ENDPOINT:?WEIGHTS_ENDPOINT is required}"
+: "${WEIGHTS_BUCKET:?WEIGHTS_BUCKET is required}"
 : "${WEIGHTS_SHA256:?WEIGHTS_SHA256 is required}"
 : "${CACHE_DIR:?CACHE_DIR is required}"
-WEIGHTS_FORMAT="${WEIGHTS_FORMAT:-file}"
+WEIGHTS_PREFIX="${WEIGHTS_PREFIX:-}"
+WEIGHTS_FORMAT="${WEIGHTS_FORMAT:-directory}"
 S3_REGION="${S3_REGION:-us-east-1}"
+MANIFEST=weights.manifest
 
 log() { printf 'fetch-weights: %s\n' "$*" >&2; }
 
@@ -22,51 +33,108 @@ if [ "${#WEIGHTS_SHA256}" -ne 64 ]; then
   log "WEIGHTS_SHA256 must be 64 hex characters, got ${#WEIGHTS_SHA256}"
   exit 2
 fi
-
-# s3://host/path is read path-style over HTTPS from the in-country object store.
-case "$WEIGHTS_URI" in
-  s3://*) url="https://${WEIGHTS_URI#s3://}" ;;
-  https://*) url="$WEIGHTS_URI" ;;
-  *) log "unsupported URI scheme in $WEIGHTS_URI (use s3:// or https://)"; exit 2 ;;
+case "$WEIGHTS_ENDPOINT" in
+  https://*/*) log "WEIGHTS_ENDPOINT must have no path (the bucket goes in WEIGHTS_BUCKET): $WEIGHTS_ENDPOINT"; exit 2 ;;
+  https://*) ;;
+  *) log "WEIGHTS_ENDPOINT must be https://host[:port], got $WEIGHTS_ENDPOINT"; exit 2 ;;
 esac
+case "$WEIGHTS_FORMAT" in
+  directory|file) ;;
+  *) log "WEIGHTS_FORMAT must be directory or file, got $WEIGHTS_FORMAT"; exit 2 ;;
+esac
+if [ -n "${CA_BUNDLE:-}" ] && [ ! -r "$CA_BUNDLE" ]; then
+  log "CA_BUNDLE $CA_BUNDLE is not readable (mount the in-country CA ConfigMap)"
+  exit 2
+fi
 
+base="$WEIGHTS_ENDPOINT/$WEIGHTS_BUCKET${WEIGHTS_PREFIX:+/$WEIGHTS_PREFIX}"
 dest="$CACHE_DIR/$WEIGHTS_SHA256"
-file="$dest/weights"
 mkdir -p "$dest"
 
 sha_of() { sha256sum "$1" | cut -d ' ' -f 1; }
+size_of() { wc -c < "$1" | tr -d ' '; }
 
-# The cache may be shared or reused: whatever is there is verified again, never trusted.
-if [ -f "$file" ] && [ "$(sha_of "$file")" = "$WEIGHTS_SHA256" ]; then
-  log "cache hit: $file matches sha256 $WEIGHTS_SHA256"
-else
-  tmp="$dest/.weights.$$.partial"
-  trap 'rm -f "$tmp"' EXIT
-  log "downloading $url"
+# curl with the kit's fixed options; extra arguments follow. Credentials reach curl on stdin,
+# never argv, so they do not show in the process list.
+s3() {
+  set -- --fail --silent --show-error --proto =https --retry 5 --retry-connrefused \
+    ${CA_BUNDLE:+--cacert "$CA_BUNDLE"} "$@"
   if [ -n "${AWS_ACCESS_KEY_ID:-}" ]; then
-    # Credentials go through stdin, not argv, so they never show in the process list.
     printf 'user = "%s:%s"\n' "$AWS_ACCESS_KEY_ID" "${AWS_SECRET_ACCESS_KEY:-}" |
-      curl --config - --fail --silent --show-error --location --proto =https \
-        --retry 5 --retry-connrefused --aws-sigv4 "aws:amz:$S3_REGION:s3" --output "$tmp" "$url"
+      curl --config - --aws-sigv4 "aws:amz:$S3_REGION:s3" "$@"
   else
-    curl --fail --silent --show-error --location --proto =https \
-      --retry 5 --retry-connrefused --output "$tmp" "$url"
+    curl "$@"
   fi
-  actual="$(sha_of "$tmp")"
-  if [ "$actual" != "$WEIGHTS_SHA256" ]; then
-    log "sha256 mismatch for $url: expected $WEIGHTS_SHA256, got $actual; refusing to serve"
-    exit 1
+}
+
+# Size the store reports for an object (HEAD), so a wrong-sized object is refused unread.
+remote_size() {
+  s3 --head "$1" | tr -d '\r' | awk 'tolower($1) == "content-length:" { n = $2 } END { print n }'
+}
+
+# fetch URL TARGET SHA256 SIZE: leaves TARGET only if its bytes have that digest and size.
+# A partial download from an earlier attempt is continued, not restarted.
+fetch() {
+  url="$1"; target="$2"; want="$3"; size="$4"
+  if [ -f "$target" ] && [ "$(size_of "$target")" = "$size" ] && [ "$(sha_of "$target")" = "$want" ]; then
+    return 0
   fi
-  mv -f "$tmp" "$file"
-  trap - EXIT
-  log "verified $file (sha256 $WEIGHTS_SHA256)"
+  rm -f "$target"
+  mkdir -p "$(dirname "$target")"
+  part="$target.partial"
+  have="$(remote_size "$url")"
+  if [ "$have" != "$size" ]; then
+    log "size mismatch for $url: manifest says $size bytes, the store has ${have:-none}; refusing to serve"
+    return 1
+  fi
+  if [ -f "$part" ] && [ "$(size_of "$part")" -gt "$size" ]; then rm -f "$part"; fi
+  if [ -f "$part" ] && [ "$(size_of "$part")" = "$size" ]; then
+    :
+  elif [ -f "$part" ]; then
+    log "resuming $url at byte $(size_of "$part")"
+    s3 --continue-at - --output "$part" "$url"
+  else
+    s3 --output "$part" "$url"
+  fi
+  got="$(sha_of "$part")"
+  if [ "$got" != "$want" ]; then
+    rm -f "$part"
+    log "sha256 mismatch for $url: expected $want, got $got; refusing to serve"
+    return 1
+  fi
+  mv -f "$part" "$target"
+}
+
+if [ "$WEIGHTS_FORMAT" = file ]; then
+  if ! fetch "$base" "$dest/weights" "$WEIGHTS_SHA256" "$(remote_size "$base")"; then exit 1; fi
+  log "verified $dest/weights (sha256 $WEIGHTS_SHA256)"
+  exit 0
 fi
 
-if [ "$WEIGHTS_FORMAT" = "tar" ]; then
-  # Unpacked fresh from the verified archive on every start, so the tree matches the digest.
-  rm -rf "$dest/model" "$dest/.model.partial"
-  mkdir -p "$dest/.model.partial"
-  tar -x -f "$file" -C "$dest/.model.partial" --no-same-owner
-  mv "$dest/.model.partial" "$dest/model"
-  log "unpacked into $dest/model"
+# The manifest itself is pinned by the profile; every line of it is checked before use.
+manifest="$dest/$MANIFEST"
+if ! fetch "$base/$MANIFEST" "$manifest" "$WEIGHTS_SHA256" "$(remote_size "$base/$MANIFEST")"; then exit 1; fi
+listed="$dest/.listed"
+: > "$listed"
+count=0
+while read -r sum size path; do
+  case "$sum" in '#'*|'') continue ;; esac
+  case "$sum" in *[!0-9a-f]*) log "manifest line for $path: bad sha256 $sum"; exit 1 ;; esac
+  case "$size" in ''|*[!0-9]*) log "manifest line for $path: bad size $size"; exit 1 ;; esac
+  case "/$path/" in
+    *//*|*/../*|*/./*) log "manifest path $path is not a plain relative path"; exit 1 ;;
+  esac
+  case "$path" in *[!A-Za-z0-9._/-]*) log "manifest path $path has characters outside [A-Za-z0-9._/-]"; exit 1 ;; esac
+  if ! fetch "$base/$path" "$dest/model/$path" "$sum" "$size"; then exit 1; fi
+  printf '%s\n' "$dest/model/$path" >> "$listed"
+  count=$((count + 1))
+done < "$manifest"
+if [ "$count" -eq 0 ]; then
+  log "manifest $base/$MANIFEST lists no files"
+  exit 1
 fi
+# Nothing the manifest does not list stays where the engine reads.
+find "$dest/model" -type f | while read -r f; do
+  grep -qxF "$f" "$listed" || { log "removing unlisted $f"; rm -f "$f"; }
+done
+log "verified $count files of $base against manifest sha256 $WEIGHTS_SHA256"

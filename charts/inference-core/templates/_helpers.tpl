@@ -19,9 +19,14 @@ sovereign.ai/gpu-pool: {{ .Values.pool }}
 sovereign.ai/data-class: {{ .Values.dataClass }}
 {{- end -}}
 
-{{/* Path the server loads the verified weights from. */}}
+{{/* Path the server loads the verified weights from (a directory, or one file). */}}
 {{- define "inference-core.weightsPath" -}}
-/cache/{{ .Values.weights.sha256 }}/{{ ternary "model" "weights" (eq .Values.weights.format "tar") }}
+/cache/{{ .Values.weights.sha256 }}/{{ ternary "model" "weights" (eq .Values.weights.format "directory") }}
+{{- end -}}
+
+{{/* https URL of the weights, path-style: <endpoint>/<bucket>[/<prefix>]. */}}
+{{- define "inference-core.weightsUrl" -}}
+{{ .Values.weights.endpoint }}/{{ .Values.weights.bucket }}{{ with .Values.weights.prefix }}/{{ . }}{{ end }}
 {{- end -}}
 
 {{/*

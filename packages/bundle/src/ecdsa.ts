@@ -137,3 +137,37 @@ export function signDer(privateScalar: bigint, message: Uint8Array): Buffer {
   const body = Buffer.concat([derInt(r), derInt(s)]);
   return Buffer.concat([Buffer.from([0x30, body.length]), body]);
 }
+
+function readDerInt(der: Uint8Array, at: number): { value: bigint; next: number } | undefined {
+  if (der[at] !== 0x02) return undefined;
+  const len = der[at + 1];
+  if (len === undefined || len === 0 || len > 33 || at + 2 + len > der.length) return undefined;
+  const bytes = der.subarray(at + 2, at + 2 + len);
+  // Minimal encoding only: no needless leading zero, no negative numbers.
+  if (bytes[0]! & 0x80) return undefined;
+  if (len > 1 && bytes[0] === 0 && !(bytes[1]! & 0x80)) return undefined;
+  return { value: toBig(bytes), next: at + 2 + len };
+}
+
+/**
+ * Parses a DER ECDSA-Sig-Value strictly: one SEQUENCE of two minimal positive INTEGERs in
+ * [1, n-1], nothing after it. Undefined for anything else.
+ */
+export function parseDerSignature(der: Uint8Array): { r: bigint; s: bigint } | undefined {
+  if (der.length < 8 || der[0] !== 0x30 || der[1] !== der.length - 2 || der[1]! >= 0x80) return undefined;
+  const r = readDerInt(der, 2);
+  const s = r && readDerInt(der, r.next);
+  if (!r || !s || s.next !== der.length) return undefined;
+  const ok = (x: bigint) => x >= 1n && x < N;
+  return ok(r.value) && ok(s.value) ? { r: r.value, s: s.value } : undefined;
+}
+
+/**
+ * True for a strict DER signature in low-s form (s ≤ n/2). ECDSA accepts both (r, s) and
+ * (r, n - s); accepting only one makes the signature bytes of a manifest unique, so a bundle
+ * cannot be re-signed into a different but equally valid file.
+ */
+export function isCanonicalSignature(der: Uint8Array): boolean {
+  const sig = parseDerSignature(der);
+  return sig !== undefined && sig.s <= N / 2n;
+}

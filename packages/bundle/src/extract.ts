@@ -1,29 +1,14 @@
-import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import {
-  closeSync,
-  createReadStream,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  writeFileSync,
-  writeSync,
-} from "node:fs";
-import { copyFile } from "node:fs/promises";
+import { constants, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { ExitCode, KitError, writeTreeAtomic } from "@sovereign/diagnostics";
-import { ANNOTATION, MEDIA } from "./format.js";
-import { CHUNK, type Progress } from "./hash.js";
+import { checkpoint, ExitCode, KitError, type OutputOptions, printable, writeTreeAtomic } from "@sovereign/diagnostics";
+import { MEDIA } from "./format.js";
+import type { Graph, GraphLayer } from "./graph.js";
+import type { Progress } from "./hash.js";
 import type { VerifyKey } from "./keys.js";
-import { checkEntryName, readTar, type TarFileConsumer } from "./tar-read.js";
-import { type VerifyReport, verifyAndRead } from "./verify.js";
-
-interface Layer {
-  title: string;
-  mediaType: string;
-  hex: string;
-}
+import type { BundleFiles } from "./read.js";
+import { checkEntryName, readTar } from "./tar-read.js";
+import { type VerifyExpectations, type VerifyReport, verifyAndRead } from "./verify.js";
 
 /** Result of `bundle extract`: the verification, and the files written when it passed. */
 export interface ExtractResult {
@@ -32,18 +17,33 @@ export interface ExtractResult {
   written: string[];
 }
 
-async function* chunksOf(path: string, kind: "tar" | "tar.zst"): AsyncGenerator<Buffer> {
-  if (kind === "tar") {
-    for await (const c of createReadStream(path, { highWaterMark: CHUNK })) yield c as Buffer;
-    return;
+/** Largest text or chart layer unpacked (gzip can expand ~1000:1; a real one is a few MiB). */
+const MAX_UNPACKED = 512 * 1024 * 1024;
+/** Where blobs land while the bundle is read, inside the private temp tree. */
+const BLOB_DIR = ".blobs";
+
+class NotVerified extends Error {}
+
+function gunzipBounded(data: Buffer, title: string): Buffer {
+  try {
+    return gunzipSync(data, { maxOutputLength: MAX_UNPACKED });
+  } catch (e) {
+    throw new KitError(`layer ${printable(title)} does not decompress within ${MAX_UNPACKED} bytes: ${(e as Error).message}`, ExitCode.Findings, {
+      code: "bundle.layer_unpack",
+      hint: "the layer is corrupt or not written by `sovereign bundle pack`; do not extract this bundle",
+    });
   }
-  const child = spawn("zstd", ["-q", "-d", "-c", path], { stdio: ["ignore", "pipe", "ignore"] });
-  for await (const c of child.stdout) yield c as Buffer;
+}
+
+/** Writes a new file in the private tree; an existing name (a duplicate) is an error, never an overwrite. */
+function writeNew(dest: string, data: Uint8Array): void {
+  mkdirSync(dirname(dest), { recursive: true });
+  writeFileSync(dest, data, { mode: 0o644, flag: "wx" });
 }
 
 /** Unpacks a helm chart archive through the same strict reader `verify` uses. */
-async function unpackChart(tgz: Buffer, into: string, written: string[], root: string): Promise<void> {
-  const tar = gunzipSync(tgz);
+async function unpackChart(tgz: Buffer, title: string, into: string, written: string[], root: string): Promise<void> {
+  const tar = gunzipBounded(tgz, title);
   await readTar(
     (async function* () {
       yield tar;
@@ -56,8 +56,7 @@ async function unpackChart(tgz: Buffer, into: string, written: string[], root: s
           update: (c) => parts.push(Buffer.from(c)),
           end: () => {
             const dest = join(into, name);
-            mkdirSync(dirname(dest), { recursive: true });
-            writeFileSync(dest, Buffer.concat(parts), { mode: 0o644 });
+            writeNew(dest, Buffer.concat(parts));
             written.push(dest.slice(root.length + 1));
           },
         };
@@ -66,104 +65,85 @@ async function unpackChart(tgz: Buffer, into: string, written: string[], root: s
   );
 }
 
+/** Refuses layer titles that could leave the tree, collide, or shadow the kit's own bookkeeping. */
+function checkTitles(layers: readonly GraphLayer[]): void {
+  const seen = new Set<string>();
+  for (const l of layers) {
+    const bad = checkEntryName(l.title) ?? (l.title.startsWith(".") ? "hidden top-level name" : undefined);
+    if (bad || seen.has(l.title))
+      throw new KitError(`layer title ${JSON.stringify(printable(l.title))} refused: ${bad ?? "duplicate"}`, ExitCode.Findings, {
+        code: "bundle.layer_title",
+        hint: "the bundle was not written by `sovereign bundle pack`; do not extract it",
+      });
+    seen.add(l.title);
+  }
+}
+
 /**
- * Verifies a bundle and, only if it passes, writes its logical files (`synth/…`, `runbooks/…`,
- * `weights/…`) into `outDir`: text decompressed, weights copied as they are, charts also unpacked
- * under `charts/<name>/` so the stacks' relative chart paths resolve. Nothing is written when
- * verification fails; the tree appears atomically. Archive blobs are hashed again as they are
- * written, so a file swapped between the two reads is caught.
+ * Writes the verified layers from the blobs read in the same pass: raw layers are moved (or
+ * copied, when two titles share a blob) out of the private blob directory, text layers
+ * decompressed, charts also unpacked under `charts/<name>/`.
+ */
+async function materialize(graph: Graph, files: BundleFiles, tmp: string): Promise<string[]> {
+  checkTitles(graph.layers);
+  const uses = new Map<string, number>();
+  for (const l of graph.layers) uses.set(l.hex, (uses.get(l.hex) ?? 0) + 1);
+  const written: string[] = [];
+  for (const l of graph.layers) {
+    const f = files.files.get(`blobs/sha256/${l.hex}`)!;
+    const dest = join(tmp, l.title);
+    if (l.mediaType === MEDIA.file) {
+      writeNew(dest, gunzipBounded(f.content ?? readFileSync(f.written!), l.title));
+    } else {
+      mkdirSync(dirname(dest), { recursive: true });
+      const left = uses.get(l.hex)! - 1;
+      uses.set(l.hex, left);
+      if (left === 0) renameSync(f.written!, dest);
+      else copyFileSync(f.written!, dest, constants.COPYFILE_EXCL);
+    }
+    written.push(l.title);
+  }
+  for (const l of graph.layers.filter((x) => x.mediaType === MEDIA.chart))
+    await unpackChart(readFileSync(join(tmp, l.title)), l.title, join(tmp, "charts"), written, tmp);
+  return written;
+}
+
+/**
+ * Verifies a bundle and extracts it in one pass: every file is read once, blobs are written into
+ * a private temp tree as they are hashed, and only when the whole bundle verified are the layers
+ * the verified manifest lists moved into place. Nothing is read again after verification (a bundle
+ * swapped meanwhile cannot slip in), nothing is opened through a link, and nothing is written
+ * when verification fails. The output follows the kit's output discipline (`output`).
  */
 export async function extractBundle(
   path: string,
   key: VerifyKey,
   outDir: string,
   progress?: Progress,
+  o: { expect?: VerifyExpectations; output?: OutputOptions } = {},
 ): Promise<ExtractResult> {
-  const { report, files } = await verifyAndRead(path, key, progress);
-  if (!report.ok) return { report, written: [] };
-  const index = JSON.parse(files.files.get("index.json")!.content!.toString("utf8")) as {
-    manifests: { digest: string }[];
-  };
-  const manifest = JSON.parse(
-    files.files.get(`blobs/sha256/${index.manifests[0]!.digest.slice(7)}`)!.content!.toString("utf8"),
-  ) as {
-    layers: { mediaType: string; digest: string; annotations?: Record<string, string> }[];
-  };
-  const layers: Layer[] = manifest.layers.map((l) => ({
-    title: l.annotations?.[ANNOTATION.title] ?? "",
-    mediaType: l.mediaType,
-    hex: l.digest.slice(7),
-  }));
-  const seen = new Set<string>();
-  for (const l of layers) {
-    const bad = checkEntryName(l.title);
-    if (bad || seen.has(l.title))
-      throw new KitError(`layer title ${JSON.stringify(l.title)} refused: ${bad ?? "duplicate"}`, ExitCode.Findings, {
-        code: "bundle.layer_title",
-        hint: "the bundle was not written by `sovereign bundle pack`; do not extract it",
-      });
-    seen.add(l.title);
+  let report: VerifyReport | undefined;
+  let written: string[] = [];
+  try {
+    await writeTreeAtomic(
+      outDir,
+      async (tmp) => {
+        const sink = join(tmp, BLOB_DIR);
+        mkdirSync(sink, { mode: 0o700 });
+        const r = await verifyAndRead(path, key, { progress, blobSink: sink, expect: o.expect });
+        const { graph, ...rest } = r.report;
+        report = rest;
+        if (!rest.ok || !graph) throw new NotVerified();
+        await checkpoint("extract:verified");
+        written = await materialize(graph, r.files, tmp);
+        rmSync(sink, { recursive: true, force: true });
+      },
+      { label: "extract", ...o.output },
+    );
+  } catch (e) {
+    if (e instanceof NotVerified && report) return { report, written: [] };
+    throw e;
   }
-  const written: string[] = [];
-  await writeTreeAtomic(outDir, async (tmp) => {
-    const emit = (l: Layer, data: Buffer) => {
-      const dest = join(tmp, l.title);
-      mkdirSync(dirname(dest), { recursive: true });
-      writeFileSync(dest, l.mediaType === MEDIA.file ? gunzipSync(data) : data, { mode: 0o644 });
-      written.push(l.title);
-    };
-    const large = new Map<string, Layer[]>();
-    for (const l of layers) {
-      const f = files.files.get(`blobs/sha256/${l.hex}`)!;
-      if (f.content) emit(l, f.content);
-      else if (files.kind === "dir" && l.mediaType !== MEDIA.file) {
-        const dest = join(tmp, l.title);
-        mkdirSync(dirname(dest), { recursive: true });
-        await copyFile(join(path, "blobs/sha256", l.hex), dest);
-        written.push(l.title);
-      } else if (files.kind === "dir") emit(l, readFileSync(join(path, "blobs/sha256", l.hex)));
-      else large.set(`blobs/sha256/${l.hex}`, [...(large.get(`blobs/sha256/${l.hex}`) ?? []), l]);
-    }
-    if (large.size > 0 && files.kind !== "dir") {
-      await readTar(chunksOf(path, files.kind), {
-        onFile: (name): TarFileConsumer => {
-          const targets = large.get(name);
-          if (!targets) return { update: () => {}, end: () => {} };
-          const h = createHash("sha256");
-          const gz = targets[0]!.mediaType === MEDIA.file;
-          const parts: Buffer[] = [];
-          const fds = gz
-            ? []
-            : targets.map((l) => {
-                const dest = join(tmp, l.title);
-                mkdirSync(dirname(dest), { recursive: true });
-                return openSync(dest, "w", 0o644);
-              });
-          return {
-            update: (c) => {
-              h.update(c);
-              if (gz) parts.push(Buffer.from(c));
-              else for (const fd of fds) writeSync(fd, c);
-            },
-            end: () => {
-              for (const fd of fds) closeSync(fd);
-              if (h.digest("hex") !== name.slice("blobs/sha256/".length)) {
-                throw new KitError(`${name} changed between verification and extraction`, ExitCode.Findings, {
-                  code: "bundle.changed_during_extract",
-                  hint: "nothing else may write to the bundle while it is extracted; copy it somewhere private and retry",
-                });
-              }
-              if (gz) for (const l of targets) emit(l, Buffer.concat(parts));
-              else written.push(...targets.map((l) => l.title));
-            },
-          };
-        },
-      });
-    }
-    for (const l of layers.filter((x) => x.mediaType === MEDIA.chart)) {
-      await unpackChart(readFileSync(join(tmp, l.title)), join(tmp, "charts"), written, tmp);
-    }
-  });
   written.sort();
-  return { report, written };
+  return { report: report!, written };
 }

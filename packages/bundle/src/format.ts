@@ -59,8 +59,17 @@ export type ItemKind =
 export interface BundleManifest {
   apiVersion: "sovereign.ai/v1alpha1";
   kind: "BundleManifest";
+  /** Lowercase ISO 3166-1 alpha-2 code of the country the bundle is for (`verify --country`). */
   country: string;
+  /** Creation time, RFC 3339 UTC (`verify --not-before`). */
   created: string;
+  /** Version of the kit that packed it. */
+  kitVersion: string;
+  /**
+   * Bundle sequence number, increasing with every release for a country (`verify --min-sequence`
+   * refuses a rollback to an older bundle).
+   */
+  sequence: number;
   /** The checksum list this manifest commits to. */
   checksums: { path: typeof CHECKSUMS_FILE; sha256: string; files: number; bytes: number };
   /** The OCI index, repeated for tools that only read the manifest. */

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
+import { constants } from "node:fs";
 import { open } from "node:fs/promises";
+import { InputError } from "@sovereign/diagnostics";
 
 /** Chunk size for streaming reads: large enough that syscalls do not dominate hashing. */
 export const CHUNK = 4 * 1024 * 1024;
@@ -14,23 +16,39 @@ export function sha256Hex(data: Uint8Array | string): string {
 
 /**
  * Streams a file through sha256 without holding it in memory; one reused buffer, so memory stays
- * flat for multi-GiB weights.
+ * flat for multi-GiB weights. Regular files only (a FIFO or device is an InputError, exit 2).
+ * `each` sees every chunk as it is hashed (a key scan, a copy): the file is read once for all.
  */
 export async function sha256File(
   path: string,
   progress?: Progress,
   label = path,
+  each?: (chunk: Buffer) => void | Promise<void>,
 ): Promise<{ sha256: string; size: number }> {
-  const fh = await open(path, "r");
+  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const total = (await fh.stat()).size;
+    const st = await fh.stat();
+    if (!st.isFile()) {
+      throw new InputError([
+        {
+          code: "file.unreadable",
+          path: [],
+          file: path,
+          message: `${path} is not a regular file (device, FIFO or socket)`,
+          hint: "pass regular files only",
+        },
+      ]);
+    }
+    const total = st.size;
     const h = createHash("sha256");
     const buf = Buffer.allocUnsafe(CHUNK);
     let size = 0;
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
       if (bytesRead === 0) break;
-      h.update(buf.subarray(0, bytesRead));
+      const chunk = buf.subarray(0, bytesRead);
+      h.update(chunk);
+      await each?.(chunk);
       size += bytesRead;
       progress?.(label, size, total);
     }

@@ -3,7 +3,7 @@ export { collectImages, type ImageRef } from "./content/images.js";
 export { runbooks } from "./content/runbooks.js";
 export { buildSbom, type SbomInput } from "./content/sbom.js";
 export { collectProviders, type ProviderRequirement } from "./content/terraform.js";
-export { signDer, signRaw } from "./ecdsa.js";
+export { isCanonicalSignature, parseDerSignature, signDer, signRaw } from "./ecdsa.js";
 export { type ExtractResult, extractBundle } from "./extract.js";
 export {
   ANNOTATION,
@@ -37,13 +37,17 @@ export {
   outputFormatOf,
   type PackOptions,
   type PackResult,
+  bundleOwnedFiles,
   packBundle,
 } from "./pack.js";
-export { type BundleFiles, type Problem, readBundle } from "./read.js";
+export { type Graph, type GraphLayer, walkGraph } from "./graph.js";
+export { ARCHIVE_CONTROL_ORDER, type BundleFiles, type Problem, type ReadOptions, readBundle } from "./read.js";
+export { KeyScanner, keyMaterialIn } from "./secrets.js";
 export { trainingRecipeJsonSchema } from "./recipe/json-schema.js";
 export {
   checkRecipe,
   loadRecipeFile,
+  loadRecipeInput,
   parseRecipe,
   shippedRecipePath,
   WEIGHT_TOLERANCE,
@@ -57,4 +61,20 @@ export {
 } from "./recipe/schema.js";
 export { checkEntryName, readTar, TarSafetyError } from "./tar-read.js";
 export { type ByteSink, type TarEntry, tarHeader, writeTar } from "./tar-write.js";
-export { checkBundle, type VerifyReport, verifyAndRead, verifyBundle } from "./verify.js";
+export {
+  checkBundle,
+  signatureProblem,
+  type VerifyExpectations,
+  type VerifyReport,
+  verifyAndRead,
+  verifyBundle,
+} from "./verify.js";
+export {
+  buildWeightsManifest,
+  checkWeightsDirectory,
+  parseWeightsManifest,
+  WEIGHTS_MANIFEST_FILE,
+  type WeightsFile,
+  type WeightsManifest,
+  weightsManifestText,
+} from "./weights-manifest.js";

@@ -1,6 +1,7 @@
 import { gunzipSync } from "node:zlib";
-import { ANNOTATION, type BundleManifest, MANIFEST_FILE, MEDIA } from "./format.js";
-import { readBundle } from "./read.js";
+import { type BundleManifest, MANIFEST_FILE } from "./format.js";
+import { walkGraph } from "./graph.js";
+import { type Problem, readBundle } from "./read.js";
 
 /** What `bundle inspect` shows: contents and provenance, read without verifying. */
 export interface BundleInspection {
@@ -16,8 +17,7 @@ export interface BundleInspection {
     size: number;
     contentType?: string;
   }[];
-  /** Recipe data sources with licence and legal basis, when the bundle carries a recipe. */
-  problems: { file: string; message: string }[];
+  problems: Problem[];
 }
 
 function json(b: Buffer | undefined): unknown {
@@ -31,50 +31,30 @@ function json(b: Buffer | undefined): unknown {
 
 /**
  * Lists a bundle's layers and provenance. It does not hash large files, so it is quick on
- * multi-GiB bundles; `verify` is what establishes trust.
+ * multi-GiB bundles; `verify` is what establishes trust. Every shape is checked on the way
+ * (the same graph walk as verify), so malformed JSON is a listed problem, never a crash.
  */
 export async function inspectBundle(path: string): Promise<BundleInspection> {
   const b = await readBundle(path, { hash: false });
-  const get = (p: string) => b.files.get(p)?.content;
-  const manifest = json(get(MANIFEST_FILE)) as BundleManifest | undefined;
-  const index = json(get("index.json")) as
-    | { manifests?: { digest: string; mediaType: string }[] }
-    | undefined;
   const problems = [...b.problems];
-  const layers: BundleInspection["layers"] = [];
-  let config: Record<string, unknown> | undefined;
-  for (const m of index?.manifests ?? []) {
-    if (m.mediaType !== MEDIA.manifest) continue;
-    const om = json(get(`blobs/sha256/${m.digest.slice(7)}`)) as
-      | {
-          config?: { digest: string };
-          layers?: {
-            mediaType: string;
-            digest: string;
-            size: number;
-            annotations?: Record<string, string>;
-          }[];
-        }
-      | undefined;
-    if (!om) {
-      problems.push({ file: `blobs/sha256/${m.digest.slice(7)}`, message: "manifest missing or unreadable" });
-      continue;
-    }
-    if (om.config)
-      config = json(get(`blobs/sha256/${om.config.digest.slice(7)}`)) as Record<string, unknown> | undefined;
-    for (const l of om.layers ?? []) {
-      layers.push({
-        title: l.annotations?.[ANNOTATION.title] ?? "(untitled)",
-        kind: l.annotations?.[ANNOTATION.kind] ?? "",
-        mediaType: l.mediaType,
-        digest: l.digest,
-        size: l.size,
-        contentType: l.annotations?.[ANNOTATION.contentType],
-      });
-    }
-  }
-  if (!index) problems.push({ file: "index.json", message: "missing or not JSON" });
-  return { bundle: path, kind: b.kind, manifest, config, layers, problems };
+  const m = json(b.files.get(MANIFEST_FILE)?.content);
+  const manifest = m !== null && typeof m === "object" && !Array.isArray(m) ? (m as BundleManifest) : undefined;
+  const graph = walkGraph(b.files, problems);
+  return {
+    bundle: path,
+    kind: b.kind,
+    manifest,
+    config: graph?.config,
+    layers: (graph?.layers ?? []).map((l) => ({
+      title: l.title || "(untitled)",
+      kind: l.kind,
+      mediaType: l.mediaType,
+      digest: `sha256:${l.hex}`,
+      size: l.size,
+      contentType: l.contentType,
+    })),
+    problems,
+  };
 }
 
 /** Reads one gzip text layer's content from a bundle (used by tests and `inspect --format json`). */

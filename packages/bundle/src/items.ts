@@ -1,7 +1,8 @@
-import { lstatSync, readdirSync, readFileSync } from "node:fs";
+import { lstatSync, readdirSync } from "node:fs";
 import { join, relative, sep } from "node:path";
-import { InputError } from "@sovereign/diagnostics";
+import { InputError, OUTPUT_MARKER, readInputFile } from "@sovereign/diagnostics";
 import type { ItemKind } from "./format.js";
+import { keyMaterialIn, refuseKeyMaterial } from "./secrets.js";
 
 /** One logical file of the bundle, before it becomes a blob. */
 export type BundleItem =
@@ -32,6 +33,8 @@ export function listFiles(dir: string, what: string): string[] {
       const p = join(d, name);
       const st = lstatSync(p);
       if (st.isDirectory()) visit(p);
+      // The marker of a directory the kit wrote (e.g. a synth output) is bookkeeping, not content.
+      else if (st.isFile() && d === dir && name === OUTPUT_MARKER) continue;
       else if (st.isFile()) out.push(relative(dir, p).split(sep).join("/"));
       else {
         throw new InputError([
@@ -50,30 +53,32 @@ export function listFiles(dir: string, what: string): string[] {
   return out.sort();
 }
 
-/** Text items for every file under a directory, titled `<prefix>/<relative path>`. */
-export function textItemsFrom(dir: string, prefix: string, kind: ItemKind, what: string): BundleItem[] {
+/**
+ * Text items for every file under a directory, titled `<prefix>/<relative path>`; each file read
+ * once, regular files only, at most `limit` bytes.
+ */
+export function textItemsFrom(
+  dir: string,
+  prefix: string,
+  kind: ItemKind,
+  what: string,
+  limit?: number,
+): BundleItem[] {
   return listFiles(dir, what).map((rel) => ({
     title: `${prefix}/${rel}`,
     kind,
-    text: readFileSync(join(dir, rel)),
+    text: readInputFile(join(dir, rel), { limit, what }).bytes,
     contentType: contentTypeOf(rel),
   }));
 }
 
-const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
-
-/** Refuses to pack anything that looks like a private key: secrets never travel in a bundle. */
+/** Refuses to pack any item holding private key material, in any form: secrets never travel in a bundle. */
 export function refuseSecrets(items: readonly BundleItem[]): void {
-  const bad = items.filter((i) => "text" in i && PRIVATE_KEY.test(i.text.toString("latin1")));
-  if (bad.length > 0) {
-    throw new InputError(
-      bad.map((i) => ({
-        code: "bundle.secret",
-        path: [],
-        file: i.title,
-        message: `${i.title} contains a PEM private key; secrets are never packed`,
-        hint: "reference the secret by name (Kubernetes Secret, KMS key) instead of embedding it",
-      })),
-    );
+  const found: { file: string; what: string }[] = [];
+  for (const i of items) {
+    const data = "text" in i ? i.text : "raw" in i ? i.raw : undefined;
+    const what = data ? keyMaterialIn(data) : undefined;
+    if (what) found.push({ file: i.title, what });
   }
+  refuseKeyMaterial(found);
 }

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, verify } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { UsageError, writeFileAtomic } from "@sovereign/diagnostics";
+import { InputError, readInputFile, UsageError, writeFileAtomic } from "@sovereign/diagnostics";
 import { signDer } from "./ecdsa.js";
 import { sha256Hex } from "./hash.js";
 
@@ -45,11 +45,10 @@ export function writeKeyPair(dir: string): { privateKey: string; publicKey: stri
     }
   }
   const pair = generateKeyPair();
-  // Created 0600 from the first byte: the private key is never readable by others, not even briefly.
+  // Created 0600 from the first byte (exclusive temp file, then rename): the private key is never
+  // readable by others, not even briefly.
   mkdirSync(dir, { recursive: true });
-  const tmp = `${privateKey}.${process.pid}.tmp`;
-  writeFileSync(tmp, pair.privatePem, { mode: 0o600, flag: "wx" });
-  renameSync(tmp, privateKey);
+  writeFileAtomic(privateKey, pair.privatePem, { mode: 0o600 });
   writeFileAtomic(publicKey, pair.publicPem);
   return { privateKey, publicKey, keyId: keyIdOf(createPublicKey(pair.publicPem)) };
 }
@@ -59,13 +58,16 @@ export function keyIdOf(publicKey: KeyObject): string {
   return sha256Hex(publicKey.export({ type: "spki", format: "der" }));
 }
 
+/** Largest key file read: a PEM EC key is a few hundred bytes. */
+const KEY_MAX_BYTES = 64 * 1024;
+
 function readPem(path: string, what: string): string {
   try {
-    return readFileSync(path, "utf8");
+    return readInputFile(path, { limit: KEY_MAX_BYTES, what }).bytes.toString("utf8");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    if (!(e instanceof InputError)) throw e;
     throw new UsageError(
-      `cannot read ${what} ${path}: ${code === "ENOENT" ? "no such file" : code}`,
+      e.issues[0]!.message.replace(/^file not found: /, `cannot read ${what} ${path}: no such file `).trim(),
       "create a key pair with `sovereign bundle keygen --out <dir>`",
     );
   }

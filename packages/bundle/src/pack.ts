@@ -1,16 +1,16 @@
-import {
-  chmodSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  utimesSync,
-  writeFileSync,
-} from "node:fs";
+import { constants, mkdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { copyFile, open } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { InputError, writeTreeAtomic } from "@sovereign/diagnostics";
+import { gunzipSync } from "node:zlib";
+import {
+  checkOutput,
+  checkpoint,
+  InputError,
+  makeTempDir,
+  type OutputOptions,
+  type OwnedFiles,
+  writeTreeAtomic,
+} from "@sovereign/diagnostics";
 import type { CountryProfile } from "@sovereign/profile";
 import { packageCharts } from "./content/charts.js";
 import { collectImages } from "./content/images.js";
@@ -31,9 +31,13 @@ import {
 import { type Progress, sha256File, sha256Hex } from "./hash.js";
 import { type BundleItem, contentTypeOf, listFiles, refuseSecrets, textItemsFrom } from "./items.js";
 import { SIGNATURE_ALGORITHM, type SigningKey } from "./keys.js";
+import { ARCHIVE_CONTROL_ORDER } from "./read.js";
 import type { TrainingRecipe } from "./recipe/schema.js";
+import { KeyScanner, refuseKeyMaterial } from "./secrets.js";
+import { readTar } from "./tar-read.js";
 import { type ByteSink, type TarEntry, writeTar } from "./tar-write.js";
 import { ZstdSink } from "./zstd.js";
+import { checkWeightsInputs } from "./weights-manifest.js";
 
 /** Version written into bundles and the SBOM. */
 export const KIT_VERSION = "0.1.0";
@@ -42,12 +46,15 @@ export type OutputFormat = "dir" | "tar" | "tar.zst";
 
 export interface PackOptions {
   profile: CountryProfile;
-  /** The profile's YAML as given, stored verbatim under `profile/`. */
-  profileText: string;
+  /**
+   * The profile's bytes exactly as read and validated (never re-read from disk), stored verbatim
+   * under `profile/`.
+   */
+  profileText: string | Buffer;
   /** cdktf output directory (`manifest.json`, `stacks/<cc>-<stack>/cdk.tf.json`). */
   synthDir: string;
-  /** The recipe, validated against the profile, and its YAML text. Omitted: no recipe in the bundle. */
-  recipe?: { recipe: TrainingRecipe; text: string };
+  /** The recipe, validated against the profile, and the bytes it was validated from. Omitted: no recipe. */
+  recipe?: { recipe: TrainingRecipe; text: string | Buffer };
   /**
    * Training hand-over files by path under `training/`: the job templates `sovereign train plan`
    * writes for the recipe, and the training guide. Omitted: none (no recipe or no training pool).
@@ -79,6 +86,15 @@ export interface PackOptions {
   progress?: Progress;
   /** zstd binary for `.tar.zst` output. @default "zstd" from PATH (Debian package zstd) */
   zstd?: string;
+  /**
+   * Bundle sequence signed into the manifest; sites refuse anything below the last one they
+   * accepted (`verify --min-sequence`). @default sourceDateEpoch, which grows with every commit
+   */
+  sequence?: number;
+  /** How the output may replace what is there (inputs, `--force`). @default the safe default */
+  output?: OutputOptions;
+  /** Cap on each text input read from a directory (synth, policies). @default 16 MiB */
+  inputLimit?: number;
 }
 
 /** One OCI layer as `inspect` and the pack report list it. */
@@ -109,7 +125,9 @@ export function outputFormatOf(out: string): OutputFormat {
 interface Blob {
   digest: string;
   size: number;
-  source: { kind: "bytes"; data: Buffer } | { kind: "file"; path: string; size: number; label: string };
+  source:
+    | { kind: "bytes"; data: Buffer }
+    | { kind: "file"; path: string; size: number; label: string; sha256: string };
 }
 
 interface Descriptor {
@@ -137,6 +155,17 @@ function artifactItems(paths: readonly string[], kind: "weights" | "dataset"): B
         },
       ]);
     }
+    if (!st.isFile() && !st.isDirectory()) {
+      throw new InputError([
+        {
+          code: "file.unreadable",
+          path: [],
+          file: p,
+          message: `${kind} path ${p} is not a regular file or directory (device, FIFO or socket)`,
+          hint: "pass regular files or directories of them",
+        },
+      ]);
+    }
     const add = (file: string, title: string) => {
       if (seen.has(title)) {
         throw new InputError([
@@ -161,6 +190,30 @@ function artifactItems(paths: readonly string[], kind: "weights" | "dataset"): B
   return out;
 }
 
+/** Key material inside packaged charts, member by member (the archive itself is compressed). */
+async function chartSecrets(title: string, tgz: Buffer): Promise<{ file: string; what: string }[]> {
+  const found: { file: string; what: string }[] = [];
+  const tar = gunzipSync(tgz, { maxOutputLength: 512 * 1024 * 1024 });
+  await readTar(
+    (async function* () {
+      yield tar;
+    })(),
+    {
+      onFile: (name, size) => {
+        const scan = new KeyScanner();
+        return {
+          update: (c) => scan.update(c),
+          end: () => {
+            const what = scan.result(size);
+            if (what) found.push({ file: `${title}:${name}`, what });
+          },
+        };
+      },
+    },
+  );
+  return found;
+}
+
 /** Everything the bundle holds, as logical files. Pure except for reading inputs and running helm. */
 async function collectItems(
   o: PackOptions,
@@ -177,7 +230,7 @@ async function collectItems(
     });
 
   text(`profile/${cc}.yaml`, "profile", o.profileText);
-  const synth = textItemsFrom(o.synthDir, "synth", "synth", `synth directory ${o.synthDir}`);
+  const synth = textItemsFrom(o.synthDir, "synth", "synth", `synth directory ${o.synthDir}`, o.inputLimit);
   items.push(...synth);
   const stackJson = synth
     .filter((i) => /^synth\/stacks\/[^/]+\/cdk\.tf\.json$/.test(i.title))
@@ -188,11 +241,17 @@ async function collectItems(
 
   if (o.chartsDir) {
     const charts = packageCharts(o.chartsDir, o.helm ?? "helm", o.sourceDateEpoch);
-    for (const c of charts)
+    const secrets: { file: string; what: string }[] = [];
+    for (const c of charts) {
+      secrets.push(...(await chartSecrets(`charts/${c.file}`, c.data)));
       items.push({ title: `charts/${c.file}`, kind: "chart", raw: c.data, mediaType: MEDIA.chart });
+    }
+    refuseKeyMaterial(secrets);
   }
   if (o.policiesDir)
-    items.push(...textItemsFrom(o.policiesDir, "policies", "policy", `policies directory ${o.policiesDir}`));
+    items.push(
+      ...textItemsFrom(o.policiesDir, "policies", "policy", `policies directory ${o.policiesDir}`, o.inputLimit),
+    );
   const recipe = o.recipe?.recipe;
   if (o.recipe) text(`recipe/${o.recipe.recipe.metadata.name}.yaml`, "recipe", o.recipe.text);
   for (const [name, body] of Object.entries(o.training ?? {}).sort(([a], [b]) => a.localeCompare(b)))
@@ -220,6 +279,7 @@ async function collectItems(
   text("terraform/providers.json", "terraform", jsonText(providers));
   text("terraform/MIRROR.md", "terraform", mirrorInstructions(p, providers));
 
+  await checkWeightsInputs(o.weights ?? []);
   const artifacts = [
     ...artifactItems(o.weights ?? [], "weights"),
     ...artifactItems(o.datasets ?? [], "dataset"),
@@ -229,30 +289,91 @@ async function collectItems(
 }
 
 /**
- * Packs a bundle. Everything is computed before the first output byte: the checksum list, the
- * manifest and its signature commit to blobs whose digests are known up front (weights are hashed
- * in a first streaming pass, then copied). The output appears only when complete: a directory via
- * a temp sibling and rename, an archive via a temp file and rename.
+ * Packs a bundle in stages: collect (read every input once, refuse key material) → hash (weights
+ * streamed once: hashed, scanned and, for a directory, copied in the same read) → sign (the
+ * checksum list, manifest and signature commit to digests known up front) → write (a temp tree
+ * or archive beside the output, moved into place only when complete; an archive re-hashes every
+ * weight as it streams it and refuses one that changed since it was hashed).
  */
 export async function packBundle(o: PackOptions): Promise<PackResult> {
   const out = resolve(o.out);
   const format = outputFormatOf(out);
-  const temp = (suffix: string) => join(dirname(out), `.${basename(out)}.${process.pid}.${suffix}`);
-  // Directory output copies weights into a staging directory while they are hashed (the copy runs
-  // in the kernel, the hash on this thread), then renames them into the tree.
-  const stage = format === "dir" ? temp("stage") : undefined;
-  // ".tmp" is the temp name writeTreeAtomic and writeArchiveAtomic use.
-  return withSignalCleanup([temp("tmp"), ...(stage ? [stage] : [])], async () => {
+  checkOutput(out, format === "dir" ? "dir" : "file", { ...o.output, owned: bundleOwnedFiles });
+  mkdirSync(dirname(out), { recursive: true });
+  // Directory output copies weights into a private staging directory while they are hashed,
+  // then renames them into the tree.
+  const stage = format === "dir" ? makeTempDir(dirname(out), `${basename(out)}-stage`) : undefined;
+  try {
+    return await packInto(o, out, format, stage?.path);
+  } finally {
+    stage?.remove();
+  }
+}
+
+/**
+ * Which files of an existing bundle directory the kit wrote: its control files and everything
+ * its checksum list names (a bundle directory cannot carry the output marker: verify refuses any
+ * unlisted file).
+ */
+export function bundleOwnedFiles(dir: string): OwnedFiles | undefined {
+  let text: string;
+  try {
+    const st = statSync(join(dir, CHECKSUMS_FILE));
+    if (!st.isFile() || st.size > 32 * 1024 * 1024) return undefined;
+    text = readFileSync(join(dir, CHECKSUMS_FILE), "utf8");
+  } catch {
+    return undefined;
+  }
+  const owned: OwnedFiles = new Map([
+    [CHECKSUMS_FILE, undefined],
+    [MANIFEST_FILE, undefined],
+    [SIGNATURE_FILE, undefined],
+  ]);
+  for (const line of text.split("\n")) {
+    const m = /^[0-9a-f]{64} {2}((?:index\.json|oci-layout|blobs\/sha256\/[0-9a-f]{64}))$/.exec(line);
+    if (m) owned.set(m[1]!, undefined);
+  }
+  return owned;
+}
+
+/**
+ * The hash stage: each weight or dataset file is read once, and every chunk is hashed, scanned
+ * for key material and (directory output) written to a private staging copy. Any key material
+ * found is refused, naming the file.
+ */
+async function hashArtifacts(
+  artifacts: readonly BundleItem[],
+  progress: Progress | undefined,
+  stage: string | undefined,
+): Promise<{
+  hashed: { title: string; kind: "weights" | "dataset"; file: string; sha256: string; size: number }[];
+  staged: Map<string, string>;
+}> {
+  const hashed: { title: string; kind: "weights" | "dataset"; file: string; sha256: string; size: number }[] = [];
+  const staged = new Map<string, string>();
+  const secrets: { file: string; what: string }[] = [];
+  for (const [i, a] of artifacts.entries()) {
+    if (!("file" in a)) continue;
+    const scan = new KeyScanner();
+    const copy = stage ? join(stage, String(i)) : undefined;
+    const fh = copy
+      ? await open(copy, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644)
+      : undefined;
     try {
-      if (stage) {
-        rmSync(stage, { recursive: true, force: true });
-        mkdirSync(stage, { recursive: true });
-      }
-      return await packInto(o, out, format, stage);
+      const { sha256, size } = await sha256File(a.file, progress, `hash ${a.title}`, async (chunk) => {
+        scan.update(chunk);
+        if (fh) await fh.write(chunk);
+      });
+      const what = scan.result(size);
+      if (what) secrets.push({ file: a.file, what });
+      hashed.push({ title: a.title, kind: a.kind, file: a.file, sha256, size });
     } finally {
-      if (stage) rmSync(stage, { recursive: true, force: true });
+      await fh?.close();
     }
-  });
+    if (copy) staged.set(a.file, copy);
+  }
+  refuseKeyMaterial(secrets);
+  return { hashed, staged };
 }
 
 async function packInto(
@@ -295,22 +416,17 @@ async function packInto(
     source: { kind: "bytes", data },
   });
 
-  const staged = new Map<string, string>();
-  for (const [i, a] of artifacts.entries()) {
-    if (!("file" in a)) continue;
-    const copy = stage
-      ? copyFile(a.file, join(stage, String(i))).then(() => {
-          staged.set(a.file, join(stage, String(i)));
-        })
-      : undefined;
-    const [{ sha256, size }] = await Promise.all([sha256File(a.file, o.progress, `hash ${a.title}`), copy]);
-    artifactHashes.push({ title: a.title, sha256, size, kind: a.kind });
-    addLayer(a.title, a.kind, a.kind === "weights" ? MEDIA.weights : MEDIA.dataset, {
-      digest: sha256,
-      size,
-      source: { kind: "file", path: a.file, size, label: a.title },
+  await checkpoint("pack:collected");
+  const { hashed, staged } = await hashArtifacts(artifacts, o.progress, stage);
+  for (const h of hashed) {
+    artifactHashes.push({ title: h.title, sha256: h.sha256, size: h.size, kind: h.kind });
+    addLayer(h.title, h.kind, h.kind === "weights" ? MEDIA.weights : MEDIA.dataset, {
+      digest: h.sha256,
+      size: h.size,
+      source: { kind: "file", path: h.file, size: h.size, label: h.title, sha256: h.sha256 },
     });
   }
+  await checkpoint("pack:hashed");
 
   const sbom = buildSbom({
     profile: o.profile,
@@ -424,6 +540,8 @@ async function packInto(
     kind: "BundleManifest",
     country: cc,
     created: createdIso,
+    kitVersion: KIT_VERSION,
+    sequence: o.sequence ?? o.sourceDateEpoch,
     checksums: { path: CHECKSUMS_FILE, sha256: sha256Hex(checksums), files: files.length, bytes: total },
     index: { path: "index.json", sha256: sha256Hex(index) },
     signature: {
@@ -447,33 +565,44 @@ async function packInto(
   ];
   const all = [...files, ...control].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
+  await checkpoint("pack:signed");
   let bytes: number;
   if (format === "dir") {
-    await writeTreeAtomic(out, async (tmp) => {
+    await writeTreeAtomic(
+      out,
+      async (tmp) => {
       mkdirSync(join(tmp, "blobs", "sha256"), { recursive: true });
       for (const f of all) {
         const dest = join(tmp, f.path);
         const ready = f.source.kind === "file" ? staged.get(f.source.path) : undefined;
-        if (f.source.kind === "bytes") writeFileSync(dest, f.source.data, { mode: 0o644 });
+        if (f.source.kind === "bytes") writeFileSync(dest, f.source.data, { mode: 0o644, flag: "wx" });
         else if (ready) {
+          // The staged copy is the very bytes that were hashed.
           renameSync(ready, dest);
           staged.delete(f.source.path);
-          chmodSync(dest, 0o644);
         }
-        // Async copies keep the event loop turning, so an interrupt cleans up instead of waiting.
-        else await copyFile(f.source.path, dest);
+        // A second layer with the same weights file (deduplicated blob): copy the staged blob.
+        else await copyFile(join(tmp, `blobs/sha256/${f.sha256}`), dest, constants.COPYFILE_EXCL);
         utimesSync(dest, o.sourceDateEpoch, o.sourceDateEpoch);
       }
       for (const d of ["blobs/sha256", "blobs", "."])
         utimesSync(join(tmp, d), o.sourceDateEpoch, o.sourceDateEpoch);
-    });
+      },
+      { ...o.output, owned: bundleOwnedFiles, marker: false, label: "pack" },
+    );
     bytes = all.reduce((a, f) => a + f.size, 0);
   } else {
+    // Control files first (manifest, signature, checksum list): a reader checks the signature and
+    // learns how many bytes may follow before it reads a single blob.
+    const rank = (name: string) => {
+      const i = (ARCHIVE_CONTROL_ORDER as readonly string[]).indexOf(name);
+      return i < 0 ? ARCHIVE_CONTROL_ORDER.length : i;
+    };
     const entries: TarEntry[] = [
       { name: "blobs/", source: { kind: "dir" as const } },
       { name: "blobs/sha256/", source: { kind: "dir" as const } },
       ...all.map((f): TarEntry => ({ name: f.path, source: f.source })),
-    ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    ].sort((a, b) => rank(a.name) - rank(b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     bytes = await writeArchiveAtomic(
       out,
       format,
@@ -490,27 +619,6 @@ async function packInto(
     manifestSha256: sha256Hex(manifestBytes),
     layers: sortedSummaries,
   };
-}
-
-/**
- * Removes temp paths if the process is interrupted while `fn` runs, then re-raises the signal so
- * the process dies of it at once (process.exit would wait for an in-flight kernel copy).
- */
-async function withSignalCleanup<T>(tmps: string[], fn: () => Promise<T>): Promise<T> {
-  const handler = (sig: NodeJS.Signals) => {
-    for (const tmp of tmps) rmSync(tmp, { recursive: true, force: true });
-    process.removeListener("SIGINT", handler);
-    process.removeListener("SIGTERM", handler);
-    process.kill(process.pid, sig);
-  };
-  process.once("SIGINT", handler);
-  process.once("SIGTERM", handler);
-  try {
-    return await fn();
-  } finally {
-    process.removeListener("SIGINT", handler);
-    process.removeListener("SIGTERM", handler);
-  }
 }
 
 class FileSink implements ByteSink {
@@ -542,38 +650,33 @@ class FileSink implements ByteSink {
   }
 }
 
-/** Writes an archive to a temp sibling and renames it into place only when complete. */
+/**
+ * Writes an archive into an exclusive private temp directory beside `out` (never through a planted
+ * link, removed on failure or SIGINT/SIGTERM) and renames it into place only when complete.
+ */
 async function writeArchiveAtomic(
   out: string,
   format: "tar" | "tar.zst",
   body: (sink: ByteSink) => Promise<number>,
   zstd: string,
 ): Promise<number> {
-  mkdirSync(dirname(out), { recursive: true });
-  const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
+  const dir = makeTempDir(dirname(out), basename(out));
   try {
-    const n = await (async () => {
-      if (format === "tar") {
-        const fh = await open(tmp, "w", 0o644);
-        const sink = new FileSink(fh);
-        try {
-          return await body(sink);
-        } finally {
-          await sink.close();
-        }
-      }
-      const sink = new ZstdSink(new FileSink(await open(tmp, "w", 0o644)), zstd);
-      try {
-        return await body(sink);
-      } finally {
-        await sink.close();
-      }
-    })();
+    const tmp = join(dir.path, "archive");
+    const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+    const file = new FileSink(fh);
+    const sink = format === "tar" ? file : new ZstdSink(file, zstd);
+    let n: number;
+    try {
+      n = await body(sink);
+    } finally {
+      await sink.close();
+    }
+    await checkpoint("pack:built");
     renameSync(tmp, out);
     return n;
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
+  } finally {
+    dir.remove();
   }
 }
 

@@ -28,6 +28,11 @@ export interface TarReadOptions {
   onFile(name: string, size: number): TarFileConsumer;
   /** Called for each directory entry (name without trailing slash). */
   onDir?(name: string): void;
+  /**
+   * The archive ends exactly at the next multiple of this many bytes after its end marker (the
+   * record padding a writer adds): nothing may follow, not even zeros. @default no limit
+   */
+  recordEnd?: number;
 }
 
 const BLOCK = 512;
@@ -61,7 +66,10 @@ function checksumOk(h: Buffer, entry: string): boolean {
   const stored = parseNumber(h, 148, 8, entry, "checksum");
   let sum = 0;
   for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : h[i]!;
-  return sum === stored;
+  // The field itself is ustar's "six octal digits, NUL, space": a changed terminator is a changed
+  // header even though the sum (which counts the field as spaces) cannot see it.
+  const canonical = h.toString("latin1", 148, 156) === `${stored.toString(8).padStart(6, "0")}\0 `;
+  return sum === stored && canonical;
 }
 
 const TYPE_NAMES: Record<string, string> = {
@@ -82,6 +90,9 @@ const TYPE_NAMES: Record<string, string> = {
 export function checkEntryName(name: string): string | undefined {
   if (name === "") return "empty entry name";
   if (name.includes("\0")) return "NUL byte in entry name";
+  // biome-ignore lint: control characters are what is refused
+  // eslint-disable-next-line no-control-regex
+  if (/[\x01-\x1f\x7f-\x9f]/.test(name)) return "control character in entry name";
   if (name.startsWith("/") || /^[A-Za-z]:/.test(name)) return "absolute path";
   if (name.includes("\\")) return "backslash in entry name";
   const segs = name.replace(/\/$/, "").split("/");
@@ -99,6 +110,7 @@ export async function readTar(source: AsyncIterable<Buffer>, opts: TarReadOption
   let remaining = 0;
   let padding = 0;
   let zeroBlocks = 0;
+  let endAt = 0;
   let current = "";
   let consumer: TarFileConsumer | undefined;
   const seen = new Set<string>();
@@ -107,7 +119,10 @@ export async function readTar(source: AsyncIterable<Buffer>, opts: TarReadOption
     const entryAt = `entry at offset ${offset - BLOCK}`;
     if (header.every((b) => b === 0)) {
       zeroBlocks++;
-      if (zeroBlocks === 2) state = "end";
+      if (zeroBlocks === 2) {
+        state = "end";
+        endAt = offset;
+      }
       return;
     }
     if (zeroBlocks > 0)
@@ -197,6 +212,14 @@ export async function readTar(source: AsyncIterable<Buffer>, opts: TarReadOption
         }
       } else {
         const rest = chunk.subarray(off);
+        if (opts.recordEnd !== undefined) {
+          const limit = Math.ceil(endAt / opts.recordEnd) * opts.recordEnd;
+          if (offset + rest.length > limit)
+            throw new TarSafetyError(
+              "(end of archive)",
+              `${offset + rest.length - limit} byte(s) past the end of the archive's last record (appended data)`,
+            );
+        }
         if (!rest.every((b) => b === 0)) {
           throw new TarSafetyError(
             "(end of archive)",

@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
+import { KitError } from "@sovereign/diagnostics";
 import { CHUNK, type Progress } from "./hash.js";
 
 /**
@@ -83,7 +85,14 @@ export function tarHeader(name: string, size: number, type: "file" | "dir", mtim
 export type TarSource =
   | { kind: "dir" }
   | { kind: "bytes"; data: Uint8Array }
-  | { kind: "file"; path: string; size: number; label?: string };
+  | {
+      kind: "file";
+      path: string;
+      size: number;
+      label?: string;
+      /** Digest the file had when it was hashed: streamed bytes are hashed again and must match. */
+      sha256?: string;
+    };
 
 export interface TarEntry {
   name: string;
@@ -124,13 +133,16 @@ export async function writeTar(
           // A fresh buffer per chunk: a stream sink may still hold the previous one.
           const buf = Buffer.allocUnsafe(Math.min(CHUNK, src.size - at));
           const { bytesRead } = await fh.read(buf, 0, buf.length, at);
-          if (bytesRead === 0) throw new Error(`${src.path} shrank while being packed`);
+          if (bytesRead === 0)
+            throw new KitError(`${src.path} shrank while it was being packed; nothing was written`, 2);
           return buf.subarray(0, bytesRead);
         };
         let done = 0;
+        const again = src.sha256 ? createHash("sha256") : undefined;
         next = src.size > 0 ? read(0) : undefined;
         while (next) {
           const chunk: Buffer = await next;
+          again?.update(chunk);
           done += chunk.length;
           next = done < src.size ? read(done) : undefined;
           if (sink.writeRaw) {
@@ -139,6 +151,11 @@ export async function writeTar(
           } else await emit(chunk);
           progress?.(src.label ?? e.name, done, src.size);
         }
+        if (again && again.digest("hex") !== src.sha256)
+          throw new KitError(
+            `${src.path} changed while it was being packed (its bytes no longer match the digest that was signed); nothing was written`,
+            2,
+          );
       } finally {
         // A read still in flight after a failed write must settle before its handle closes.
         await next?.catch(() => undefined);

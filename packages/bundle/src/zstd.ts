@@ -134,3 +134,119 @@ export class ZstdSink implements RawCapableSink {
     await this.out.close();
   }
 }
+
+/**
+ * Checks the frame structure of a `.tar.zst` as it streams past, before the decoder sees it: only
+ * standard zstd frames, back to back, as {@link ZstdSink} writes them. Refused: skippable frames
+ * (a decoder ignores them, so they could smuggle bytes past every hash), unknown magic numbers,
+ * reserved header bits or block types, dictionary frames, frames with no content, and a file that
+ * ends inside a frame. Throws a message naming the byte offset.
+ */
+export class ZstdFrameChecker {
+  private offset = 0;
+  /** What the next bytes are. */
+  private state: "magic" | "fhd" | "header" | "block" | "body" | "checksum" = "magic";
+  private need = 4;
+  private buf: number[] = [];
+  private checksum = false;
+  private skip = 0;
+  private frameContent = 0;
+  private lastBlock = false;
+
+  update(chunk: Uint8Array): void {
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, chunk.length - i);
+        this.skip -= n;
+        i += n;
+        this.offset += n;
+        if (this.skip === 0) this.afterBody();
+        continue;
+      }
+      this.buf.push(chunk[i]!);
+      i++;
+      this.offset++;
+      if (this.buf.length === this.need) this.step();
+    }
+  }
+
+  end(): void {
+    if (this.state !== "magic" || this.buf.length > 0 || this.skip > 0)
+      throw new Error(`the archive ends inside a zstd frame (at byte ${this.offset}; truncated)`);
+    if (this.offset === 0) throw new Error("the archive is empty");
+  }
+
+  private fail(what: string): never {
+    throw new Error(`${what} at byte ${this.offset - this.buf.length} of the compressed archive`);
+  }
+
+  private next(state: ZstdFrameChecker["state"], need: number): void {
+    this.state = state;
+    this.need = need;
+    this.buf = [];
+  }
+
+  private step(): void {
+    const b = this.buf;
+    switch (this.state) {
+      case "magic": {
+        const magic = (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+        if ((magic & 0xfffffff0) >>> 0 === 0x184d2a50) this.fail("skippable zstd frame (hidden data)");
+        if (magic !== 0xfd2fb528) this.fail("bytes that are not a zstd frame");
+        this.frameContent = 0;
+        this.next("fhd", 1);
+        return;
+      }
+      case "fhd": {
+        const fhd = b[0]!;
+        if (fhd & 0x08) this.fail("reserved bit set in a zstd frame header");
+        if (fhd & 0x03) this.fail("zstd frame needing a dictionary");
+        const fcsFlag = fhd >> 6;
+        const single = (fhd >> 5) & 1;
+        this.checksum = Boolean(fhd & 0x04);
+        const fcsBytes = [single ? 1 : 0, 2, 4, 8][fcsFlag]!;
+        const rest = (single ? 0 : 1) + fcsBytes;
+        if (rest === 0) this.next("block", 3);
+        else this.next("header", rest);
+        return;
+      }
+      case "header":
+        this.next("block", 3);
+        return;
+      case "block": {
+        const v = b[0]! | (b[1]! << 8) | (b[2]! << 16);
+        this.lastBlock = Boolean(v & 1);
+        const type = (v >> 1) & 3;
+        const size = v >>> 3;
+        if (type === 3) this.fail("reserved zstd block type");
+        if (size > 128 * 1024) this.fail("zstd block larger than 128 KiB");
+        // Raw and compressed blocks carry `size` bytes; an RLE block one byte repeated `size` times.
+        this.frameContent += type === 2 ? Math.max(size, 1) : size;
+        const body = type === 1 ? 1 : size;
+        this.buf = [];
+        if (body === 0) this.afterBody();
+        else {
+          this.state = "body";
+          this.skip = body;
+        }
+        return;
+      }
+      case "checksum":
+        this.next("magic", 4);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private afterBody(): void {
+    if (!this.lastBlock) {
+      this.next("block", 3);
+      return;
+    }
+    if (this.frameContent === 0) this.fail("empty zstd frame");
+    if (this.checksum) this.next("checksum", 4);
+    else this.next("magic", 4);
+  }
+}

@@ -1,6 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { UsageError } from "@sovereign/diagnostics";
-import { type CountryProfile, loadProfileFile, shippedProfilePath } from "@sovereign/profile";
+import { DEFAULT_INPUT_LIMIT, printable, resolveUserPath, UsageError } from "@sovereign/diagnostics";
+import { loadProfileInput, type ProfileInput, shippedProfilePath } from "@sovereign/profile";
 
 /** Output format every command accepts. */
 export type Format = "text" | "json";
@@ -39,7 +39,33 @@ export const profileOptions = {
   country: { type: "string" },
   profile: { type: "string" },
   format: { type: "string", default: "text" },
+  "max-input-size": { type: "string" },
 } as const satisfies Options;
+
+/** Option of every command that writes: see {@link checkOutput} for what it permits. */
+export const forceOption = { force: { type: "boolean", default: false } } as const satisfies Options;
+
+/** A user-given path resolved against the command's directory, as a path (never as a URL). */
+export function pathFrom(ctx: CommandContext, p: string): string {
+  return resolveUserPath(ctx.cwd, p);
+}
+
+/**
+ * `--max-input-size <bytes>` (suffixes K, M, G for KiB, MiB, GiB): the cap on each text input.
+ * @default 16 MiB, see DEFAULT_INPUT_LIMIT
+ */
+export function inputLimitOf(values: { "max-input-size"?: string }): number {
+  const v = values["max-input-size"];
+  if (v === undefined) return DEFAULT_INPUT_LIMIT;
+  const m = /^(\d+)([KMG]?)$/.exec(v);
+  if (!m || Number(m[1]) === 0) {
+    throw new UsageError(
+      `--max-input-size ${JSON.stringify(printable(v))} is not a size`,
+      "give bytes, or a number with K, M or G (KiB, MiB, GiB), e.g. --max-input-size 64M",
+    );
+  }
+  return Number(m[1]) * { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2] as "" | "K" | "M" | "G"];
+}
 
 /**
  * Strict argv parsing: unknown flags and missing values are usage errors (exit 2) that name the
@@ -79,15 +105,16 @@ export function profilePathFrom(values: { country?: string; profile?: string }, 
   if (values.country && values.profile) {
     throw new UsageError("--country and --profile are mutually exclusive", "pass one of them");
   }
-  if (values.profile) return new URL(values.profile, `file://${ctx.cwd}/`).pathname;
+  if (values.profile) return pathFrom(ctx, values.profile);
   if (values.country) return shippedProfilePath(values.country);
   throw new UsageError("no profile given", "pass --country <cc> (shipped profile) or --profile <file>");
 }
 
-/** Loads and validates the profile chosen on the command line. */
+/** Loads and validates the profile chosen on the command line, reading it once. */
 export function loadProfileFrom(
-  values: { country?: string; profile?: string },
+  values: { country?: string; profile?: string; "max-input-size"?: string },
   ctx: CommandContext,
-): CountryProfile {
-  return loadProfileFile(profilePathFrom(values, ctx));
+): ProfileInput & { path: string } {
+  const path = profilePathFrom(values, ctx);
+  return { ...loadProfileInput(path, { limit: inputLimitOf(values) }), path };
 }

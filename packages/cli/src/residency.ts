@@ -1,72 +1,46 @@
-import { ExitCode, KitError } from "@sovereign/diagnostics";
-import { type Finding, findingText, type SynthObject } from "@sovereign/policy";
+import { printable, readYamlSource, UsageError } from "@sovereign/diagnostics";
+import { findingText, loadPacks, type ResidencyFailure, uncitedFrameworks } from "@sovereign/policy";
 import type { CountryProfile } from "@sovereign/profile";
-import type { SynthOptions, SynthResult, UnrenderedRelease } from "@sovereign/stacks";
+import type { ResidencyCheck, SynthOptions, SynthResult } from "@sovereign/stacks";
 import type { CommandContext } from "./context.js";
 
 /** What the residency check saw in a synthesized tree. */
-export interface Checked {
-  findings: Finding[];
-  /** Every Kubernetes object of the tree, local charts rendered (reused, e.g. for the image list). */
-  objects: SynthObject[];
-  unrendered: UnrenderedRelease[];
-  detached: UnrenderedRelease[];
-}
+export type Checked = ResidencyCheck;
 
-/** Thrown inside the atomic write so that a failed policy check leaves no output behind. */
-export class PolicyFailure extends KitError {
-  constructor(readonly findings: Finding[]) {
-    super(`residency policies failed: ${findings.length} finding(s)`, ExitCode.Findings, {
-      code: "residency.findings",
-      hint: "fix the objects the findings name, or the profile they were checked against",
-    });
-  }
-}
-
-/** Runs every profile's residency packs over its own stacks' objects and Terraform JSON. */
-async function runPolicies(dir: string, profiles: CountryProfile[]): Promise<Checked> {
-  // Loaded on use: the stacks and the policy engine are the heavy part of the CLI's imports.
-  const [{ collectObjectsDetailed, collectTerraform }, { evaluate }] = await Promise.all([
-    import("@sovereign/stacks"),
-    import("@sovereign/policy"),
-  ]);
-  const { objects, unrendered, detached } = await collectObjectsDetailed(dir);
-  const terraform = await collectTerraform(dir);
-  const findings: Finding[] = [];
-  for (const profile of profiles) {
-    const mine = (stack: string) => stack.startsWith(`${profile.metadata.name}-`);
-    findings.push(
-      ...evaluate({
-        profile,
-        objects: objects.filter((o) => mine(o.stack)),
-        terraform: terraform.filter((t) => mine(t.stack)),
-      }),
-    );
-  }
-  return { findings, objects, unrendered, detached };
-}
+/** Error findings on a synthesized tree (the synth wrote nothing). */
+export { ResidencyFailure as PolicyFailure } from "@sovereign/policy";
 
 /**
- * Synthesizes the countries into `outdir` and runs their residency packs on the finished tree
- * before it is moved into place: any error finding throws PolicyFailure and nothing is written.
- * `sovereign synth` and `sovereign bundle pack` both go through here, so a bundle never carries
- * stacks that synth would refuse.
+ * Synthesizes the countries into `outdir`; the synth itself runs their residency packs on the
+ * finished tree before it is moved into place (any error finding throws PolicyFailure and
+ * nothing is written). `sovereign synth` and `sovereign bundle pack` both go through here.
  */
 export async function synthesizeChecked(
   profiles: CountryProfile[],
   outdir: string,
-  options: Omit<SynthOptions, "check"> = {},
+  options: SynthOptions = {},
 ): Promise<{ result: SynthResult; checked: Checked }> {
   const { synthesizeCountries } = await import("@sovereign/stacks");
-  let checked: Checked | undefined;
-  const result = await synthesizeCountries(profiles, outdir, {
-    ...options,
-    check: async (tmp) => {
-      checked = await runPolicies(tmp, profiles);
-      if (checked.findings.some((f) => f.severity === "error")) throw new PolicyFailure(checked.findings);
-    },
-  });
-  return { result, checked: checked! };
+  const result = await synthesizeCountries(profiles, outdir, { ...options, residencyCheck: true });
+  return { result, checked: result.residency! };
+}
+
+/**
+ * Checks an existing synth output (`--synth-dir`) with the residency packs of `profiles`, as the
+ * synth would have; refuses a directory that holds none of their stacks (exit 2).
+ */
+export async function checkSynthDir(dir: string, profiles: CountryProfile[], enforce = true): Promise<Checked> {
+  const { checkResidency, collectTerraform } = await import("@sovereign/stacks");
+  const stacks = (await collectTerraform(dir)).map((t) => t.stack);
+  for (const p of profiles) {
+    if (!stacks.some((s) => s.startsWith(`${p.metadata.name}-`))) {
+      throw new UsageError(
+        `${dir} holds no stack of ${p.metadata.name} (stacks: ${stacks.join(", ") || "none"})`,
+        `synthesize it first: sovereign synth --country ${p.metadata.name} --out ${dir}`,
+      );
+    }
+  }
+  return checkResidency(dir, profiles, enforce);
 }
 
 /**
@@ -75,7 +49,7 @@ export async function synthesizeChecked(
  */
 export function reportPolicyFailure(
   ctx: CommandContext,
-  e: PolicyFailure,
+  e: ResidencyFailure,
   command: string,
   format: string,
   target: string,
@@ -84,7 +58,29 @@ export function reportPolicyFailure(
   if (format === "json") {
     ctx.stdout(`${JSON.stringify({ ok: false, outdir: target, written: false, findings: e.findings }, null, 2)}\n`);
   } else {
-    ctx.stderr(`${e.findings.map(findingText).join("\n")}\n`);
+    ctx.stderr(`${e.findings.map((f) => printable(findingText(f))).join("\n")}\n`);
     ctx.stderr(`sovereign ${command}: ${errors} residency error(s); nothing was written to ${target}\n`);
   }
+}
+
+/**
+ * Warns (stderr, with file and line) about every framework the profile declares that no pack of
+ * its spec.policies cites: the report can show no provision for it and says "no legal basis
+ * recorded". Returns the uncited frameworks. `validate`, `init` and `policy report` call it.
+ */
+export function warnUncitedFrameworks(ctx: CommandContext, profile: CountryProfile, file: string): string[] {
+  const uncited = uncitedFrameworks(profile, loadPacks(profile.spec.policies));
+  if (uncited.length === 0) return uncited;
+  const src = readYamlSource(file, file.startsWith(`${ctx.cwd}/`) ? file.slice(ctx.cwd.length + 1) : file);
+  for (const fw of uncited) {
+    const i = profile.spec.frameworks.indexOf(fw);
+    const at = src.place({ code: "framework.uncited", path: ["spec", "frameworks", i], message: "" });
+    ctx.stderr(
+      `${at.file}:${at.line ?? "?"}:${at.column ?? "?"}: warning framework.uncited at spec.frameworks[${i}]: ` +
+        `framework ${fw} is cited by no rule of the packs in spec.policies (${profile.spec.policies.join(", ")}); ` +
+        `the report will say "no legal basis recorded"\n` +
+        `  fix: scaffold a pack with \`sovereign policy new ${fw}\`, cite the law's articles in it, and add ${fw.toLowerCase()} to spec.policies\n`,
+    );
+  }
+  return uncited;
 }

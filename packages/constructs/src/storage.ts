@@ -101,6 +101,23 @@ export function encryptionParameters(provisioner: string, kms: KmsRef, kmsID?: s
 }
 
 /**
+ * The parameters a ResidentStorageClass gets: the driver's own (Ceph cluster, pool, Secrets), the
+ * profile's extra ones, and encryption with the in-country KMS. The residency params pin classes
+ * to exactly these, so a class re-created under the same name with others is refused.
+ */
+export function residentClassParameters(
+  props: Pick<ResidentStorageClassProps, "provisioner" | "kms" | "encrypted" | "parameters" | "ceph">,
+): Record<string, string> {
+  return {
+    ...(props.ceph ? cephParameters(props.provisioner, props.ceph) : {}),
+    ...props.parameters,
+    ...((props.encrypted ?? true)
+      ? encryptionParameters(props.provisioner, props.kms, props.ceph?.kmsID ?? props.parameters?.encryptionKMSID)
+      : {}),
+  };
+}
+
+/**
  * A StorageClass that cannot place data outside its site: `allowedTopologies` lists only the
  * site's zones, binding waits for the consuming pod (so the zone is the pod's, inside the list),
  * volumes are encrypted with the in-country KMS and retained by default.
@@ -148,13 +165,7 @@ export class ResidentStorageClass extends Construct {
         },
       },
       provisioner: props.provisioner,
-      parameters: {
-        ...(props.ceph ? cephParameters(props.provisioner, props.ceph) : {}),
-        ...props.parameters,
-        ...(encrypted
-          ? encryptionParameters(props.provisioner, props.kms, props.ceph?.kmsID ?? props.parameters?.encryptionKMSID)
-          : {}),
-      },
+      parameters: residentClassParameters({ ...props, encrypted }),
       reclaimPolicy: props.reclaimPolicy ?? "Retain",
       volumeBindingMode: "WaitForFirstConsumer",
       allowVolumeExpansion: true,

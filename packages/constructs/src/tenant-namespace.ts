@@ -9,6 +9,13 @@ import { PropChecks } from "./validate.js";
 export const SITE_LABEL = "sovereign.ai/site";
 export const DATA_CLASS_LABEL = "sovereign.ai/data-class";
 export const COUNTRY_LABEL = "sovereign.ai/country";
+/**
+ * Namespaces labelled `sovereign.ai/residency: enforced` are where the residency admission
+ * policies enforce (the cluster's own namespaces never carry it). A tenant namespace carries it
+ * whenever it enforces Pod Security `restricted`, together with its default-deny network policies.
+ */
+export const RESIDENCY_LABEL = "sovereign.ai/residency";
+export const RESIDENCY_ENFORCED = "enforced";
 
 /** Pod Security Standards level (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
 export type PodSecurityLevel = "restricted" | "baseline" | "privileged";
@@ -156,6 +163,7 @@ export class TenantNamespace extends Construct {
           [COUNTRY_LABEL]: props.country,
           [SITE_LABEL]: props.site,
           [DATA_CLASS_LABEL]: props.dataClass,
+          ...(level === "restricted" ? { [RESIDENCY_LABEL]: RESIDENCY_ENFORCED } : {}),
           "pod-security.kubernetes.io/enforce": level,
           "pod-security.kubernetes.io/enforce-version": "latest",
           "pod-security.kubernetes.io/warn": level,

@@ -97,7 +97,7 @@ describe("ModelService", () => {
           image: model.image,
           pool: model.pool,
           tensorParallel: model.tensorParallel,
-          weights: { uri: model.weights.uri, sha256: model.weights.sha256 },
+          weights: { endpoint: model.weights.endpoint, sha256: model.weights.sha256 },
         });
       },
     );

@@ -1,5 +1,4 @@
 export { assetPath, repoRoot } from "./assets.js";
-export { writeFileAtomic, writeTreeAtomic } from "./atomic.js";
 export { ExitCode } from "./exit-codes.js";
 export {
   type DocPath,
@@ -26,5 +25,28 @@ export {
   registryPrefix,
 } from "./rules.js";
 export * as ruleCases from "./rules.cases.js";
-export { parseYamlSource, readSourceText, readYamlSource, type YamlSource } from "./yaml-source.js";
+export {
+  MAX_YAML_ALIASES,
+  MAX_YAML_DEPTH,
+  parseYamlSource,
+  readSourceText,
+  readYamlSource,
+  structureIssues,
+  toJsBounded,
+  type YamlSource,
+} from "./yaml-source.js";
 export { zodToIssues } from "./zod-issues.js";
+export {
+  checkOutput,
+  type InputPath,
+  OUTPUT_MARKER,
+  type OutputOptions,
+  type OwnedFiles,
+  readOutputMarker,
+  resolveUserPath,
+  writeFileAtomic,
+  writeTreeAtomic,
+} from "./output.js";
+export { checkpoint, makeTempDir, sweepStaleTemps, TEMP_PREFIX, trackTemp } from "./temp.js";
+export { printable } from "./sanitize.js";
+export { DEFAULT_INPUT_LIMIT, type InputFile, readInputFile } from "./input.js";

@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
-import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from "yaml";
 import type { z } from "zod";
+import { readInputFile } from "./input.js";
 import { type DocPath, InputError, type Issue } from "./issue.js";
 import { zodToIssues } from "./zod-issues.js";
 
@@ -47,6 +47,60 @@ function nodeAt(
 }
 
 /**
+ * Nesting deeper than this is refused (exit 2): no profile, recipe or manifest comes close, and
+ * the code that walks documents later need not guard its own recursion.
+ */
+export const MAX_YAML_DEPTH = 64;
+/** Alias expansions allowed per document (the yaml library's budget; billion laughs needs far more). */
+export const MAX_YAML_ALIASES = 100;
+
+/**
+ * Structural checks the parser does not make, in one linear walk without recursion: nesting depth
+ * and duplicate keys (a Set per map; the parser's own check compares every pair of keys).
+ */
+export function structureIssues(root: Node | null, pos: (offset: number) => { line: number; column: number }, file: string): Issue[] {
+  const issues: Issue[] = [];
+  const stack: { node: Node; path: (string | number)[] }[] = root ? [{ node: root, path: [] }] : [];
+  while (stack.length > 0 && issues.length < 20) {
+    const { node, path } = stack.pop()!;
+    if (path.length > MAX_YAML_DEPTH) {
+      issues.push({
+        code: "yaml.too_deep",
+        path: path.slice(0, 8),
+        file,
+        ...pos(node.range?.[0] ?? 0),
+        message: `nesting deeper than ${MAX_YAML_DEPTH} levels`,
+        hint: "flatten the document; no kit input nests this deep",
+      });
+      break;
+    }
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : isNode(pair.key) ? String(pair.key) : String(pair.key);
+        if (seen.has(key)) {
+          issues.push({
+            code: "yaml.duplicate_key",
+            path,
+            file,
+            ...pos(isNode(pair.key) ? (pair.key.range?.[0] ?? 0) : 0),
+            message: `duplicate key ${JSON.stringify(key.slice(0, 80))}`,
+            hint: "remove or rename one of the two keys; YAML maps take each key once",
+          });
+        }
+        seen.add(key);
+        if (isNode(pair.value) && !isAlias(pair.value)) stack.push({ node: pair.value, path: [...path, key] });
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        if (isNode(item) && !isAlias(item)) stack.push({ node: item, path: [...path, i] });
+      });
+    }
+  }
+  return issues;
+}
+
+/**
  * Parses YAML text keeping source positions. Syntax errors (including duplicate keys) become an
  * InputError with the line and column the parser reported.
  */
@@ -54,7 +108,8 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter,
-    uniqueKeys: true,
+    // Duplicate keys are found by structureIssues in linear time; the parser's check is quadratic.
+    uniqueKeys: false,
     prettyErrors: false,
     keepSourceTokens: false,
   });
@@ -67,6 +122,16 @@ export function parseYamlSource(text: string, file: string): YamlSource {
       doc.errors.map((e) => {
         const at = pos(e.pos[0]);
         const dup = e.code === "DUPLICATE_KEY";
+        if (/Maximum call stack/.test(e.message)) {
+          return {
+            code: "yaml.too_deep",
+            path: [],
+            file,
+            ...at,
+            message: `nesting deeper than ${MAX_YAML_DEPTH} levels`,
+            hint: "flatten the document; no kit input nests this deep",
+          } satisfies Issue;
+        }
         return {
           code: dup ? "yaml.duplicate_key" : "yaml.syntax",
           path: [],
@@ -81,13 +146,15 @@ export function parseYamlSource(text: string, file: string): YamlSource {
     );
   }
   const root = doc.contents as Node | null;
+  const structural = structureIssues(root, pos, file);
+  if (structural.length > 0) throw new InputError(structural);
   const locate = (path: DocPath, which: "key" | "value" = "value") => {
     const { node, keyNode, depth } = nodeAt(root, path);
     const target = which === "key" && keyNode && depth === path.length ? keyNode : node;
     const start = target?.range?.[0] ?? 0;
     return pos(start);
   };
-  const value = doc.toJS({ maxAliasCount: 100 });
+  const value = toJsBounded(doc, file, pos);
   const place = (issue: Issue, which?: "key" | "value"): Issue => ({
     ...issue,
     file,
@@ -106,25 +173,60 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   };
 }
 
-/** Reads a text file; a missing or unreadable file is an InputError naming it. */
-export function readSourceText(path: string, displayName = path): string {
+/**
+ * The document as plain JS with alias expansion bounded: a billion-laughs document is an
+ * InputError at its first alias, not an exhausted process.
+ */
+export function toJsBounded(
+  doc: { toJS(o: { maxAliasCount: number }): unknown } & Parameters<typeof visit>[0],
+  file: string,
+  pos: (offset: number) => { line: number; column: number },
+): unknown {
   try {
-    return readFileSync(path, "utf8");
+    return doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    if (!(e instanceof ReferenceError || e instanceof RangeError)) throw e;
+    let at = 0;
+    visit(doc, {
+      Alias(_, node) {
+        at = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
     throw new InputError([
       {
-        code: "file.unreadable",
+        code: e instanceof RangeError ? "yaml.too_deep" : "yaml.aliases",
         path: [],
-        file: displayName,
-        message: code === "ENOENT" ? `file not found: ${displayName}` : `cannot read ${displayName}: ${code}`,
-        hint: "check the path; relative paths are resolved from the current directory",
+        file,
+        ...pos(at),
+        message:
+          e instanceof RangeError
+            ? "document expands too deep"
+            : `aliases expand beyond ${MAX_YAML_ALIASES} copies (a resource exhaustion attack, or far more reuse than any kit input needs)`,
+        hint: "write the values out, or reuse fewer anchors",
       },
     ]);
   }
 }
 
-/** Reads and parses a YAML file; a missing file is an InputError naming it. */
-export function readYamlSource(path: string, displayName = path): YamlSource {
-  return parseYamlSource(readSourceText(path, displayName), displayName);
+/**
+ * Reads (once, bounded, regular files only) and parses a YAML file; a missing, special or
+ * oversized file is an InputError naming it. The bytes and their sha256 are returned for callers
+ * that carry the input on (e.g. `bundle pack` stores exactly the profile it validated).
+ */
+export function readYamlSource(
+  path: string,
+  displayName = path,
+  o: { limit?: number } = {},
+): YamlSource & { bytes: Buffer; sha256: string } {
+  const input = readInputFile(path, { displayName, limit: o.limit });
+  return { ...parseYamlSource(input.bytes.toString("utf8"), displayName), bytes: input.bytes, sha256: input.sha256 };
+}
+
+/**
+ * Reads a text file once, bounded and regular files only; a missing, special or oversized file is
+ * an InputError naming it.
+ */
+export function readSourceText(path: string, displayName = path, o: { limit?: number } = {}): string {
+  return readInputFile(path, { displayName, limit: o.limit }).bytes.toString("utf8");
 }

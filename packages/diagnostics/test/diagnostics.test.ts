@@ -111,7 +111,7 @@ describe("atomic writes", () => {
         throw new Error("synth failed");
       }),
     ).rejects.toThrow("synth failed");
-    expect(readdirSync(out)).toEqual(["v1"]);
+    expect(readdirSync(out).sort()).toEqual([".sovereign-output", "v1"]);
     expect(readdirSync(dir)).toEqual(["out"]);
   });
 
@@ -120,7 +120,7 @@ describe("atomic writes", () => {
     const out = join(dir, "out");
     await writeTreeAtomic(out, (t) => writeFileSync(join(t, "old"), "1"));
     await writeTreeAtomic(out, (t) => writeFileSync(join(t, "new"), "2"));
-    expect(readdirSync(out)).toEqual(["new"]);
+    expect(readdirSync(out).sort()).toEqual([".sovereign-output", "new"]);
     expect(existsSync(join(dir, "out", "old"))).toBe(false);
   });
 });

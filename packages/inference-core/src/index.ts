@@ -29,3 +29,16 @@ export {
   runKernelSuite,
   suiteBinary,
 } from "./suite.js";
+export {
+  type EngineInput,
+  type EngineLaunch,
+  type EngineRecord,
+  type FlagRecord,
+  type FlagValue,
+  type HttpCheck,
+  type InferenceEngine,
+  type ParsedEngineArgs,
+  parseEngineArgs,
+  VLLM_RECORD,
+  vllmEngine,
+} from "./engine/index.js";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { inferenceCoreDir } from "../src/index.js";
+import { inferenceCoreDir, VLLM_RECORD } from "../src/index.js";
 
 // No container engine on CI machines: the image build itself is not run here. These checks pin
 // the properties a build would otherwise be trusted to have.
@@ -86,12 +86,33 @@ describe("Containerfile (static checks; the image build is not run here)", () =>
     }
     for (const i of ins) {
       expect(i.op, `line ${i.line}`).not.toBe("ADD");
-      expect(i.args, `line ${i.line}`).not.toMatch(/\b(curl|wget)\b|https?:\/\/(?!\[)/);
+      // curl/wget invoked with options or a URL would download; naming them (a presence check) does not.
+      expect(i.args, `line ${i.line}`).not.toMatch(/\b(curl|wget)\s+(-|\S*:\/\/)|https?:\/\/(?!\[)/);
     }
   });
 
   it("GIVEN the build stage WHEN read THEN both backends are built and the CPU self-test gates the image", () => {
     const run = ins.filter((i) => i.op === "RUN").map((i) => i.args);
     expect(run.some((r) => /make BUILD=\/out .* cpu cuda/.test(r) && r.includes("--self-test"))).toBe(true);
+  });
+});
+
+describe("Containerfile: the engine base", () => {
+  it("GIVEN the final stage WHEN read THEN it is the mirrored vLLM OpenAI server image pinned by a digest argument without default", () => {
+    const lastFrom = ins.filter((i) => i.op === "FROM").at(-1)!;
+    expect(lastFrom.args).toBe("${REGISTRY}/${VLLM_OPENAI_IMAGE}@${VLLM_OPENAI_DIGEST}");
+    const args = ins.filter((i) => i.op === "ARG").map((i) => i.args);
+    expect(args).toContain("VLLM_OPENAI_IMAGE=mirror/vllm/vllm-openai");
+    expect(args).toContain("VLLM_OPENAI_DIGEST");
+    expect(text).toContain(`vllm/vllm-openai:${VLLM_RECORD.version}`);
+  });
+
+  it("GIVEN the final stage WHEN read THEN it checks the tools the chart runs and keeps the base's PATH", () => {
+    const lastFrom = ins.map((i) => i.op).lastIndexOf("FROM");
+    const final = ins.slice(lastFrom);
+    const check = final.find((i) => i.op === "RUN")!.args;
+    for (const tool of [VLLM_RECORD.command[0]!, "curl", "sha256sum", "find"]) expect(check).toContain(tool);
+    const env = final.filter((i) => i.op === "ENV").map((i) => i.args).join(" ");
+    expect(env).toMatch(/PATH=\/opt\/sovereign\/bin:\/opt\/sovereign\/node\/bin:\$\{PATH\}/);
   });
 });

@@ -86,6 +86,7 @@ export function prepareBlock(b: TerraformBlock, stack?: string): PreparedObject 
 /** Where the pod spec sits in each workload kind (`{podSpec}` in a fieldPath). */
 export function podSpecPath(kind: string): string {
   if (kind === "Pod") return "spec";
+  if (kind === "PodTemplate") return "template.spec";
   if (kind === "CronJob") return "spec.jobTemplate.spec.template.spec";
   return "spec.template.spec";
 }

@@ -1,7 +1,15 @@
 import type { CountryProfile } from "@sovereign/profile";
 import { stringify } from "yaml";
+import { MIN_KUBERNETES_VERSION } from "./cel/k8s-versions.js";
 import { loadPacks, type PolicyPack, type Rule } from "./pack.js";
-import { buildParams, PARAMS_NAME, PARAMS_NAMESPACE } from "./params.js";
+import {
+  buildParams,
+  CLUSTER_NAMESPACES,
+  PARAMS_NAME,
+  PARAMS_NAMESPACE,
+  RESIDENCY_LABEL,
+  RESIDENCY_ENFORCED,
+} from "./params.js";
 import type { K8sObject } from "./types.js";
 
 /** Options of `exportAdmission`. */
@@ -13,9 +21,12 @@ export interface ExportOptions {
   /** Namespace of the params ConfigMap. @default "sovereign-system" */
   paramsNamespace?: string;
   /**
-   * Namespaces the bindings leave out.
-   * @default ["kube-system"] — the cluster's own control-plane add-ons come with the distribution,
-   * not from the kit; denying them would break the cluster rather than protect data.
+   * Namespaces the Namespace rules (which must see every new namespace) leave out, on top of
+   * the profile's `spec.residency.clusterNamespaces`. Namespace-scoped rules never need this:
+   * they enforce only in namespaces labelled `sovereign.ai/residency: enforced`.
+   * @default the Kubernetes system namespaces and the GPU Operator's — the cluster's own
+   * components come with the distribution, not from the kit; denying them would break the
+   * cluster rather than protect data.
    */
   exemptNamespaces?: string[];
 }
@@ -27,6 +38,52 @@ export function resourceOf(kind: string): string {
   if (k.endsWith("y")) return `${k.slice(0, -1)}ies`;
   if (k.endsWith("s")) return `${k}es`;
   return `${k}s`;
+}
+
+/**
+ * Kinds the API server stores without a namespace. A binding's namespaceSelector never skips them
+ * (except Namespace itself, matched on its own labels), so rules on them are checked cluster-wide.
+ */
+export const CLUSTER_SCOPED_KINDS = new Set([
+  "Namespace",
+  "Node",
+  "PersistentVolume",
+  "StorageClass",
+  "CSIDriver",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "PriorityClass",
+  "RuntimeClass",
+  "CustomResourceDefinition",
+  "ValidatingAdmissionPolicy",
+  "ValidatingAdmissionPolicyBinding",
+  "IngressClass",
+  "GatewayClass",
+]);
+
+/** Kinds a rule targets (`*` included as is). */
+export function ruleKinds(rule: Rule): string[] {
+  return [...new Set((rule.targets.kubernetes ?? []).flatMap((t) => t.kinds))];
+}
+
+/**
+ * How a rule's binding is scoped in the cluster:
+ * - `namespaced`: every kind it targets lives in a namespace; the binding matches only
+ *   namespaces labelled `sovereign.ai/residency: enforced`, so components of the cluster
+ *   itself (CNI, CSI, GPU Operator operands, monitoring) in their own namespaces are never
+ *   denied, and a missing params object denies writes there only (fail closed where the
+ *   country's data is).
+ * - `namespaces`: it targets Namespace objects; the binding sees every namespace except the
+ *   cluster's own, so a new namespace cannot opt out of residency by leaving the label off.
+ * - `cluster`: it targets cluster-scoped kinds (StorageClass, PersistentVolume, or `*`),
+ *   checked cluster-wide.
+ * The last two allow writes when the params object is missing: denying every new PV or
+ * namespace of the cluster would break it (external provisioners create PVs at run time).
+ */
+export function bindingScope(rule: Rule): "namespaced" | "namespaces" | "cluster" {
+  const kinds = ruleKinds(rule);
+  if (kinds.includes("Namespace")) return "namespaces";
+  return kinds.some((k) => k === "*" || CLUSTER_SCOPED_KINDS.has(k)) ? "cluster" : "namespaced";
 }
 
 /** Rules the cluster cannot enforce (they look at Terraform, which never reaches the API server). */
@@ -50,6 +107,8 @@ function policyOf(rule: Rule, frameworks: readonly string[]): K8sObject {
     const key = `${t.apiGroups.join(",")}|${t.apiVersions.join(",")}`;
     const g = groups.get(key) ?? { apiGroups: t.apiGroups, apiVersions: t.apiVersions, resources: [] };
     g.resources.push(...t.kinds.map(resourceOf));
+    // Ephemeral (debug) containers are added through this subresource, whose object is the Pod.
+    if (t.kinds.includes("Pod")) g.resources.push("pods/ephemeralcontainers");
     groups.set(key, g);
   }
   return {
@@ -99,6 +158,11 @@ function policyOf(rule: Rule, frameworks: readonly string[]): K8sObject {
 }
 
 function bindingOf(rule: Rule, paramsNamespace: string, exempt: readonly string[]): K8sObject {
+  const scope = bindingScope(rule);
+  const namespaceSelector =
+    scope === "namespaces"
+      ? { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: [...exempt] }] }
+      : { matchLabels: { [RESIDENCY_LABEL]: RESIDENCY_ENFORCED } };
   return {
     apiVersion: "admissionregistration.k8s.io/v1",
     kind: "ValidatingAdmissionPolicyBinding",
@@ -113,32 +177,29 @@ function bindingOf(rule: Rule, paramsNamespace: string, exempt: readonly string[
     spec: {
       policyName: admissionName(rule),
       validationActions: [...ACTIONS[rule.severity]],
-      paramRef: { name: PARAMS_NAME, namespace: paramsNamespace, parameterNotFoundAction: "Deny" },
-      ...(exempt.length
-        ? {
-            matchResources: {
-              namespaceSelector: {
-                matchExpressions: [
-                  { key: "kubernetes.io/metadata.name", operator: "NotIn", values: [...exempt] },
-                ],
-              },
-            },
-          }
-        : {}),
+      paramRef: {
+        name: PARAMS_NAME,
+        namespace: paramsNamespace,
+        parameterNotFoundAction: scope === "namespaced" ? "Deny" : "Allow",
+      },
+      matchResources: { namespaceSelector },
     },
   };
 }
 
 /**
  * ValidatingAdmissionPolicy + binding per Kubernetes-targeted rule of the profile's packs, and
- * the params ConfigMap they all read (admissionregistration.k8s.io/v1, Kubernetes >= 1.30).
+ * the params ConfigMap they all read (admissionregistration.k8s.io/v1, Kubernetes >=
+ * MIN_KUBERNETES_VERSION: the IP/CIDR CEL library is accepted in new expressions from 1.31).
  * Error rules deny, warning rules warn, info rules audit. Terraform-targeted rules are synth-only:
  * they are listed in the params ConfigMap's `sovereign.ai/synth-only-rules` annotation.
  */
 export function exportAdmission(profile: CountryProfile, opts: ExportOptions = {}): K8sObject[] {
   const packs = opts.packs ?? loadPacks(profile.spec.policies);
   const ns = opts.paramsNamespace ?? PARAMS_NAMESPACE;
-  const exempt = opts.exemptNamespaces ?? ["kube-system"];
+  const exempt = [
+    ...new Set([...(opts.exemptNamespaces ?? CLUSTER_NAMESPACES), ...(profile.spec.residency?.clusterNamespaces ?? [])]),
+  ];
   const params = buildParams(profile, { now: opts.now, namespace: ns });
   const synthOnly = synthOnlyRules(packs).map((r) => `${r.packId}/${r.id}`);
   params.metadata.annotations = {
@@ -162,7 +223,8 @@ export function admissionYaml(profile: CountryProfile, objs: K8sObject[], packs?
   );
   const head = [
     `# Residency admission policies for ${profile.spec.displayName} (${profile.metadata.name}).`,
-    "# ValidatingAdmissionPolicy + binding per rule, params in one ConfigMap; Kubernetes >= 1.30.",
+    `# ValidatingAdmissionPolicy + binding per rule, params in one ConfigMap; Kubernetes >= ${MIN_KUBERNETES_VERSION}.`,
+    `# Namespace-scoped rules enforce in namespaces labelled ${RESIDENCY_LABEL}=${RESIDENCY_ENFORCED}; StorageClass, PersistentVolume and Namespace rules cluster-wide.`,
     `# Synth-only rules (they check Terraform JSON, never seen by the API server): ${synthOnly.join(", ") || "none"}.`,
   ].join("\n");
   return `${head}\n${objs.map((o) => `---\n${stringify(o, { lineWidth: 0 })}`).join("")}`;

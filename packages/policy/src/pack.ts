@@ -9,7 +9,7 @@ import {
   repoRoot,
   type YamlSource,
 } from "@sovereign/diagnostics";
-import { ROOT_VARIABLES } from "./cel/dialect.js";
+import { functionsOf, ROOT_VARIABLES } from "./cel/dialect.js";
 import { compile, type Expr, type Program } from "./cel/program.js";
 import { readPrecompiled, writePrecompiled } from "./precompiled.js";
 import { ruleOf } from "./rule.js";
@@ -216,3 +216,16 @@ export function loadPacks(names: string[], dir = policiesDir(), precompiledDir?:
 }
 
 export type { FixtureDoc };
+
+/** Every CEL function and method a rule's expressions call (for the Kubernetes version check). */
+export function ruleFunctions(rule: Rule): Set<string> {
+  const t = rule.compiled.trees;
+  const exprs = [
+    ...t.matchConditions.map((m) => m.expr),
+    ...t.variables.map((v) => v.expr),
+    ...t.validations.flatMap((v) => (v.messageExpr ? [v.expr, v.messageExpr] : [v.expr])),
+  ];
+  const out = new Set<string>();
+  for (const e of exprs) for (const f of functionsOf(e)) out.add(f);
+  return out;
+}

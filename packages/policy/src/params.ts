@@ -1,20 +1,52 @@
+import { RESIDENCY_ENFORCED, RESIDENCY_LABEL, residentClassParameters } from "@sovereign/constructs";
 import {
   claimNames,
   type CountryProfile,
   type DataClassName,
+  DEMO_LABEL,
   hostOf,
   inCountryCidrs,
+  inCountryDomains,
   placements,
 } from "@sovereign/profile";
 import type { K8sObject } from "./types.js";
+
+export { RESIDENCY_ENFORCED, RESIDENCY_LABEL };
+
+/**
+ * Namespaces of the cluster itself, never required to carry the residency label: the
+ * Kubernetes system namespaces, the GPU Operator's (whose operands the operator creates at run
+ * time without the kit's labels) and the Kueue and JobSet controllers'.
+ */
+export const CLUSTER_NAMESPACES = [
+  "kube-system",
+  "kube-public",
+  "kube-node-lease",
+  "default",
+  "gpu-operator",
+  // the batch controllers the training stack installs (their pods are upstream controllers)
+  "kueue-system",
+  "jobset-system",
+];
 
 /** Name and namespace of the params ConfigMap every binding's paramRef points at. */
 export const PARAMS_NAME = "sovereign-residency-params";
 /** @default "sovereign-system" — the platform stack's namespace for cluster-wide kit objects. */
 export const PARAMS_NAMESPACE = "sovereign-system";
 
-/** Labels marking a profile as a demo (allows the `local` state backend). */
-export const DEMO_LABEL = "sovereign.ai/demo";
+/**
+ * Identities of the controllers that write Endpoints and EndpointSlices for Services with a
+ * selector (pod addresses) and mirror hand-written Endpoints: the kube-controller-manager, with
+ * and without per-controller service accounts. Objects they write are not re-checked.
+ */
+export const ENDPOINT_CONTROLLERS = [
+  "system:serviceaccount:kube-system:endpoint-controller",
+  "system:serviceaccount:kube-system:endpointslice-controller",
+  "system:serviceaccount:kube-system:endpointslicemirroring-controller",
+  "system:kube-controller-manager",
+];
+
+export { DEMO_LABEL };
 
 
 const list = (xs: Iterable<string>) => [...new Set(xs)].join(",");
@@ -57,8 +89,7 @@ export function buildParams(
 ): K8sObject & { data: Record<string, string> } {
   const s = profile.spec;
   const siteZones = new Map(s.sites.map((x) => [x.name, x.zones]));
-  let domains = s.sites.flatMap((x) => x.domains ?? []);
-  if (domains.length === 0) domains = [hostOf(`https://${s.registry}`), hostOf(s.kms.endpoint)];
+  const domains = inCountryDomains(profile);
   const data: Record<string, string> = {
     country: s.country,
     registry: s.registry.replace(/\/$/, ""),
@@ -77,10 +108,20 @@ export function buildParams(
     logRetentionLimitDays: String(s.residency?.logRetentionLimitDays ?? ""),
     dataClasses: list(Object.keys(s.storage.dataClasses)),
     inClusterSuffixes: "svc,svc.cluster.local,cluster.local",
+    clusterNamespaces: list([...CLUSTER_NAMESPACES, ...(s.residency?.clusterNamespaces ?? [])]),
+    residencyLabel: RESIDENCY_LABEL,
+    storageProvisioners: list(s.storage.classes.map((c) => c.provisioner)),
+    endpointControllers: ENDPOINT_CONTROLLERS.join(","),
   };
   for (const c of s.storage.classes) {
     data[`storageClassZones.${c.name}`] = list(siteZones.get(c.site) ?? []);
     data[`storageClassSite.${c.name}`] = c.site;
+    // The provisioner and parameters the storage stack gives the class: a class re-created
+    // under the same name on another driver (or another server) no longer matches them.
+    const parameters = residentClassParameters({ ...c, kms: s.kms });
+    data[`storageClassProvisioner.${c.name}`] = c.provisioner;
+    data[`storageClassParameterKeys.${c.name}`] = list(Object.keys(parameters).sort());
+    for (const [k, v] of Object.entries(parameters)) data[`storageClassParameter.${c.name}.${k}`] = v;
   }
   for (const [name, dc] of Object.entries(s.storage.dataClasses)) {
     if (!dc) continue;

@@ -1,9 +1,11 @@
 import { checkImageRef, type DocPath, hostInDomain, hostOf, type Issue, isDnsName } from "@sovereign/diagnostics";
 import { ISO_3166_ALPHA2 } from "./iso3166.js";
-import { parseCidr } from "./net.js";
+import { hostInCountry, inCountryDomains, parseCidr, uriHost } from "./net.js";
+import { shippedPackNames } from "./root.js";
 import { checkCluster, checkGpuOperatorImages, checkPlacements, checkPoolZones, checkStorageBackends } from "./site-checks.js";
 import type { CountryProfile } from "./schema.js";
 import { checkTraining } from "./training.js";
+import { checkWeightsLocation } from "./weights-location.js";
 
 function list(names: readonly string[]): string {
   return names.length === 0 ? "(none declared)" : names.map((n) => JSON.stringify(n)).join(", ");
@@ -69,25 +71,6 @@ function duplicates<T>(items: readonly T[], key: (t: T) => string, path: (i: num
     } else seen.set(k, i);
   });
   return out;
-}
-
-/** Every URL-like field whose host must be under an in-country domain, with its path. */
-function hostFields(s: Spec): { path: DocPath; uri: string; what: string }[] {
-  return [
-    { path: ["spec", "registry"], uri: s.registry, what: "registry" },
-    { path: ["spec", "kms", "endpoint"], uri: s.kms.endpoint, what: "KMS" },
-    ...(s.stateBackend.type === "s3"
-      ? [{ path: ["spec", "stateBackend", "endpoint"], uri: s.stateBackend.endpoint, what: "state backend" }]
-      : []),
-    ...Object.entries(s.telemetry ?? {}).flatMap(([k, v]) =>
-      v ? [{ path: ["spec", "telemetry", k], uri: v, what: "telemetry" }] : [],
-    ),
-    ...s.serving.models.map((m, i) => ({
-      path: ["spec", "serving", "models", i, "weights", "uri"],
-      uri: m.weights.uri,
-      what: "weights",
-    })),
-  ];
 }
 
 /**
@@ -274,26 +257,32 @@ export const PROFILE_CHECKS: readonly ProfileCheck[] = [
     },
   },
   {
-    name: "registry, KMS, state, telemetry and weights hosts are in-country",
-    codes: ["host.out_of_country"],
-    run: ({ spec: s }) => {
-      // Only checked when the profile declares its domains.
-      const domains = s.sites.flatMap((x) => x.domains ?? []);
-      if (domains.length === 0) return [];
-      return hostFields(s).flatMap(({ path, uri, what }) => {
-        const host = hostOf(uri);
-        return domains.some((d) => hostInDomain(host, d))
-          ? []
-          : [
-              {
-                code: "host.out_of_country",
-                path,
-                message: `${what} host ${JSON.stringify(host)} is not under any in-country domain`,
-                hint: `use a host under one of ${list(domains)} or add its domain to the site that serves it`,
-              },
-            ];
-      });
-    },
+    name: "residency rules that depend on the profile alone",
+    codes: [
+      "host.out_of_country",
+      "ref.policy_pack",
+      "policy.core_missing",
+      "state.local",
+      "storage.unencrypted",
+      "egress.everything",
+      "egress.too_wide",
+    ],
+    run: (p) => residencyChecks(p),
+  },
+  {
+    name: "profile gaps the stacks cannot build around",
+    codes: ["storage.purge_image", "gateway.hostname", "serving.weights_class"],
+    run: (p) => stackChecks(p),
+  },
+  {
+    name: "model modalities have encoders, context and experts fit the architecture",
+    codes: ["modality.encoder", "modality.undeclared", "engine.maxModelLen", "arch.experts"],
+    run: perModel((m, mp) => modalityIssues(m, mp)),
+  },
+  {
+    name: "object-store weights name a bucket and a prefix",
+    codes: ["weights.bucket", "weights.prefix"],
+    run: perModel((m, mp) => checkWeightsLocation(m.weights, [...mp, "weights", "uri"])),
   },
   {
     name: "cluster API server CIDRs and node-local DNS address parse",
@@ -448,4 +437,203 @@ export const PROFILE_CHECKS: readonly ProfileCheck[] = [
  */
 export function crossCheck(p: CountryProfile): Issue[] {
   return PROFILE_CHECKS.flatMap((c) => c.run(p));
+}
+
+/** Every non-text modality has its encoder, no encoder is declared for an unused modality. */
+function modalityIssues(m: Model, mp: DocPath): Issue[] {
+  const out: Issue[] = [];
+  for (const mod of ["image", "audio"] as const) {
+    const declared = m.modalities.includes(mod);
+    const encoder = m.encoders?.[mod];
+    if (declared && !encoder) {
+      out.push({
+        code: "modality.encoder",
+        path: [...mp, "modalities"],
+        message: `model ${m.name} declares modality ${mod} but no encoders.${mod}`,
+        hint: `add encoders: { ${mod}: { params: <encoder parameters from the model card>, perPrompt: 1 } }`,
+      });
+    }
+    if (!declared && encoder) {
+      out.push({
+        code: "modality.undeclared",
+        path: [...mp, "encoders", mod],
+        message: `model ${m.name} has an ${mod} encoder but modalities ${JSON.stringify(m.modalities)} omit ${mod}`,
+        hint: `add ${mod} to modalities, or remove encoders.${mod}`,
+      });
+    }
+  }
+  const len = m.engine?.maxModelLen;
+  if (len !== undefined && len > m.architecture.maxContext) {
+    out.push({
+      code: "engine.maxModelLen",
+      path: [...mp, "engine", "maxModelLen"],
+      message: `maxModelLen ${len} exceeds the model's maxContext ${m.architecture.maxContext}`,
+      hint: `use at most ${m.architecture.maxContext}, or omit it to serve the full context`,
+    });
+  }
+  const e = m.architecture.experts;
+  if (e && e.perToken > e.count) {
+    out.push({
+      code: "arch.experts",
+      path: [...mp, "architecture", "experts", "perToken"],
+      message: `perToken ${e.perToken} exceeds the ${e.count} experts`,
+      hint: "copy num_experts_per_tok and the expert count from the model's config",
+    });
+  }
+  return out;
+}
+
+/** Label marking a profile as a demo (allows the `local` state backend). */
+export const DEMO_LABEL = "sovereign.ai/demo";
+
+/** Widest egress network a profile may declare without an approved transfer naming it. */
+export const WIDEST_EGRESS_PREFIX = { 4: 8, 6: 8 } as const;
+
+/**
+ * The checks behind residency rules that depend on the profile alone, so `validate` refuses
+ * (with file, path, line and fix) every profile whose synth the residency packs would refuse:
+ * hosts outside the in-country domains and networks, unknown packs, local state outside a demo,
+ * unencrypted classes, and egress networks so wide that "in-country" means nothing.
+ */
+export function residencyChecks(p: CountryProfile): Issue[] {
+  const s = p.spec;
+  const out: Issue[] = [];
+  const domains = inCountryDomains(p);
+  const declared = s.sites.some((x) => (x.domains ?? []).length > 0);
+  const cidrs = s.sites.flatMap((x) => x.egressCidrs).filter((c) => parseCidr(c) !== null);
+  const today = new Date().toISOString().slice(0, 10);
+  const approved = new Set(
+    (s.residency?.approvedTransfers ?? []).filter((t) => t.expires >= today).map((t) => t.destination),
+  );
+
+  const hostCheck = (path: DocPath, value: string, what: string) => {
+    const host = uriHost(value);
+    if (hostInCountry(host, { domains, cidrs })) return;
+    out.push({
+      code: "host.out_of_country",
+      path,
+      message:
+        `${what} host ${JSON.stringify(host)} is not under an in-country domain (${domains.join(", ")})` +
+        (declared ? "" : ": no site declares domains, so only the registry's and KMS's hosts count") +
+        " nor inside the egress networks",
+      hint: declared
+        ? `use a host under ${list(domains)} or add its domain to the site that serves it (spec.sites[].domains)`
+        : "declare each site's in-country DNS suffixes in spec.sites[].domains",
+    });
+  };
+  hostCheck(["spec", "registry"], s.registry, "registry");
+  hostCheck(["spec", "kms", "endpoint"], s.kms.endpoint, "KMS");
+  if (s.stateBackend.type === "s3")
+    hostCheck(["spec", "stateBackend", "endpoint"], s.stateBackend.endpoint, "state backend");
+  if (s.stateBackend.type === "pg" && s.stateBackend.host)
+    hostCheck(["spec", "stateBackend", "host"], s.stateBackend.host, "state backend");
+  for (const [k, v] of Object.entries(s.telemetry ?? {})) if (v) hostCheck(["spec", "telemetry", k], v, "telemetry");
+  s.serving.models.forEach((m, i) => {
+    const where = m.weights.endpoint ? "endpoint" : "uri";
+    hostCheck(["spec", "serving", "models", i, "weights", where], m.weights.endpoint ?? m.weights.uri, "weights");
+  });
+  if (s.serving.gateway)
+    hostCheck(["spec", "serving", "gateway", "hostname"], s.serving.gateway.hostname.replace(/^\*\./, ""), "gateway");
+
+  const packs = shippedPackNames();
+  s.policies.forEach((name, i) => {
+    if (!packs.includes(name)) {
+      out.push({
+        code: "ref.policy_pack",
+        path: ["spec", "policies", i],
+        message: `policy pack ${JSON.stringify(name)} is not in policies/`,
+        hint: `use one of ${list(packs)}, or scaffold one with \`sovereign policy new <FRAMEWORK>\``,
+      });
+    }
+  });
+  if (!s.policies.includes("residency-core")) {
+    out.push({
+      code: "policy.core_missing",
+      path: ["spec", "policies"],
+      message: "spec.policies does not list residency-core, the rules every country runs",
+      hint: "add residency-core to spec.policies",
+    });
+  }
+
+  if (s.stateBackend.type === "local" && p.metadata.labels?.[DEMO_LABEL] !== "true") {
+    out.push({
+      code: "state.local",
+      path: ["spec", "stateBackend", "type"],
+      message: "the local state backend keeps Terraform state on whichever machine runs it; allowed only for a demo",
+      hint: `use kubernetes, pg or an in-country s3 endpoint, or label the profile metadata.labels["${DEMO_LABEL}"]: "true"`,
+    });
+  }
+
+  s.storage.classes.forEach((c, i) => {
+    if (!c.encrypted) {
+      out.push({
+        code: "storage.unencrypted",
+        path: ["spec", "storage", "classes", i, "encrypted"],
+        message: `storage class ${JSON.stringify(c.name)} is not encrypted; residency-core refuses unencrypted classes`,
+        hint: "set encrypted: true (keys come from spec.kms)",
+      });
+    }
+  });
+
+  s.sites.forEach((site, i) => {
+    site.egressCidrs.forEach((c, j) => {
+      const net = parseCidr(c);
+      if (!net) return;
+      const v = net.bytes.length === 4 ? 4 : 6;
+      if (net.prefix === 0) {
+        out.push({
+          code: "egress.everything",
+          path: ["spec", "sites", i, "egressCidrs", j],
+          message: `${c} is every address: egress "only in-country" would allow the whole internet`,
+          hint: "list the country's own networks (the datacenter and partner ranges)",
+        });
+      } else if (net.prefix < WIDEST_EGRESS_PREFIX[v] && !approved.has(c)) {
+        out.push({
+          code: "egress.too_wide",
+          path: ["spec", "sites", i, "egressCidrs", j],
+          message: `${c} is wider than /${WIDEST_EGRESS_PREFIX[v]}; no country's own networks are that large`,
+          hint: `split it into the networks actually used, or record an approved transfer with destination ${JSON.stringify(c)} in spec.residency.approvedTransfers`,
+        });
+      }
+    });
+  });
+  return out;
+}
+
+/**
+ * Profile gaps the stacks cannot build around, reported here with their line so `validate`
+ * refuses every profile `synth` would refuse (the stacks keep the same guards).
+ */
+export function stackChecks(p: CountryProfile): Issue[] {
+  const s = p.spec;
+  const out: Issue[] = [];
+  if (s.serving.models.length === 0) {
+    for (const [dc, spec] of Object.entries(s.storage.dataClasses)) {
+      if (spec?.retentionDays === undefined) continue;
+      out.push({
+        code: "storage.purge_image",
+        path: ["spec", "storage", "dataClasses", dc, "retentionDays"],
+        message: `retention of ${spec.retentionDays} days for ${dc} needs an image to run the purge job, and the profile has no model`,
+        hint: "add a model under spec.serving.models (its inference-core image runs the purge), or drop retentionDays",
+      });
+    }
+  }
+  const gw = s.serving.gateway;
+  if (gw && !isDnsName(gw.hostname)) {
+    out.push({
+      code: "gateway.hostname",
+      path: ["spec", "serving", "gateway", "hostname"],
+      message: `${JSON.stringify(gw.hostname)} is not a lowercase DNS name (the route is published under exactly this name; wildcards are not)`,
+      hint: "e.g. ai.site1.sovereign.example",
+    });
+  }
+  if (s.serving.models.length > 0 && !s.storage.dataClasses["model-weights"]) {
+    out.push({
+      code: "serving.weights_class",
+      path: ["spec", "storage", "dataClasses"],
+      message: "models are served but there is no model-weights data class to cache their weights in",
+      hint: "add spec.storage.dataClasses.model-weights with an encrypted in-country storage class",
+    });
+  }
+  return out;
 }

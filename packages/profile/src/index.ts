@@ -1,12 +1,27 @@
 // The naming and reference rules are re-exported for callers that import them from here.
 export { checkImageRef, hostInDomain, hostOf, isDnsName } from "@sovereign/diagnostics";
-export { crossCheck, PROFILE_CHECKS, type ProfileCheck } from "./checks.js";
+export { crossCheck, DEMO_LABEL, PROFILE_CHECKS, type ProfileCheck, residencyChecks, WIDEST_EGRESS_PREFIX } from "./checks.js";
 export { ISO_3166_ALPHA2 } from "./iso3166.js";
 export { countryProfileJsonSchema } from "./json-schema.js";
 // Repository asset lookup lives in @sovereign/diagnostics (assets.ts); re-exported for callers.
 export { repoRoot } from "@sovereign/diagnostics";
-export { countriesDir, loadProfileFile, parseProfile, shippedProfilePath } from "./load.js";
-export { cidrContains, parseCidr, parseIp } from "./net.js";
+export {
+  countriesDir,
+  loadProfileFile,
+  loadProfileInput,
+  type ProfileInput,
+  parseProfile,
+  shippedProfilePath,
+} from "./load.js";
+export { shippedPackNames } from "./root.js";
+export {
+  cidrContains,
+  hostInCountry,
+  inCountryDomains,
+  parseCidr,
+  parseIp,
+  uriHost,
+} from "./net.js";
 export {
   claimAt,
   claimNameAt,
@@ -26,3 +41,4 @@ export {
   requiredGpuOperatorComponents,
 } from "./site-checks.js";
 export * from "./training.js";
+export { checkWeightsLocation, type WeightsLocation, weightsLocation, weightsUrl } from "./weights-location.js";

@@ -24,10 +24,26 @@ export function parseProfile(text: string, file = "<profile>"): CountryProfile {
   return validateSource(parseYamlSource(text, file));
 }
 
+/** A profile read once: the validated value and the exact bytes it was validated from. */
+export interface ProfileInput {
+  profile: CountryProfile;
+  /** The file's bytes as read (a command that stores the profile stores these, never a re-read). */
+  bytes: Buffer;
+  sha256: string;
+}
+
+/**
+ * Loads and validates a profile file, reading it once (regular file, at most `limit` bytes).
+ */
+export function loadProfileInput(path: string, o: { limit?: number } = {}): ProfileInput {
+  const shown = relative(process.cwd(), path) || path;
+  const src = readYamlSource(path, shown.startsWith("..") ? path : shown, o);
+  return { profile: validateSource(src), bytes: src.bytes, sha256: src.sha256 };
+}
+
 /** Loads and validates a profile file. */
 export function loadProfileFile(path: string): CountryProfile {
-  const shown = relative(process.cwd(), path) || path;
-  return validateSource(readYamlSource(path, shown.startsWith("..") ? path : shown));
+  return loadProfileInput(path).profile;
 }
 
 /** Directory of the shipped profiles (`stacks/countries`). */

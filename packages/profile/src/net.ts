@@ -1,5 +1,7 @@
 /** IPv4/IPv6 CIDR validation without dependencies: the profile must be checkable offline. */
 
+import { hostInDomain, hostOf } from "@sovereign/diagnostics";
+
 function ipv4Bytes(s: string): number[] | null {
   const parts = s.split(".");
   if (parts.length !== 4) return null;
@@ -80,4 +82,66 @@ export function cidrContains(outer: Cidr, inner: Cidr): boolean {
   return true;
 }
 
-// Host and name rules (isDnsName, hostInDomain, hostOf) live in @sovereign/diagnostics.
+// Host and name rules (isDnsName, hostInDomain, hostOf) live in @sovereign/diagnostics; re-exported
+// here for the profile's own callers.
+export { hostInDomain, hostOf, isDnsName } from "@sovereign/diagnostics";
+
+/**
+ * The in-country DNS suffixes of a profile: every site's `domains`, or, when no site declares
+ * any, the registry's and the KMS's hosts. One rule for `validate`, the constructs and the
+ * residency params, so the profile check and the policies never disagree on what is in-country.
+ */
+export function inCountryDomains(profile: {
+  spec: { registry: string; kms: { endpoint: string }; sites: { domains?: string[] }[] };
+}): string[] {
+  const declared = profile.spec.sites.flatMap((x) => x.domains ?? []);
+  if (declared.length > 0) return [...new Set(declared)];
+  return [...new Set([hostOf(`https://${profile.spec.registry}`), hostOf(profile.spec.kms.endpoint)])];
+}
+
+/**
+ * The host a URL-like value names, read the way the residency policies read it (and URL parsers
+ * do): scheme and any slashes or backslashes after it dropped, user information dropped, port
+ * dropped, IPv6 brackets removed, lower case, one trailing dot removed. `s3://h/p`, `h:443` and
+ * `https://u@H./p` all name `h`.
+ */
+export function uriHost(value: string): string {
+  let a = value.trim().replace(/^((https?|wss?|ftps?|file):[/\\]*|[a-z][a-z0-9+.-]*:\/\/)/i, "");
+  a = a.split(/[/\\?#\s]/)[0] ?? "";
+  if (a.includes("@")) a = a.slice(a.lastIndexOf("@") + 1);
+  a = a.startsWith("[") && a.includes("]") ? a.slice(1, a.indexOf("]")) : (a.split(":")[0] ?? "");
+  a = a.toLowerCase();
+  return a.endsWith(".") ? a.slice(0, -1) : a;
+}
+
+const IN_CLUSTER_SUFFIXES = ["svc", "svc.cluster.local", "cluster.local"];
+
+/**
+ * True when a normalized host is in-country by the residency rule (the CEL in
+ * policies/residency-core.yaml, `foreign` variable, says the same; a test compares them): empty or
+ * localhost; an IP address (any host ending in a number is one, as the URL standard reads
+ * decimal, octal and hex forms) only when written canonically and loopback, unspecified or
+ * inside `cidrs`; a DNS name when it is a single label (an in-cluster service), under an
+ * in-cluster suffix, or under one of `domains`.
+ */
+export function hostInCountry(host: string, ctx: { domains: readonly string[]; cidrs: readonly string[] }): boolean {
+  const h = host;
+  if (h === "" || h === "localhost") return true;
+  if (h.includes(":") || /(^|\.)(0x[0-9a-f]*|[0-9]+)$/.test(h)) {
+    const b = h.includes(":") && h.includes(".") ? null : parseIp(h);
+    if (!b) return false;
+    if (b.every((x) => x === 0)) return true;
+    if (b.length === 4 ? b[0] === 127 : b.slice(0, 15).every((x) => x === 0) && b[15] === 1) return true;
+    const me: Cidr = { bytes: b, prefix: b.length * 8 };
+    return ctx.cidrs.some((c) => {
+      const net = parseCidr(c);
+      return net !== null && cidrContains(net, me);
+    });
+  }
+  if (!/^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/.test(h)) return false;
+  return (
+    !h.includes(".") ||
+    IN_CLUSTER_SUFFIXES.some((s) => h.endsWith(`.${s}`)) ||
+    ctx.domains.some((d) => hostInDomain(h, d))
+  );
+}

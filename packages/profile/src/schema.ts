@@ -77,6 +77,12 @@ export const gpuPoolSchema = z.strictObject({
       "Zones of the site this pool's nodes are in (their topology.kubernetes.io/zone label). Default: every zone of the site.",
     ),
   interconnect: interconnectSchema.optional(),
+  gpuMemoryMiB: z
+    .number()
+    .int()
+    .min(1024)
+    .optional()
+    .describe("Memory of one GPU in MiB, for a GPU the kit's product table does not list. Default: from the table."),
 });
 
 /** Where a Ceph CSI class provisions from (ceph-csi rbd and cephfs drivers). */
@@ -133,6 +139,25 @@ export const dataClassSchema = z.strictObject({
     ),
 });
 
+/** Mixture-of-experts feed-forward layers: all experts are resident, `perToken` of them compute. */
+export const expertsSchema = z
+  .strictObject({
+    count: z.number().int().min(2).describe("Routed experts per layer (num_local_experts / n_routed_experts)."),
+    perToken: z.number().int().min(1).describe("Experts each token is routed to (num_experts_per_tok)."),
+    intermediateSize: z
+      .number()
+      .int()
+      .min(1)
+      .describe("Hidden size of one expert's feed-forward (moe_intermediate_size; Mixtral: intermediate_size)."),
+    shared: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe("Shared experts every token passes through, each of intermediateSize. Default 0."),
+  })
+  .describe("Mixture-of-experts layout. Omit for a dense model.");
+
 export const architectureSchema = z
   .strictObject({
     hiddenSize: z.number().int().min(1),
@@ -143,27 +168,121 @@ export const architectureSchema = z
     vocabSize: z.number().int().min(1),
     maxContext: z.number().int().min(1),
     headDim: z.number().int().min(1).optional().describe("Defaults to hiddenSize / heads."),
+    attentionBias: z
+      .boolean()
+      .optional()
+      .describe("Q/K/V projections carry a bias (Qwen2 family). Default false; only changes the parameter count."),
+    tiedEmbeddings: z
+      .boolean()
+      .optional()
+      .describe("Input embedding and LM head share one matrix (tie_word_embeddings). Default false."),
+    experts: expertsSchema.optional(),
   })
   .describe("Published architecture numbers; the kernel gate benchmarks exactly these shapes.");
+
+/** What a model reads besides text; each non-text modality needs its encoder in `encoders`. */
+export const MODALITIES = ["text", "image", "audio"] as const;
+export type Modality = (typeof MODALITIES)[number];
+
+/**
+ * Model weights in in-country S3-compatible storage. With `endpoint`, `uri` is
+ * `s3://<bucket>/<prefix>` and requests go path-style to `<endpoint>/<bucket>/<prefix>/…`.
+ * Without it (the older form, still accepted) the URI's host is taken as the endpoint and its
+ * path as `<bucket>/<prefix>`.
+ */
+export const weightsSchema = z.strictObject({
+  uri: z
+    .string()
+    .regex(
+      /^(s3|https):\/\/[^\s/]+\/\S*$/,
+      "must be an s3:// or https:// URI | fix: e.g. s3://weights/model with endpoint: https://s3.site1.sovereign.example",
+    ),
+  endpoint: httpsUrl
+    .optional()
+    .describe(
+      "In-country S3-compatible endpoint (https://host[:port]); uri is then s3://<bucket>/<prefix>, read path-style.",
+    ),
+  format: z
+    .enum(["directory", "file"])
+    .optional()
+    .describe(
+      "directory (default): uri is a prefix holding weights.manifest (`sovereign weights manifest DIR`) and the files it lists; sha256 pins the manifest. file: uri is one file and sha256 pins it.",
+    ),
+  sha256: sha256Schema.describe("sha256 of the weights manifest (format directory) or of the file (format file)."),
+  sizeBytes: z.number().int().min(1).optional().describe("Total bytes of the weight files; sizes the cache volume."),
+  credentialsSecret: nameSchema
+    .optional()
+    .describe("Secret (name only) with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. Default: anonymous reads."),
+});
+
+/** Encoder of one non-text modality: counted by the capacity planner, limited per prompt by the engine. */
+export const encoderSchema = z.strictObject({
+  params: z.number().int().min(1).describe("Parameters of the encoder and its projector (from the model card)."),
+  perPrompt: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe("Most items of this modality one prompt may carry. Default 1."),
+});
+
+export const encodersSchema = z
+  .strictObject({ image: encoderSchema.optional(), audio: encoderSchema.optional() })
+  .describe("Encoders of the image and audio modalities the model declares.");
+
+/** How the engine runs the model; every field feeds the capacity plan and the engine's flags. */
+export const engineSchema = z
+  .strictObject({
+    name: z.enum(["vllm"]).optional().describe("Inference engine. Default vllm (the one the kit ships)."),
+    dtype: z
+      .enum(["bfloat16", "float16", "float32"])
+      .optional()
+      .describe("Weight and activation dtype. Default bfloat16 (what published checkpoints ship in)."),
+    kvCacheDtype: z
+      .enum(["auto", "fp8"])
+      .optional()
+      .describe("KV-cache dtype. Default auto (same as dtype); fp8 halves the cache per token."),
+    gpuMemoryUtilization: z
+      .number()
+      .gt(0)
+      .max(0.98)
+      .optional()
+      .describe(
+        "Share of each GPU (or MIG slice) the engine may use. Default 0.9, divided by the replicas of a time-sliced pool.",
+      ),
+    maxModelLen: z
+      .number()
+      .int()
+      .min(16)
+      .optional()
+      .describe("Longest sequence served. Default architecture.maxContext; must not exceed it."),
+    minConcurrency: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe("Warn when fewer sequences of maxModelLen fit in the KV cache. Default 4."),
+    overheadGiB: z
+      .number()
+      .min(0)
+      .optional()
+      .describe(
+        "Per-GPU memory held outside weights and KV cache (CUDA context, activations, graphs). Default 2 GiB.",
+      ),
+  })
+  .describe("Engine settings; defaults suit a published bf16 checkpoint.");
 
 export const modelSchema = z.strictObject({
   name: nameSchema,
   image: z.string().describe("<spec.registry>/...@sha256:<64 hex>"),
-  weights: z.strictObject({
-    uri: z
-      .string()
-      .regex(
-        /^(s3|https):\/\/[^\s/]+\/\S*$/,
-        "must be an s3:// or https:// URI | fix: e.g. s3://weights.site1.sovereign.example/model",
-      ),
-    sha256: sha256Schema,
-    sizeBytes: z.number().int().min(1).optional(),
-  }),
+  weights: weightsSchema,
   architecture: architectureSchema,
   pool: nameSchema.describe("Name of a `gpuPools[]` entry."),
   tensorParallel: z.number().int().min(1),
   replicas: z.strictObject({ min: z.number().int().min(1), max: z.number().int().min(1) }),
-  modalities: z.array(z.enum(["text", "image", "audio"])).min(1),
+  modalities: z.array(z.enum(MODALITIES)).min(1),
+  encoders: encodersSchema.optional(),
+  engine: engineSchema.optional(),
   gate: z
     .strictObject({
       recordBaseline: z
@@ -273,6 +392,13 @@ export const profileSpecSchema = z.strictObject({
   }),
   serving: z.strictObject({
     models: z.array(modelSchema),
+    caBundle: z
+      .strictObject({
+        configMap: nameSchema.describe("ConfigMap in the serving namespace holding the PEM bundle."),
+        key: z.string().min(1).optional().describe("Key of the PEM bundle in the ConfigMap. Default ca.crt."),
+      })
+      .optional()
+      .describe("In-country CA that signs the object store's certificate. Default: the image's system CAs."),
     gateway: z
       .strictObject({
         name: nameSchema,
@@ -294,6 +420,12 @@ export const profileSpecSchema = z.strictObject({
         .optional()
         .describe("Legal maximum for interaction-log retention."),
       approvedTransfers: z.array(approvedTransferSchema).default([]),
+      clusterNamespaces: z
+        .array(nameSchema)
+        .optional()
+        .describe(
+          "Namespaces of the cluster's own components (CNI, CSI, ingress, monitoring) that need not carry the residency label. Default: none besides kube-system, kube-public, kube-node-lease, default and gpu-operator.",
+        ),
     })
     .optional(),
   policies: z.array(z.string().min(1)).min(1),
@@ -320,4 +452,6 @@ export type CephSpec = z.output<typeof cephSchema>;
 export type ClusterSpec = NonNullable<ProfileSpec["cluster"]>;
 export type ModelSpec = ProfileSpec["serving"]["models"][number];
 export type Architecture = ModelSpec["architecture"];
+export type WeightsSpec = ModelSpec["weights"];
+export type EngineSpec = NonNullable<ModelSpec["engine"]>;
 export type StateBackendSpec = ProfileSpec["stateBackend"];

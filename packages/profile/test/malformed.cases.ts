@@ -36,7 +36,8 @@ export const malformedCases: MalformedCase[] = [
     edit: (y) =>
       once(y, "  displayName: Kingdom of Thailand\n", "  displayName: Kingdom of Thailand\n  country: TH\n"),
     code: "yaml.duplicate_key",
-    path: "(document)",
+    // The map that holds the duplicate (found in one linear pass, not by the parser).
+    path: "spec",
     lineOf: "  country: TH\n  frameworks",
   },
   {
@@ -92,7 +93,7 @@ export const malformedCases: MalformedCase[] = [
       once(y, "          sha256: 53e8c707d3d1cf63dbaed23a46eb073296f6f3f3e344b723babb7a1fee6fe003\n", ""),
     code: "schema.required",
     path: "spec.serving.models[0].weights.sha256",
-    lineOf: "uri: s3://weights.bkk1.sovereign.example/r1-distill-qwen-14b",
+    lineOf: "uri: s3://models/r1-distill-qwen-14b",
   },
   {
     name: "wrong apiVersion",
@@ -226,8 +227,8 @@ export const malformedCases: MalformedCase[] = [
     edit: (y) =>
       once(
         y,
-        `image: ${IMG}f3774b79c06adefe042156b78c5ccd9a2575e31b08765c6ffb642997262a735c\n        weights:\n          uri: s3://weights.bkk1.sovereign.example/r1`,
-        "image: registry.bkk1.sovereign.example/ai/inference-core:1.4\n        weights:\n          uri: s3://weights.bkk1.sovereign.example/r1",
+        `image: ${IMG}f3774b79c06adefe042156b78c5ccd9a2575e31b08765c6ffb642997262a735c\n        weights:\n          uri: s3://models/r1`,
+        "image: registry.bkk1.sovereign.example/ai/inference-core:1.4\n        weights:\n          uri: s3://models/r1",
       ),
     code: "image.not_pinned",
     path: "spec.serving.models[0].image",
@@ -238,8 +239,8 @@ export const malformedCases: MalformedCase[] = [
     edit: (y) =>
       once(
         y,
-        `image: ${IMG}f3774b79c06adefe042156b78c5ccd9a2575e31b08765c6ffb642997262a735c\n        weights:\n          uri: s3://weights.bkk1.sovereign.example/q`,
-        `image: docker.io/library/inference-core@sha256:${"a".repeat(64)}\n        weights:\n          uri: s3://weights.bkk1.sovereign.example/q`,
+        `image: ${IMG}f3774b79c06adefe042156b78c5ccd9a2575e31b08765c6ffb642997262a735c\n        weights:\n          uri: s3://models/q`,
+        `image: docker.io/library/inference-core@sha256:${"a".repeat(64)}\n        weights:\n          uri: s3://models/q`,
       ),
     code: "image.registry",
     path: "spec.serving.models[1].image",
@@ -338,12 +339,38 @@ export const malformedCases: MalformedCase[] = [
     edit: (y) =>
       once(
         y,
-        "uri: s3://weights.bkk1.sovereign.example/r1-distill-qwen-14b",
-        "uri: s3://models.example.com/r1-distill-qwen-14b",
+        "uri: s3://models/r1-distill-qwen-14b\n          endpoint: https://s3.bkk1.sovereign.example",
+        "uri: s3://models/r1-distill-qwen-14b\n          endpoint: https://s3.example.com",
       ),
     code: "host.out_of_country",
+    path: "spec.serving.models[0].weights.endpoint",
+    lineOf: "s3.example.com",
+  },
+  {
+    name: "weights endpoint over plain http",
+    edit: (y) =>
+      once(
+        y,
+        "uri: s3://models/r1-distill-qwen-14b\n          endpoint: https://s3.bkk1.sovereign.example",
+        "uri: s3://models/r1-distill-qwen-14b\n          endpoint: http://s3.bkk1.sovereign.example",
+      ),
+    code: "schema.invalid_format",
+    path: "spec.serving.models[0].weights.endpoint",
+    lineOf: "http://s3.bkk1",
+  },
+  {
+    name: "weights bucket that is not an S3 bucket name",
+    edit: (y) => once(y, "uri: s3://models/r1-distill-qwen-14b", "uri: s3://Models_Bucket/r1-distill-qwen-14b"),
+    code: "weights.bucket",
     path: "spec.serving.models[0].weights.uri",
-    lineOf: "models.example.com",
+    lineOf: "Models_Bucket",
+  },
+  {
+    name: "image modality without its encoder",
+    edit: (y) => once(y, "replicas: { min: 2, max: 6 }\n        modalities: [text]", "replicas: { min: 2, max: 6 }\n        modalities: [text, image]"),
+    code: "modality.encoder",
+    path: "spec.serving.models[0].modalities",
+    lineOf: "modalities: [text, image]",
   },
   {
     name: "log retention beyond the legal limit",

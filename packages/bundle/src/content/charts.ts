@@ -12,6 +12,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ExitCode, KitError } from "@sovereign/diagnostics";
+import { listFiles } from "../items.js";
 import { parse } from "yaml";
 
 /** A chart packaged by helm, ready to store as an OCI layer. */
@@ -47,6 +48,8 @@ export function packageCharts(chartsDir: string, helm: string, mtime: number): P
     const stage = mkdtempSync(join(tmpdir(), "sovereign-chart-"));
     try {
       const src = join(stage, name);
+      // Regular files only: a link or FIFO in a chart is refused before anything is copied.
+      listFiles(join(chartsDir, name), `chart directory ${join(chartsDir, name)}`);
       cpSync(join(chartsDir, name), src, { recursive: true, dereference: false });
       const fix = (p: string, isDir: boolean) => {
         chmodSync(p, isDir ? 0o755 : 0o644);

@@ -184,10 +184,23 @@ export function parseRecipe(text: string, file = "<recipe>", profile?: CountryPr
   return validateSource(parseYamlSource(text, file), profile);
 }
 
+/**
+ * Loads and validates a recipe file (read once, regular file, at most `limit` bytes), against the
+ * profile when one is given; returns the bytes it validated, which is what a bundle stores.
+ */
+export function loadRecipeInput(
+  path: string,
+  profile?: CountryProfile,
+  o: { limit?: number } = {},
+): { recipe: TrainingRecipe; text: Buffer; sha256: string } {
+  const shown = relative(process.cwd(), path) || path;
+  const src = readYamlSource(path, shown.startsWith("..") ? path : shown, o);
+  return { recipe: validateSource(src, profile), text: src.bytes, sha256: src.sha256 };
+}
+
 /** Loads and validates a recipe file, against the profile when one is given. */
 export function loadRecipeFile(path: string, profile?: CountryProfile): TrainingRecipe {
-  const shown = relative(process.cwd(), path) || path;
-  return validateSource(readYamlSource(path, shown.startsWith("..") ? path : shown), profile);
+  return loadRecipeInput(path, profile).recipe;
 }
 
 /** Path of the shipped recipe of a country (`recipes/<cc>.yaml`), or undefined when none ships. */

@@ -3,48 +3,94 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import {
+  bundleOwnedFiles,
   extractBundle,
   inspectBundle,
-  loadRecipeFile,
+  loadRecipeInput,
   loadSigningKey,
   loadVerifyKey,
+  outputFormatOf,
   type Progress,
   packBundle,
   shippedRecipePath,
+  type VerifyExpectations,
+  type VerifyReport,
   verifyBundle,
   writeKeyPair,
 } from "@sovereign/bundle";
-import { ExitCode, InputError, repoRoot, UsageError } from "@sovereign/diagnostics";
+import { checkOutput, ExitCode, InputError, type InputPath, printable, repoRoot, UsageError } from "@sovereign/diagnostics";
 import type { SynthObject } from "@sovereign/policy";
 import type { CountryProfile } from "@sovereign/profile";
-import { collectObjects } from "@sovereign/stacks";
 import { helmBinary } from "@sovereign/tools";
 import {
   type Command,
   type CommandContext,
+  forceOption,
   formatOf,
+  inputLimitOf,
   loadProfileFrom,
   parseCommandArgs,
+  pathFrom,
   profileOptions,
-  profilePathFrom,
 } from "../context.js";
-import { PolicyFailure, reportPolicyFailure, synthesizeChecked } from "../residency.js";
+import { checkSynthDir, PolicyFailure, reportPolicyFailure, synthesizeChecked } from "../residency.js";
 
 const USAGE = `sovereign bundle keygen --out <dir>
        sovereign bundle pack (--country <cc> | --profile <file>) --key <bundle.key> [--out <dir|file.tar|file.tar.zst>]
                              [--recipe <file>] [--weights <path>]... [--dataset <path>]... [--synth-dir <dir>]
-                             [--charts <dir>] [--policies <dir>] [--format text|json]
-       sovereign bundle verify <bundle> --key <bundle.pub> [--format text|json]
+                             [--charts <dir>] [--policies <dir>] [--sequence <n>] [--force]
+                             [--max-input-size <bytes>] [--format text|json]
+       sovereign bundle verify <bundle> --key <bundle.pub> [--country <cc>] [--not-before <time>]
+                             [--min-sequence <n>] [--format text|json]
        sovereign bundle inspect <bundle> [--format text|json]
-       sovereign bundle extract <bundle> --key <bundle.pub> --out <dir>`;
+       sovereign bundle extract <bundle> --key <bundle.pub> --out <dir> [--country <cc>] [--not-before <time>]
+                             [--min-sequence <n>] [--force]`;
 
-function abs(ctx: CommandContext, p: string): string {
-  return new URL(p, `file://${ctx.cwd}/`).pathname;
-}
+const abs = pathFrom;
 
+/** A path as shown to the user: relative when below the working directory, escaped for the terminal. */
 function shown(ctx: CommandContext, p: string): string {
   const r = relative(ctx.cwd, p);
-  return r && !r.startsWith("..") ? r : p;
+  return printable(r && !r.startsWith("..") ? r : p);
+}
+
+/** `--country`, `--not-before`, `--min-sequence` of verify and extract. */
+const expectOptions = {
+  country: { type: "string" },
+  "not-before": { type: "string" },
+  "min-sequence": { type: "string" },
+} as const;
+
+function expectationsOf(values: { country?: string; "not-before"?: string; "min-sequence"?: string }): VerifyExpectations {
+  const e: VerifyExpectations = {};
+  if (values.country !== undefined) {
+    if (!/^[a-z]{2}$/.test(values.country))
+      throw new UsageError(`--country ${JSON.stringify(printable(values.country))} is not a lowercase two-letter code`, "e.g. --country th");
+    e.country = values.country;
+  }
+  if (values["not-before"] !== undefined) {
+    const t = Date.parse(values["not-before"]);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(values["not-before"]) || Number.isNaN(t))
+      throw new UsageError(
+        `--not-before ${JSON.stringify(printable(values["not-before"]))} is not a date`,
+        "give an RFC 3339 time or date, e.g. --not-before 2026-01-31T00:00:00Z (the creation time of the last bundle you accepted)",
+      );
+    e.notBefore = new Date(t);
+  }
+  if (values["min-sequence"] !== undefined) {
+    if (!/^\d{1,15}$/.test(values["min-sequence"]))
+      throw new UsageError(
+        `--min-sequence ${JSON.stringify(printable(values["min-sequence"]))} is not a whole number`,
+        "give the sequence of the last bundle you accepted (bundle verify prints it)",
+      );
+    e.minSequence = Number(values["min-sequence"]);
+  }
+  return e;
+}
+
+/** Renders a failed verification on stderr, every name escaped. */
+function reportProblems(ctx: CommandContext, r: VerifyReport): void {
+  for (const p of r.problems) ctx.stderr(`FAIL ${printable(p.file)}: ${printable(p.message)}\n`);
 }
 
 /** SOURCE_DATE_EPOCH, else the repository's last commit time, else 1980-01-01: never "now". */
@@ -143,18 +189,52 @@ async function trainingFiles(
   return files;
 }
 
+const packOptions = {
+  ...profileOptions,
+  ...forceOption,
+  recipe: { type: "string" },
+  out: { type: "string" },
+  weights: { type: "string", multiple: true },
+  dataset: { type: "string", multiple: true },
+  key: { type: "string" },
+  "synth-dir": { type: "string" },
+  charts: { type: "string" },
+  policies: { type: "string" },
+  sequence: { type: "string" },
+} as const;
+
+/** Every path `bundle pack` reads, for the output checks. */
+function packInputs(
+  ctx: CommandContext,
+  values: { weights?: string[]; dataset?: string[]; key?: string; recipe?: string; "synth-dir"?: string; charts?: string; policies?: string },
+  profilePath: string,
+): InputPath[] {
+  const flagged = (flag: string, ps: readonly string[] | undefined) =>
+    (ps ?? []).map((p) => ({ path: abs(ctx, p), what: `${flag} ${printable(p)}` }));
+  return [
+    { path: profilePath, what: `profile ${shown(ctx, profilePath)}` },
+    ...flagged("--weights", values.weights),
+    ...flagged("--dataset", values.dataset),
+    ...flagged("--key", values.key ? [values.key] : []),
+    ...flagged("--recipe", values.recipe ? [values.recipe] : []),
+    ...flagged("--synth-dir", values["synth-dir"] ? [values["synth-dir"]] : []),
+    ...flagged("--charts", values.charts ? [values.charts] : []),
+    ...flagged("--policies", values.policies ? [values.policies] : []),
+  ];
+}
+
+function sequenceOf(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(v))
+    throw new UsageError(
+      `--sequence ${JSON.stringify(printable(v))} is not a whole number`,
+      "give a number above the last bundle's sequence for this country (default: SOURCE_DATE_EPOCH)",
+    );
+  return Number(v);
+}
+
 async function pack(ctx: CommandContext, argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs("bundle pack", argv, {
-    ...profileOptions,
-    recipe: { type: "string" },
-    out: { type: "string" },
-    weights: { type: "string", multiple: true },
-    dataset: { type: "string", multiple: true },
-    key: { type: "string" },
-    "synth-dir": { type: "string" },
-    charts: { type: "string" },
-    policies: { type: "string" },
-  });
+  const { values } = parseCommandArgs("bundle pack", argv, packOptions);
   const format = formatOf(values.format);
   if (!values.key) {
     throw new UsageError(
@@ -162,18 +242,24 @@ async function pack(ctx: CommandContext, argv: string[]): Promise<number> {
       "create one with `sovereign bundle keygen --out keys/`",
     );
   }
-  const profilePath = profilePathFrom(values, ctx);
-  const profile = loadProfileFrom(values, ctx);
+  const sequence = sequenceOf(values.sequence);
+  const limit = inputLimitOf(values);
+  // Read once: the profile's bytes travel with it, so the stored profile is the validated one.
+  const { profile, bytes: profileBytes, path: profilePath } = loadProfileFrom(values, ctx);
   const cc = profile.metadata.name;
+  const out = abs(ctx, values.out ?? `${cc}-bundle`);
+  const output = { force: values.force, inputs: packInputs(ctx, values, profilePath) };
+  checkOutput(out, outputFormatOf(out) === "dir" ? "dir" : "file", {
+    ...output,
+    cwd: ctx.cwd,
+    owned: bundleOwnedFiles,
+  });
   const key = loadSigningKey(abs(ctx, values.key));
   const recipePath = values.recipe ? abs(ctx, values.recipe) : shippedRecipePath(cc);
-  const recipe = recipePath
-    ? { recipe: loadRecipeFile(recipePath, profile), text: readFileSync(recipePath, "utf8") }
-    : undefined;
+  const recipe = recipePath ? loadRecipeInput(recipePath, profile, { limit }) : undefined;
   if (!recipe) ctx.stderr(`note: no training recipe for ${cc} (recipes/${cc}.yaml); packing without one\n`);
   const root = repoRoot();
   const training = recipePath && recipe ? await trainingFiles(ctx, profile, recipePath, root) : undefined;
-  const out = abs(ctx, values.out ?? `${cc}-bundle`);
   const chartsDir = values.charts ? abs(ctx, values.charts) : join(root, "charts");
   const policiesDir = values.policies ? abs(ctx, values.policies) : join(root, "policies");
   const lockfile = join(root, "package-lock.json");
@@ -181,29 +267,37 @@ async function pack(ctx: CommandContext, argv: string[]): Promise<number> {
   let synthDir = values["synth-dir"] ? abs(ctx, values["synth-dir"]) : undefined;
   let tmpSynth: string | undefined;
   if (synthDir && !existsSync(synthDir))
-    throw new UsageError(`--synth-dir ${values["synth-dir"]} does not exist`, "run `sovereign synth` first");
+    throw new UsageError(`--synth-dir ${printable(values["synth-dir"]!)} does not exist`, "run `sovereign synth` first");
   try {
     // The kit's own synth runs the residency check (as `sovereign synth` does) and keeps the
-    // rendered objects for the image list; a --synth-dir came from `sovereign synth` already.
+    // rendered objects for the image list.
     let objects: SynthObject[];
     if (!synthDir) {
       tmpSynth = mkdtempSync(join(tmpdir(), `sovereign-synth-${cc}-`));
       try {
-        objects = (await synthesizeChecked([profile], tmpSynth)).checked.objects;
+        objects = (await synthesizeChecked([profile], join(tmpSynth, "out"))).checked.objects;
       } catch (e) {
         if (!(e instanceof PolicyFailure)) throw e;
         reportPolicyFailure(ctx, e, "bundle pack", format, shown(ctx, out));
         return ExitCode.Findings;
       }
-      synthDir = tmpSynth;
+      synthDir = join(tmpSynth, "out");
     } else {
-      objects = (await collectObjects(synthDir)) as SynthObject[];
+      // An output made elsewhere (cdktf synth, an integrator's script, an edited tree) is signed
+      // only once the residency packs pass on it, exactly as they would at synth.
+      try {
+        objects = (await checkSynthDir(synthDir, [profile])).objects as SynthObject[];
+      } catch (e) {
+        if (!(e instanceof PolicyFailure)) throw e;
+        reportPolicyFailure(ctx, e, "bundle pack", format, shown(ctx, out));
+        return ExitCode.Findings;
+      }
     }
     const result = await packBundle({
       profile,
-      profileText: readFileSync(profilePath, "utf8"),
+      profileText: profileBytes,
       synthDir,
-      recipe,
+      recipe: recipe ? { recipe: recipe.recipe, text: recipe.text } : undefined,
       training,
       chartsDir: existsSync(chartsDir) ? chartsDir : undefined,
       helm: existsSync(chartsDir) ? helmBinary(ctx.env) : undefined,
@@ -214,6 +308,9 @@ async function pack(ctx: CommandContext, argv: string[]): Promise<number> {
       signingKey: key,
       out,
       sourceDateEpoch: sourceDateEpoch(ctx.env, root),
+      sequence,
+      output,
+      inputLimit: limit,
       imageSources: imageSourcesOf(objects),
       progress: progressBar(ctx),
     });
@@ -225,7 +322,7 @@ async function pack(ctx: CommandContext, argv: string[]): Promise<number> {
         `packed ${shown(ctx, result.out)} (${result.format}): ${result.files} files, ${(result.bytes / MiB).toFixed(1)} MiB\n` +
           `  layers: ${[...kinds].map(([k, n]) => `${k} ${n}`).join(", ")}\n` +
           `  signed by key ${result.keyId}\n` +
-          `verify with: sovereign bundle verify ${shown(ctx, result.out)} --key <bundle.pub>\n`,
+          `verify with: sovereign bundle verify ${shown(ctx, result.out)} --key <bundle.pub> --country ${cc}\n`,
       );
     }
     return ExitCode.Ok;
@@ -234,40 +331,65 @@ async function pack(ctx: CommandContext, argv: string[]): Promise<number> {
   }
 }
 
+/** Positional bundle and --key of verify/extract, with the usage errors they share. */
+function bundleAndKey(sub: string, positionals: string[], key: string | undefined, example: string) {
+  if (positionals.length !== 1) throw new UsageError(`bundle ${sub} takes exactly one bundle`, example);
+  if (!key)
+    throw new UsageError(
+      `bundle ${sub} needs the public key: --key <bundle.pub>`,
+      "use the bundle.pub you received through a trusted channel",
+    );
+}
+
 async function verify(ctx: CommandContext, argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     "bundle verify",
     argv,
-    { key: { type: "string" }, format: { type: "string", default: "text" } },
+    { key: { type: "string" }, format: { type: "string", default: "text" }, ...expectOptions },
     true,
   );
   const format = formatOf(values.format);
-  if (positionals.length !== 1)
-    throw new UsageError(
-      "bundle verify takes exactly one bundle",
-      "sovereign bundle verify <bundle> --key <bundle.pub>",
-    );
-  if (!values.key)
-    throw new UsageError(
-      "bundle verify needs the public key: --key <bundle.pub>",
-      "use the bundle.pub you received through a trusted channel",
-    );
-  const key = loadVerifyKey(abs(ctx, values.key));
+  bundleAndKey("verify", positionals, values.key, "sovereign bundle verify <bundle> --key <bundle.pub>");
+  const expect = expectationsOf(values);
+  const key = loadVerifyKey(abs(ctx, values.key!));
   const path = abs(ctx, positionals[0]!);
-  const r = await verifyBundle(path, key, progressBar(ctx));
+  const r = await verifyBundle(path, key, progressBar(ctx), expect);
   const name = shown(ctx, path);
   if (format === "json") ctx.stdout(`${JSON.stringify({ ...r, bundle: name }, null, 2)}\n`);
   else if (r.ok) {
     ctx.stdout(
-      `OK ${name}: ${r.files} files, ${(r.bytes / MiB).toFixed(1)} MiB re-hashed; signature by key ${r.keyId} valid\n`,
+      `OK ${name}: country ${printable(r.country ?? "?")}, sequence ${r.sequence}, created ${printable(r.created ?? "?")}, kit ${printable(r.kitVersion ?? "?")}\n` +
+        `  ${r.files} files, ${(r.bytes / MiB).toFixed(1)} MiB re-hashed; signature by key ${r.keyId} valid\n`,
     );
   } else {
-    for (const p of r.problems) ctx.stderr(`FAIL ${p.file}: ${p.message}\n`);
+    reportProblems(ctx, r);
     ctx.stderr(
       `${name}: verification failed (${r.problems.length} problem${r.problems.length === 1 ? "" : "s"})\n`,
     );
   }
   return r.ok ? ExitCode.Ok : ExitCode.Findings;
+}
+
+type InspectConfig = {
+  country?: unknown;
+  displayName?: unknown;
+  created?: unknown;
+  kitVersion?: unknown;
+  recipe?: { name?: unknown; baseModel?: unknown; sources?: unknown } | null;
+};
+
+/** A config value as text: strings escaped, anything else (type-confused JSON) as "?". */
+const txt = (v: unknown) => (typeof v === "string" || typeof v === "number" ? printable(String(v)) : "?");
+
+function recipeLines(recipe: InspectConfig["recipe"]): string[] {
+  if (!recipe || typeof recipe !== "object") return [];
+  const lines = [`  recipe: ${txt(recipe.name)}, base ${txt(recipe.baseModel)}`];
+  for (const s of Array.isArray(recipe.sources) ? recipe.sources : []) {
+    const src = (s ?? {}) as { id?: unknown; licence?: unknown; legalBasis?: { type?: unknown; reference?: unknown }; weight?: unknown };
+    const basis = src.legalBasis && typeof src.legalBasis === "object" ? `${txt(src.legalBasis.type)}: ${txt(src.legalBasis.reference)}` : "(none)";
+    lines.push(`    source ${txt(src.id)}: weight ${txt(src.weight)}, licence ${txt(src.licence)}, legal basis ${basis}`);
+  }
+  return lines;
 }
 
 async function inspect(ctx: CommandContext, argv: string[]): Promise<number> {
@@ -286,44 +408,23 @@ async function inspect(ctx: CommandContext, argv: string[]): Promise<number> {
     ctx.stdout(`${JSON.stringify({ ...r, bundle: shown(ctx, path) }, null, 2)}\n`);
     return r.problems.length === 0 ? ExitCode.Ok : ExitCode.Findings;
   }
-  const c = (r.config ?? {}) as {
-    country?: string;
-    displayName?: string;
-    created?: string;
-    kitVersion?: string;
-    recipe?: {
-      name: string;
-      baseModel: string;
-      sources: {
-        id: string;
-        licence: string;
-        legalBasis?: { type: string; reference: string };
-        weight: number;
-      }[];
-    } | null;
-  };
+  const c = (r.config ?? {}) as InspectConfig;
+  const keyId = r.manifest?.signature && typeof r.manifest.signature === "object" ? r.manifest.signature.keyId : undefined;
   const lines = [
     `bundle ${shown(ctx, path)} (${r.kind})`,
-    `  country: ${c.displayName ?? "?"} (${c.country ?? "?"}), created ${c.created ?? "?"}, kit ${c.kitVersion ?? "?"}`,
-    `  signed by key: ${r.manifest?.signature.keyId ?? "(no bundle.json)"} (not checked here: run bundle verify)`,
+    `  country: ${txt(c.displayName)} (${txt(c.country)}), created ${txt(c.created)}, kit ${txt(c.kitVersion)}, sequence ${txt(r.manifest?.sequence)}`,
+    `  signed by key: ${keyId === undefined ? "(no bundle.json)" : txt(keyId)} (not checked here: run bundle verify)`,
+    ...recipeLines(c.recipe),
+    "  layers:",
   ];
-  if (c.recipe) {
-    lines.push(`  recipe: ${c.recipe.name}, base ${c.recipe.baseModel}`);
-    for (const s of c.recipe.sources) {
-      lines.push(
-        `    source ${s.id}: weight ${s.weight}, licence ${s.licence}, legal basis ${s.legalBasis ? `${s.legalBasis.type}: ${s.legalBasis.reference}` : "(none)"}`,
-      );
-    }
-  }
-  lines.push("  layers:");
-  const w = Math.max(...r.layers.map((l) => l.title.length), 5);
+  const w = Math.max(...r.layers.map((l) => printable(l.title).length), 5);
   for (const l of r.layers) {
     lines.push(
-      `    ${l.title.padEnd(w)}  ${l.kind.padEnd(11)}  ${String(l.size).padStart(12)}  ${l.digest.slice(0, 19)}…`,
+      `    ${printable(l.title).padEnd(w)}  ${printable(l.kind).padEnd(11)}  ${String(l.size).padStart(12)}  ${l.digest.slice(0, 19)}…`,
     );
   }
   ctx.stdout(`${lines.join("\n")}\n`);
-  for (const p of r.problems) ctx.stderr(`problem ${p.file}: ${p.message}\n`);
+  for (const p of r.problems) ctx.stderr(`problem ${printable(p.file)}: ${printable(p.message)}\n`);
   return r.problems.length === 0 ? ExitCode.Ok : ExitCode.Findings;
 }
 
@@ -331,30 +432,34 @@ async function extract(ctx: CommandContext, argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     "bundle extract",
     argv,
-    { key: { type: "string" }, out: { type: "string" } },
+    { key: { type: "string" }, out: { type: "string" }, ...forceOption, ...expectOptions },
     true,
   );
-  if (positionals.length !== 1)
-    throw new UsageError(
-      "bundle extract takes exactly one bundle",
-      "sovereign bundle extract <bundle> --key <bundle.pub> --out <dir>",
-    );
-  if (!values.key)
-    throw new UsageError(
-      "bundle extract needs the public key: --key <bundle.pub>",
-      "extraction verifies first; use the bundle.pub you received through a trusted channel",
-    );
+  bundleAndKey("extract", positionals, values.key, "sovereign bundle extract <bundle> --key <bundle.pub> --out <dir>");
   if (!values.out) throw new UsageError("bundle extract needs --out <dir>", "e.g. --out th-operations/");
-  const key = loadVerifyKey(abs(ctx, values.key));
+  const expect = expectationsOf(values);
   const path = abs(ctx, positionals[0]!);
+  const keyPath = abs(ctx, values.key!);
   const out = abs(ctx, values.out);
-  const r = await extractBundle(path, key, out, progressBar(ctx));
+  const output = {
+    force: values.force,
+    inputs: [
+      { path, what: `bundle ${shown(ctx, path)}` },
+      { path: keyPath, what: `--key ${shown(ctx, keyPath)}` },
+    ],
+  };
+  checkOutput(out, "dir", { ...output, cwd: ctx.cwd });
+  const key = loadVerifyKey(keyPath);
+  const r = await extractBundle(path, key, out, progressBar(ctx), { expect, output });
   if (!r.report.ok) {
-    for (const p of r.report.problems) ctx.stderr(`FAIL ${p.file}: ${p.message}\n`);
+    reportProblems(ctx, r.report);
     ctx.stderr(`${shown(ctx, path)}: verification failed; nothing extracted\n`);
     return ExitCode.Findings;
   }
-  ctx.stdout(`verified and extracted ${r.written.length} files into ${shown(ctx, out)}\n`);
+  const rep = r.report;
+  ctx.stdout(
+    `verified ${printable(rep.country ?? "?")} bundle (sequence ${rep.sequence}, created ${printable(rep.created ?? "?")}) and extracted ${r.written.length} files into ${shown(ctx, out)}\n`,
+  );
   return ExitCode.Ok;
 }
 

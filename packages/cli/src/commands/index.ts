@@ -15,8 +15,18 @@ export interface CommandEntry {
 export const commands: CommandEntry[] = [
   {
     name: "validate",
-    summary: "check a country profile; --format json prints the normalized profile",
+    summary: "check a country profile and its capacity plan; --format json prints the normalized profile",
     load: async () => (await import("./validate.js")).validateCommand,
+  },
+  {
+    name: "plan",
+    summary: "capacity plan: weights, KV cache and concurrent sequences per GPU for every served model",
+    load: async () => (await import("./plan.js")).planCommand,
+  },
+  {
+    name: "weights",
+    summary: "weights manifest: sha256 and size of every file of a model directory, the digest the profile pins",
+    load: async () => (await import("./weights.js")).weightsCommand,
   },
   {
     name: "init",

@@ -3,6 +3,7 @@ import { join, relative, resolve } from "node:path";
 import { ExitCode, UsageError, writeFileAtomic } from "@sovereign/diagnostics";
 import { ISO_3166_ALPHA2, parseProfile } from "@sovereign/profile";
 import { type Command, parseCommandArgs } from "../context.js";
+import { warnUncitedFrameworks } from "../residency.js";
 
 const ZERO = "0".repeat(64);
 
@@ -74,10 +75,11 @@ spec:
       - name: qwen25-1-5b-instruct # Qwen2.5-1.5B-Instruct, published architecture
         image: ${reg}/inference-core@sha256:${ZERO} # CHANGE: digest of your mirrored image
         weights:
-          uri: s3://weights.${site}.sovereign.example/qwen25-1-5b-instruct # CHANGE
-          sha256: "${ZERO}" # CHANGE: sha256 of the weights archive (quoted: an all-digit hex would read as a number)
+          uri: s3://models/qwen25-1-5b-instruct # CHANGE: s3://<bucket>/<prefix>
+          endpoint: https://s3.${site}.sovereign.example # CHANGE: your in-country S3-compatible endpoint
+          sha256: "${ZERO}" # CHANGE: from \`sovereign weights manifest DIR\` (quoted: an all-digit hex would read as a number)
         architecture:
-          { hiddenSize: 1536, layers: 28, heads: 12, kvHeads: 2, intermediateSize: 8960, vocabSize: 151936, maxContext: 32768 }
+          { hiddenSize: 1536, layers: 28, heads: 12, kvHeads: 2, intermediateSize: 8960, vocabSize: 151936, maxContext: 32768, attentionBias: true, tiedEmbeddings: true }
         pool: serve
         tensorParallel: 1
         replicas: { min: 1, max: 2 }
@@ -120,8 +122,9 @@ export const initCommand: Command = {
       );
     }
     const text = profileTemplate(cc);
-    parseProfile(text, out); // the template must validate as written; a failure here is a bug
+    const profile = parseProfile(text, out); // the template must validate as written; a failure here is a bug
     writeFileAtomic(out, text);
+    warnUncitedFrameworks(ctx, profile, out);
     ctx.stdout(
       `wrote ${relative(ctx.cwd, out)}: edit the lines marked CHANGE, then run \`sovereign validate --profile ${relative(ctx.cwd, out)}\`\n`,
     );

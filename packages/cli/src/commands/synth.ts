@@ -1,13 +1,24 @@
 import { readdirSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
-import { ExitCode, UsageError } from "@sovereign/diagnostics";
+import { join, relative } from "node:path";
+import { checkOutput, ExitCode, printable, UsageError } from "@sovereign/diagnostics";
 import { findingText } from "@sovereign/policy";
-import { countriesDir, loadProfileFile } from "@sovereign/profile";
-import { type Command, formatOf, parseCommandArgs, profileOptions, profilePathFrom } from "../context.js";
+import { countriesDir, loadProfileInput } from "@sovereign/profile";
+import { checkedCapacity, warningLines } from "../capacity.js";
+import {
+  type Command,
+  forceOption,
+  formatOf,
+  inputLimitOf,
+  parseCommandArgs,
+  pathFrom,
+  profileOptions,
+  profilePathFrom,
+} from "../context.js";
 import { PolicyFailure, reportPolicyFailure, synthesizeChecked } from "../residency.js";
 
 const options = {
   ...profileOptions,
+  ...forceOption,
   all: { type: "boolean" },
   out: { type: "string" },
 } as const;
@@ -22,7 +33,8 @@ function shippedProfiles(): string[] {
 export const synthCommand: Command = {
   name: "synth",
   summary: "synthesize a country's stacks into cdktf.out/ and check them against its residency policies",
-  usage: "sovereign synth (--country <cc> | --profile <file> | --all) [--out <dir>] [--format text|json]",
+  usage:
+    "sovereign synth (--country <cc> | --profile <file> | --all) [--out <dir>] [--force] [--max-input-size <bytes>] [--format text|json]",
   async run(ctx, argv) {
     const { values } = parseCommandArgs("synth", argv, options);
     const format = formatOf(values.format);
@@ -33,14 +45,22 @@ export const synthCommand: Command = {
       );
     }
     const paths = values.all ? shippedProfiles() : [profilePathFrom(values, ctx)];
-    const profiles = paths.map(loadProfileFile);
-    const outdir = resolve(ctx.cwd, values.out ?? "cdktf.out");
+    const limit = inputLimitOf(values);
+    const profiles = paths.map((p) => loadProfileInput(p, { limit }).profile);
+    const outdir = pathFrom(ctx, values.out ?? "cdktf.out");
+    const output = {
+      force: values.force,
+      inputs: paths.map((p) => ({ path: p, what: `profile ${relative(ctx.cwd, p) || p}` })),
+    };
+    checkOutput(outdir, "dir", { ...output, cwd: ctx.cwd });
+    // A model that cannot hold one sequence is refused here, located in its profile, before any stack is built.
+    profiles.forEach((p, i) => ctx.stderr(warningLines(checkedCapacity(p, paths[i]!, paths[i]!.replace(`${ctx.cwd}/`, "")))));
     const rel = relative(ctx.cwd, outdir);
     const shown = rel === "" ? "." : rel.startsWith("..") ? outdir : rel;
 
     let synth: Awaited<ReturnType<typeof synthesizeChecked>>;
     try {
-      synth = await synthesizeChecked(profiles, outdir);
+      synth = await synthesizeChecked(profiles, outdir, { output });
     } catch (e) {
       if (!(e instanceof PolicyFailure)) throw e;
       reportPolicyFailure(ctx, e, "synth", format, shown);
@@ -84,7 +104,7 @@ export const synthCommand: Command = {
           `  ${s.name.padEnd(width)}  ${String(s.resources).padStart(3)} resources  ${join(shown, s.file)}${s.dependencies.length ? `  (after ${s.dependencies.join(", ")})` : ""}`,
       ),
       `residency policies: ${profiles.map((p) => p.spec.policies.join(", ")).join("; ")}: 0 errors, ${warnings} warning(s)`,
-      ...c.findings.map(findingText),
+      ...c.findings.map((f) => printable(findingText(f))),
       ...c.unrendered.map((u) => `  not rendered offline (remote chart): ${u.stack} ${u.address} ${u.chart}`),
     ];
     if (c.detached.length > 0) {

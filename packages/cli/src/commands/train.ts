@@ -6,7 +6,7 @@ import { ExitCode, KitError, UsageError, writeFileAtomic, writeTreeAtomic } from
 import type { Finding } from "@sovereign/policy";
 import { type CountryProfile, loadProfileFile, shippedProfilePath } from "@sovereign/profile";
 import { parse, stringify } from "yaml";
-import { type Command, type CommandContext, formatOf, parseCommandArgs, profilePathFrom } from "../context.js";
+import { type Command, type CommandContext, formatOf, parseCommandArgs, pathFrom, profilePathFrom } from "../context.js";
 import { expandJobSet, planTrainingFile, type TrainingPlan } from "../train/plan.js";
 
 const options = {
@@ -130,7 +130,7 @@ async function planFromArgs(ctx: CommandContext, argv: string[]): Promise<TrainA
   if (via !== "terraform" && via !== "kubectl") {
     throw new UsageError(`--via ${JSON.stringify(via)} is not supported`, "use terraform or kubectl");
   }
-  const path = new URL(values.recipe, `file://${ctx.cwd}/`).pathname;
+  const path = pathFrom(ctx, values.recipe);
   let country: unknown;
   try {
     country = (parse(readFileSync(path, "utf8")) as { metadata?: { country?: unknown } })?.metadata?.country;

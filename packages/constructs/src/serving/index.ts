@@ -1,10 +1,16 @@
 export {
   type ChartValueOptions,
   defaultCacheSize,
+  ENGINE_CACHE_MOUNT,
+  ENGINE_LOGGING_CONFIG,
+  ENGINE_PORT,
+  type EngineValues,
   INFERENCE_CORE_CHART,
   type InferenceCoreValues,
   inferenceCoreValues,
-  type ServerOptions,
+  modelPlan,
+  WEIGHTS_MOUNT,
+  weightsPath,
 } from "./chart-values.js";
 export {
   EXIT_INCONCLUSIVE,

@@ -70,7 +70,10 @@ export interface ModelServiceProps {
    * @default DEFAULT_INFERENCE_CORE_CHART_PATH
    */
   readonly chartPath?: string;
-  /** Chart value options (weights format and credentials Secret, cache size, resources). */
+  /**
+   * Chart value options (credentials Secret, cache size, resources, queue target). The engine
+   * arguments, probes and metrics come from the model's capacity plan and the engine seam.
+   */
   readonly values?: ChartValueOptions;
   /**
    * UID the inference-core image runs as (the gate Job and the chart use the same).

@@ -2,7 +2,8 @@ import type { parse } from "@bufbuild/cel";
 import { K8S_FUNCTION_NAMES } from "./k8s-lib.js";
 
 /**
- * The CEL dialect the Kubernetes API server accepts in ValidatingAdmissionPolicy (k8s >= 1.30),
+ * The CEL dialect the Kubernetes API server accepts in ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1; see k8s-versions.ts for the
+ * Kubernetes version each library needs),
  * narrowed to what this evaluator implements. An expression outside it is refused when the pack
  * loads, so a rule never passes offline and then fails to install in the cluster.
  */
@@ -228,6 +229,42 @@ export function checkDialect(expr: Expr, ctx: DialectContext): DialectProblem[] 
   };
   walk(expr, []);
   return problems;
+}
+
+/** Every function and method name called in an expression (for the Kubernetes version check). */
+export function functionsOf(expr: Expr): Set<string> {
+  const out = new Set<string>();
+  const walk = (e: Expr | undefined): void => {
+    if (!e) return;
+    const k = e.exprKind;
+    switch (k.case) {
+      case "selectExpr":
+        walk(k.value.operand);
+        return;
+      case "callExpr":
+        out.add(k.value.function);
+        walk(k.value.target);
+        for (const a of k.value.args) walk(a);
+        return;
+      case "listExpr":
+        for (const el of k.value.elements) walk(el);
+        return;
+      case "structExpr":
+        for (const en of k.value.entries) {
+          if (en.keyKind.case === "mapKey") walk(en.keyKind.value);
+          walk(en.value);
+        }
+        return;
+      case "comprehensionExpr":
+        for (const x of [k.value.iterRange, k.value.accuInit, k.value.loopCondition, k.value.loopStep, k.value.result])
+          walk(x);
+        return;
+      default:
+        return;
+    }
+  };
+  walk(expr);
+  return out;
 }
 
 const VALID_ESCAPE =

@@ -8,6 +8,33 @@ const badge = (result: string) => {
   return `<span class="badge ${esc(result)}">${esc(label)}</span>`;
 };
 
+const VERDICT = {
+  compliant: () =>
+    "Compliant: no blocking finding. The same rules are enforced in the cluster by admission policies.",
+  "not-compliant": (r: ComplianceReport) =>
+    `Not compliant: ${r.summary.errors} blocking finding(s). Synthesis is refused until they are fixed or covered by an approved transfer.`,
+  "no-legal-basis": (r: ComplianceReport) =>
+    `No legal basis recorded for ${r.uncitedFrameworks.join(", ")}: no policy pack cites ${r.uncitedFrameworks.length === 1 ? "it" : "them"}, so no rule here is tied to ${r.uncitedFrameworks.length === 1 ? "its" : "their"} provisions. Not reported as compliant: add a country pack (sovereign policy new <FRAMEWORK>).`,
+} as const;
+
+/** Per-site residency map: networks, then every volume placed there and who mounts it. */
+function siteSections(r: ComplianceReport): string {
+  return r.sites
+    .map((site) => {
+      const rows = site.claims
+        .map(
+          (c) => `<tr><td><code>${esc(c.claim)}</code></td><td>${esc(c.kind)}</td><td>${esc(c.dataClass)}</td>
+<td><code>${esc(c.storageClass)}</code></td><td>${esc(c.size ?? "—")}</td>
+<td>${c.mountedBy.length ? c.mountedBy.map((m) => `${esc(m.workload)} <span class="muted">(${esc(m.access)})</span>`).join("<br>") : '<span class="muted">mounted by nothing</span>'}</td></tr>`,
+        )
+        .join("\n");
+      return `<div class="site" id="site-${esc(site.site)}"><h3>Site <b>${esc(site.site)}</b> <span class="muted">region ${esc(site.region)} · zones ${site.zones.map(esc).join(", ")}</span></h3>
+<p>Egress allowed to <span class="egress">${site.egressCidrs.map((c) => `<code>${esc(c)}</code>`).join(" ") || '<span class="muted">none</span>'}</span>${site.domains.length ? ` · in-country domains ${site.domains.map((d) => `<code>${esc(d)}</code>`).join(" ")}` : ""} · storage classes ${site.storageClasses.map((c) => `<code>${esc(c)}</code>`).join(" ") || '<span class="muted">none</span>'}</p>
+${site.claims.length ? `<table class="claims"><thead><tr><th>Volume</th><th>Kind</th><th>Data class</th><th>Storage class</th><th>Size</th><th>Mounted by (access)</th></tr></thead><tbody>\n${rows}\n</tbody></table>` : '<p class="muted">No volume at this site in this deployment.</p>'}</div>`;
+    })
+    .join("\n");
+}
+
 const CSS = `
 :root{--ok:#1b7f3b;--bad:#b42318;--na:#667085;--ink:#101828;--mute:#475467;--line:#eaecf0;--bg:#f9fafb}
 *{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans Thai","Noto Sans KR","Noto Sans Arabic",sans-serif;color:var(--ink);background:var(--bg)}
@@ -21,6 +48,7 @@ table{border-collapse:collapse;width:100%;font-size:14px}th,td{text-align:left;v
 th{background:var(--bg);font-weight:600}td.law{color:var(--mute);font-size:13px}code{font-size:13px;background:var(--bg);padding:1px 4px;border-radius:4px}
 .badge{display:inline-block;padding:1px 9px;border-radius:999px;font-size:12px;font-weight:700;text-transform:uppercase;color:#fff}
 .badge.pass{background:var(--ok)}.badge.fail{background:var(--bad)}.badge.not-applicable{background:var(--na)}
+.site{border-top:1px solid var(--line);padding-top:6px;margin-top:14px}.notes li{margin:4px 0}
 .sev-error{color:var(--bad);font-weight:600}.sev-warning{color:#b54708;font-weight:600}.muted{color:var(--mute)}
 footer{padding:0 40px 30px;color:var(--mute);font-size:13px}
 @media print{header{background:#fff;color:#000}section{break-inside:avoid}}
@@ -29,7 +57,7 @@ footer{padding:0 40px 30px;color:var(--mute);font-size:13px}
 /** Self-contained HTML page for compliance officers: no scripts, no external resources. */
 export function toHtml(r: ComplianceReport): string {
   const s = r.summary;
-  const ok = s.errors === 0;
+  const ok = s.verdict === "compliant";
   const rulesByPack = r.packs
     .map((p) => {
       const rows = r.rules
@@ -56,7 +84,8 @@ ${rows}
         m,
       ) => `<tr><td><b>${esc(m.dataClass)}</b></td><td>${esc(m.site)}<br><span class="muted">${m.zones.map(esc).join(", ")}</span></td>
 <td><code>${esc(m.storageClass)}</code>${m.encrypted ? " encrypted" : ' <span class="sev-error">not encrypted</span>'}</td>
-<td>${m.retentionDays !== undefined ? `${m.retentionDays} days` : "—"}</td>
+<td>${m.retentionDays !== undefined ? `${m.retentionDays} days` : "—"}${m.legalLimitDays !== undefined ? `<br><span class="muted">legal limit ${m.legalLimitDays} days</span>` : ""}</td>
+<td>${m.sites.length ? m.sites.map(esc).join(", ") : '<span class="muted">—</span>'}</td>
 <td>${m.volumes.length ? m.volumes.map(esc).join("<br>") : '<span class="muted">none in this deployment</span>'}</td>
 <td>${m.rules.map((x) => `<code>${esc(x)}</code>`).join(" ")}</td><td>${badge(m.status)}</td></tr>`,
     )
@@ -90,19 +119,23 @@ ${rows}
 <main>
 <section id="summary"><h2>Summary</h2>
 <div class="cards">
-<div class="card ${s.failed ? "bad" : "ok"}"><b>${s.passed}/${s.rules}</b><span>rules passed</span></div>
+<div class="card ${s.failed ? "bad" : "ok"}"><b>${s.passed}/${s.applicable}</b><span>applicable rules passed</span></div>
+<div class="card"><b>${s.notApplicable}</b><span>rules not applicable (nothing they check is deployed)</span></div>
 <div class="card ${s.errors ? "bad" : "ok"}"><b>${s.errors}</b><span>blocking findings</span></div>
 <div class="card"><b>${s.warnings}</b><span>warnings</span></div>
 <div class="card"><b>${s.objects}</b><span>Kubernetes objects checked</span></div>
 <div class="card"><b>${s.stacks}</b><span>stacks</span></div>
 </div>
-<p class="verdict ${ok ? "ok" : "bad"}">${ok ? "Compliant: no blocking finding. The same rules are enforced in the cluster by admission policies." : `Not compliant: ${s.errors} blocking finding(s). Synthesis is refused until they are fixed or covered by an approved transfer.`}</p>
+<p class="verdict ${ok ? "ok" : "bad"}" id="verdict">${esc(VERDICT[s.verdict](r))}</p>
 </section>
 <section id="residency-map"><h2>Residency map</h2>
 <p class="muted">Where each class of data lives (data class → site and zones → storage class), and the rules that keep it there.</p>
-<table><thead><tr><th>Data class</th><th>Site / zones</th><th>Storage class</th><th>Retention</th><th>Volumes</th><th>Rules</th><th>Status</th></tr></thead><tbody>
+<table><thead><tr><th>Data class</th><th>Class site / zones</th><th>Storage class</th><th>Retention</th><th>Held at sites</th><th>Volumes</th><th>Rules</th><th>Status</th></tr></thead><tbody>
 ${mapRows}
 </tbody></table>
+${r.mapFindings.length ? `<h3>What the map shows that no rule checks</h3><ul class="notes">${r.mapFindings.map((n) => `<li class="sev-warning"><b>${esc(n.dataClass)}</b>: ${esc(n.message)}</li>`).join("")}</ul>` : ""}
+<h3>Sites</h3>
+${siteSections(r)}
 <h3>Other data and dependencies</h3>
 <table><thead><tr><th>What</th><th>Where</th><th>Rules</th><th>Status</th></tr></thead><tbody>
 ${otherRows}

@@ -2,7 +2,11 @@ import type { CountryProfile } from "@sovereign/profile";
 import { evaluate, legalRefsFor, type RuleStats } from "../evaluate.js";
 import { loadPacks, type PolicyPack } from "../pack.js";
 import { activeTransfers } from "../params.js";
+import { uncitedFrameworks } from "../scaffold.js";
 import type { EvaluateInput, Finding, Severity } from "../types.js";
+import { type MapFinding, type SiteMap, siteMaps } from "./site-map.js";
+
+export type { ClaimRow, MapFinding, SiteMap } from "./site-map.js";
 
 /** One rule's outcome for the report. */
 export interface RuleReport {
@@ -30,6 +34,10 @@ export interface ResidencyRow {
   zones: string[];
   encrypted: boolean;
   retentionDays?: number;
+  /** The legal maximum retention (spec.residency.logRetentionLimitDays) for classes it governs. */
+  legalLimitDays?: number;
+  /** Sites holding volumes of this class (from the per-site map). */
+  sites: string[];
   /** Volumes (namespace/name) the synth creates for this class. */
   volumes: string[];
   rules: string[];
@@ -45,6 +53,8 @@ export interface ComplianceReport {
   packs: { id: string; title: string; description: string }[];
   summary: {
     rules: number;
+    /** Rules that applied to at least one object (passed + failed). */
+    applicable: number;
     passed: number;
     failed: number;
     notApplicable: number;
@@ -52,7 +62,18 @@ export interface ComplianceReport {
     warnings: number;
     objects: number;
     stacks: number;
+    /**
+     * `not-compliant` on any error finding; `no-legal-basis` when a declared framework is cited
+     * by no pack (nothing ties the rules to that law); else `compliant`.
+     */
+    verdict: "compliant" | "not-compliant" | "no-legal-basis";
   };
+  /** Frameworks the profile declares that no pack cites: no legal basis is recorded for them. */
+  uncitedFrameworks: string[];
+  /** Every site with its networks and every volume placed there, who mounts it and how. */
+  sites: SiteMap[];
+  /** What the map shows that no rule checks (e.g. a data class nothing writes). */
+  mapFindings: MapFinding[];
   rules: RuleReport[];
   findings: Finding[];
   residencyMap: ResidencyRow[];
@@ -124,6 +145,7 @@ export function buildReport(input: EvaluateInput & { now?: Date }): ComplianceRe
           (dc === "model-weights" && r.id === "data-uri-in-country"),
       )
       .map((r) => r.id);
+  const { sites, notes } = siteMaps(profile, input.objects);
   const residencyMap: ResidencyRow[] = Object.entries(s.storage.dataClasses).flatMap(([dc, spec]) => {
     if (!spec) return [];
     const cls = s.storage.classes.find((c) => c.name === spec.storageClass);
@@ -153,6 +175,10 @@ export function buildReport(input: EvaluateInput & { now?: Date }): ComplianceRe
         zones: site?.zones ?? [],
         encrypted: cls?.encrypted ?? false,
         ...(spec.retentionDays !== undefined ? { retentionDays: spec.retentionDays } : {}),
+        ...(dc === "interaction-logs" && s.residency?.logRetentionLimitDays !== undefined
+          ? { legalLimitDays: s.residency.logRetentionLimitDays }
+          : {}),
+        sites: sites.filter((x) => x.claims.some((c) => c.dataClass === dc)).map((x) => x.site),
         volumes,
         rules: rs,
         status: bad ? "fail" : "pass",
@@ -185,8 +211,11 @@ export function buildReport(input: EvaluateInput & { now?: Date }): ComplianceRe
       status: failedRule("telemetry-in-country") || failedRule("egress-in-country-cidrs") ? "fail" : "pass",
     },
     {
-      what: "Model weights (source)",
-      where: s.serving.models.map((m) => `${m.name}: ${m.weights.uri}`).join(", ") || "(no models)",
+      what: "Model weights (source) and modalities served",
+      where:
+        s.serving.models
+          .map((m) => `${m.name} [${m.modalities.join(", ")}]: ${m.weights.uri}${m.weights.endpoint ? ` at ${m.weights.endpoint}` : ""}`)
+          .join("; ") || "(no models)",
       rules: ["data-uri-in-country"],
       status: failedRule("data-uri-in-country") ? "fail" : "pass",
     },
@@ -212,6 +241,8 @@ export function buildReport(input: EvaluateInput & { now?: Date }): ComplianceRe
       .filter((o) => o.object.metadata.annotations?.["sovereign.ai/approved-transfer"] === t.id)
       .map((o) => `${o.object.kind} ${o.object.metadata.namespace ?? ""}/${o.object.metadata.name ?? ""}`),
   }));
+  const uncited = uncitedFrameworks(profile, packs);
+  const errors = findings.filter((f) => f.severity === "error").length;
   return {
     generatedAt: now.toISOString(),
     country: profile.metadata.name,
@@ -220,14 +251,19 @@ export function buildReport(input: EvaluateInput & { now?: Date }): ComplianceRe
     packs: packs.map((p) => ({ id: p.id, title: p.title, description: p.description })),
     summary: {
       rules: rules.length,
+      applicable: rules.filter((r) => r.result !== "not-applicable").length,
       passed: rules.filter((r) => r.result === "pass").length,
       failed: rules.filter((r) => r.result === "fail").length,
       notApplicable: rules.filter((r) => r.result === "not-applicable").length,
-      errors: findings.filter((f) => f.severity === "error").length,
+      errors,
       warnings: findings.filter((f) => f.severity === "warning").length,
       objects: input.objects.length,
       stacks: new Set([...input.objects.map((o) => o.stack), ...input.terraform.map((t) => t.stack)]).size,
+      verdict: errors > 0 ? "not-compliant" : uncited.length > 0 ? "no-legal-basis" : "compliant",
     },
+    uncitedFrameworks: uncited,
+    sites,
+    mapFindings: notes,
     rules,
     findings,
     residencyMap,
