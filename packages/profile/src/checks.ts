@@ -507,8 +507,11 @@ export function residencyChecks(p: CountryProfile): Issue[] {
   );
 
   const hostCheck = (path: DocPath, value: string, what: string) => {
-    const host = uriHost(value);
-    if (hostInCountry(host, { domains, cidrs })) return;
+    // Profile fields are compared verbatim (hostOf): a trailing dot is refused, as the admission
+    // rules on these fields refuse it; uriHost's reading then decides domains and networks.
+    const verbatim = hostOf(value);
+    const host = verbatim.endsWith(".") ? verbatim : uriHost(value);
+    if (!host.endsWith(".") && hostInCountry(host, { domains, cidrs })) return;
     out.push({
       code: "host.out_of_country",
       path,

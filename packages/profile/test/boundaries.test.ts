@@ -100,8 +100,11 @@ describe("crossCheck boundaries", () => {
         delete p.spec.training;
         for (const m of p.spec.serving.models) {
           m.image = `${ruleCases.CASE_REGISTRY}/inference-core@sha256:${ruleCases.HEX64}`;
-          m.weights.uri = "s3://weights.fx1.sovereign.example/m";
+          // No endpoint: the URI's host is the one checked (bucket "models", prefix "m").
+          delete m.weights.endpoint;
+          m.weights.uri = "s3://weights.fx1.sovereign.example/models/m";
         }
+        if (p.spec.serving.gateway) p.spec.serving.gateway.hostname = "ai.fx1.sovereign.example";
         f(p);
       });
     it("GIVEN every field moved onto the case domains THEN no issue (the baseline of the host cases)", () => {
@@ -114,7 +117,7 @@ describe("crossCheck boundaries", () => {
         const got = found(
           withDomains((p) => {
             p.spec.kms.endpoint = `https://${host}:8443/v1`;
-            p.spec.serving.models[0]!.weights.uri = `s3://${host}/w`;
+            p.spec.serving.models[0]!.weights.uri = `s3://${host}/models/w`;
             p.spec.telemetry = { otlpEndpoint: `https://${host}` };
           }),
         );

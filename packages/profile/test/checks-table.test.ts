@@ -61,6 +61,27 @@ const CASES: Record<string, [Edit, string]> = {
     "spec.gpuOperator.images.fooExporter",
   ],
   "replicas.range": [(p) => (m0(p).replicas = { min: 7, max: 6 }), "spec.serving.models[0].replicas.min"],
+  "ref.policy_pack": [(p) => p.spec.policies.push("gdpr-lite"), "spec.policies[3]"],
+  "policy.core_missing": [(p) => (p.spec.policies = ["th-pdpa", "training-ledger"]), "spec.policies"],
+  "state.local": [(p) => (p.spec.stateBackend = { type: "local" }), "spec.stateBackend.type"],
+  "storage.unencrypted": [(p) => (p.spec.storage.classes[1]!.encrypted = false), "spec.storage.classes[1].encrypted"],
+  "egress.everything": [(p) => (p.spec.sites[0]!.egressCidrs = ["0.0.0.0/0"]), "spec.sites[0].egressCidrs[0]"],
+  "egress.too_wide": [(p) => (p.spec.sites[0]!.egressCidrs = ["10.0.0.0/7"]), "spec.sites[0].egressCidrs[0]"],
+  "storage.purge_image": [(p) => (p.spec.serving.models = []), "spec.storage.dataClasses.interaction-logs.retentionDays"],
+  "gateway.hostname": [(p) => (p.spec.serving.gateway!.hostname = "*.bkk1.sovereign.example"), "spec.serving.gateway.hostname"],
+  "serving.weights_class": [(p) => delete p.spec.storage.dataClasses["model-weights"], "spec.storage.dataClasses"],
+  "modality.encoder": [(p) => (m0(p).modalities = ["text", "image"]), "spec.serving.models[0].modalities"],
+  "modality.undeclared": [
+    (p) => (m0(p).encoders = { audio: { params: 600_000_000, perPrompt: 1 } } as never),
+    "spec.serving.models[0].encoders.audio",
+  ],
+  "engine.maxModelLen": [(p) => (m0(p).engine = { maxModelLen: 65_536 } as never), "spec.serving.models[0].engine.maxModelLen"],
+  "arch.experts": [
+    (p) => (m0(p).architecture = { ...m0(p).architecture, experts: { count: 8, perToken: 9 } as never }),
+    "spec.serving.models[0].architecture.experts.perToken",
+  ],
+  "weights.bucket": [(p) => (m0(p).weights.uri = "s3://Models_/r1-distill-qwen-14b"), "spec.serving.models[0].weights.uri"],
+  "weights.prefix": [(p) => (m0(p).weights.uri = "s3://models/r1//distill"), "spec.serving.models[0].weights.uri"],
 };
 
 describe("crossCheck is a table of named checks", () => {
