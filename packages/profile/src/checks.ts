@@ -1,4 +1,4 @@
-import { checkImageRef, type DocPath, hostInDomain, hostOf, type Issue, isDnsName } from "@sovereign/diagnostics";
+import { checkImageRef, type DocPath, hostOf, type Issue, isDnsName } from "@sovereign/diagnostics";
 import { ISO_3166_ALPHA2 } from "./iso3166.js";
 import { hostInCountry, inCountryDomains, parseCidr, uriHost } from "./net.js";
 import { shippedPackNames } from "./root.js";
