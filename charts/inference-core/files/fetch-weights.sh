@@ -10,7 +10,7 @@
 #   pins every file. Files already verified are kept, interrupted downloads resume (HTTP Range).
 # WEIGHTS_FORMAT=file: the prefix is one object and WEIGHTS_SHA256 pins it.
 #
-# Env: WEIGHTS_ENDPOINT (https://host[:port]), WEIGHTS_BUCKET, WEIGHTS_PREFIX, WEIGHTS_SHA256,
+# Env: WEIGHTS_ENDPOINT (an https URL: scheme, host and optional port, no path), WEIGHTS_BUCKET, WEIGHTS_PREFIX, WEIGHTS_SHA256,
 #      WEIGHTS_FORMAT, CACHE_DIR, S3_REGION, optional CA_BUNDLE (PEM of the in-country CA),
 #      optional AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
 set -eu
@@ -36,7 +36,7 @@ fi
 case "$WEIGHTS_ENDPOINT" in
   https://*/*) log "WEIGHTS_ENDPOINT must have no path (the bucket goes in WEIGHTS_BUCKET): $WEIGHTS_ENDPOINT"; exit 2 ;;
   https://*) ;;
-  *) log "WEIGHTS_ENDPOINT must be https://host[:port], got $WEIGHTS_ENDPOINT"; exit 2 ;;
+  *) log "WEIGHTS_ENDPOINT must be an https URL with a host and optional port, got $WEIGHTS_ENDPOINT"; exit 2 ;;
 esac
 case "$WEIGHTS_FORMAT" in
   directory|file) ;;

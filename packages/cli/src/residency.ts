@@ -1,4 +1,4 @@
-import { printable, readYamlSource, UsageError } from "@sovereign/diagnostics";
+import { readYamlSource, UsageError } from "@sovereign/diagnostics";
 import { findingText, loadPacks, type ResidencyFailure, uncitedFrameworks } from "@sovereign/policy";
 import type { CountryProfile } from "@sovereign/profile";
 import type { ResidencyCheck, SynthOptions, SynthResult } from "@sovereign/stacks";
@@ -58,7 +58,7 @@ export function reportPolicyFailure(
   if (format === "json") {
     ctx.stdout(`${JSON.stringify({ ok: false, outdir: target, written: false, findings: e.findings }, null, 2)}\n`);
   } else {
-    ctx.stderr(`${e.findings.map((f) => printable(findingText(f))).join("\n")}\n`);
+    ctx.stderr(`${e.findings.map((f) => findingText(f)).join("\n")}\n`);
     ctx.stderr(`sovereign ${command}: ${errors} residency error(s); nothing was written to ${target}\n`);
   }
 }

@@ -145,7 +145,7 @@ async function check(ctx: CommandContext, argv: string[]): Promise<number> {
       `${JSON.stringify({ ok, country: profile.metadata.name, summary: report.summary, findings: report.findings }, null, 2)}\n`,
     );
   } else {
-    for (const f of report.findings) ctx.stdout(`${printable(findingText(f))}\n`);
+    for (const f of report.findings) ctx.stdout(`${findingText(f)}\n`);
     const s = report.summary;
     ctx.stdout(
       `${profile.metadata.name}: ${s.objects} object(s), ${terraform.length} stack(s), ${s.rules} rule(s): ${s.passed} passed, ${s.failed} failed, ${s.notApplicable} not applicable; ${s.errors} error(s), ${s.warnings} warning(s)\n`,

@@ -1,6 +1,6 @@
 import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
-import { checkOutput, ExitCode, printable, UsageError } from "@sovereign/diagnostics";
+import { checkOutput, ExitCode, UsageError } from "@sovereign/diagnostics";
 import { findingText } from "@sovereign/policy";
 import { countriesDir, loadProfileInput } from "@sovereign/profile";
 import { checkedCapacity, warningLines } from "../capacity.js";
@@ -104,7 +104,7 @@ export const synthCommand: Command = {
           `  ${s.name.padEnd(width)}  ${String(s.resources).padStart(3)} resources  ${join(shown, s.file)}${s.dependencies.length ? `  (after ${s.dependencies.join(", ")})` : ""}`,
       ),
       `residency policies: ${profiles.map((p) => p.spec.policies.join(", ")).join("; ")}: 0 errors, ${warnings} warning(s)`,
-      ...c.findings.map((f) => printable(findingText(f))),
+      ...c.findings.map((f) => findingText(f)),
       ...c.unrendered.map((u) => `  not rendered offline (remote chart): ${u.stack} ${u.address} ${u.chart}`),
     ];
     if (c.detached.length > 0) {
