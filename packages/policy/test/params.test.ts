@@ -36,7 +36,7 @@ describe("residency params", () => {
       zones: "fx1-a,fx1-b,fx2-a",
       egressCidrs: "192.0.2.0/25,2001:db8:10::/48,198.51.100.0/25",
       storageClasses: "resident-block,resident-archive,scratch",
-      encryptedStorageClasses: "resident-block,resident-archive",
+      encryptedStorageClasses: "resident-block,resident-archive,scratch",
       "storageClassZones.resident-block": "fx1-a,fx1-b",
       "storageClassZones.resident-archive": "fx2-a",
       "storageClassSite.scratch": "fx1",
