@@ -12,6 +12,8 @@ export default tseslint.config(
       "**/.tools/**",
       "**/build/**",
       "policy-report/**",
+      "**/.stryker-tmp/**",
+      "reports/**",
       "**/*.d.ts",
     ],
   },

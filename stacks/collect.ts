@@ -4,8 +4,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { isAbsolute, join, resolve, sep } from "node:path";
 import { promisify } from "node:util";
 import { jobFromV1Body, type KubernetesObject } from "@sovereign/constructs";
-import { KitError } from "@sovereign/diagnostics";
-import { repoRoot } from "@sovereign/profile";
+import { ExitCode, KitError, repoRoot } from "@sovereign/diagnostics";
 import { helmBinary } from "@sovereign/tools";
 import { parseAllDocuments } from "yaml";
 import { readRendering, renderCacheDir, renderKey, writeRendering } from "./render-cache.js";
@@ -57,8 +56,9 @@ export async function collectTerraform(outdir: string): Promise<{ stack: string;
   const manifestPath = join(outdir, "manifest.json");
   if (!existsSync(manifestPath)) {
     throw new KitError(
-      `${manifestPath} not found: run \`sovereign synth\` first (or pass the synth output directory)`,
-      2,
+      `${manifestPath} not found`,
+      ExitCode.BadInput,
+      { code: "synth.output_missing", file: outdir, hint: "run `sovereign synth` first (or pass the synth output directory)" },
     );
   }
   const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as {
@@ -140,7 +140,8 @@ async function renderRelease(chartDir: string, release: HelmReleaseJson): Promis
     const err = e as { stderr?: string; message: string };
     throw new KitError(
       `helm template ${release.name} (${chartDir}) failed: ${err.stderr?.trim() || err.message}`,
-      1,
+      ExitCode.Findings,
+      { code: "chart.template_failed", file: chartDir, hint: `run \`helm lint ${chartDir}\` and fix the values it reports` },
     );
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { KitError, type OutputOptions, writeTreeAtomic } from "@sovereign/diagnostics";
-import { type CountryProfile, repoRoot } from "@sovereign/profile";
+import { ExitCode, KitError, type OutputOptions, repoRoot, writeTreeAtomic } from "@sovereign/diagnostics";
+import type { CountryProfile } from "@sovereign/profile";
 import { type Customize, createApp, STACK_KINDS } from "./app.js";
 import { checkResidency, type ResidencyCheck } from "./residency.js";
 
@@ -75,9 +75,12 @@ function assertPortable(tmp: string): void {
       // Reachable from input (e.g. a local state path inside the checkout), so it is a KitError
       // (exit 2) with a fix rather than an internal error.
       throw new KitError(
-        `synthesized ${relative(tmp, file)} contains the absolute path ${hit}; synth output must be portable. ` +
-          "Fix: give paths in the profile (e.g. spec.stateBackend.path) relative to the stack directory or outside this checkout",
-        2,
+        `synthesized ${relative(tmp, file)} contains the absolute path ${hit}; synth output must be portable`,
+        ExitCode.BadInput,
+        {
+          code: "synth.not_portable",
+          hint: "give paths in the profile (e.g. spec.stateBackend.path) relative to the stack directory or outside this checkout",
+        },
       );
     }
   }
@@ -115,7 +118,12 @@ export async function synthesizeCountries(
 ): Promise<SynthResult> {
   const codes = profiles.map((p) => p.metadata.name);
   const dup = codes.find((c, i) => codes.indexOf(c) !== i);
-  if (dup) throw new KitError(`country ${dup} given twice; each country synthesizes once per output tree`, 2);
+  if (dup) {
+    throw new KitError(`country ${dup} given twice; each country synthesizes once per output tree`, ExitCode.BadInput, {
+      code: "synth.duplicate_country",
+      hint: `pass ${dup} once`,
+    });
+  }
   let result: SynthResult | undefined;
   await writeTreeAtomic(outdir, async (tmp) => {
     createApp(profiles, tmp, options.customize).synth();

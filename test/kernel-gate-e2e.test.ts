@@ -1,38 +1,153 @@
-// End to end on CPU: build the kernel suite, record a baseline, measure again → PASS; measure a
-// build path with a slower RMSNorm (a real scalar implementation, not an edited number) → FAIL
-// naming rmsnorm. Both sides are measured in interleaved rounds, as the rollout Job does on a
-// GPU node, so drift from other load on this machine lands on both sides alike.
+// The kernel gate end to end on the CPU backend, in two halves that never meet a stopwatch:
+// - the gate's verdicts are asserted on RECORDED suite runs (test/fixtures/kernel-gate, made by
+//   record.ts there: the production build and the scalar RMSNorm path, measured in interleaved
+//   rounds on a loaded 2-core machine), so a busy CI runner cannot change what the test sees;
+// - the live suite is built and run here to prove the files it writes today are the files the
+//   gate and `sovereign gate --record-baseline` read. Nothing is asserted on the live timings:
+//   whether a slower kernel is caught is a property of the gate's decision, tested on the
+//   recordings; how fast the kernels are is a benchmark (`npm run bench`).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { type CommandContext, main } from "@sovereign/cli";
-import { decide, type GateResult, type KernelSamples, parseGoogleBenchmark } from "@sovereign/gate";
+import {
+  DEFAULT_DECIDE_OPTIONS,
+  decide,
+  type GateResult,
+  type KernelSamples,
+  parseGoogleBenchmark,
+} from "@sovereign/gate";
 import {
   buildKernelSuite,
   casesJson,
   cpuBuildUnavailable,
   inferenceCoreDir,
   type KernelCase,
-  planKernelCases,
   runKernelSuite,
 } from "@sovereign/inference-core";
-import { loadProfileFile, shippedProfilePath } from "@sovereign/profile";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gateCases } from "./fixtures/kernel-gate/cases.js";
 
-// 15 rounds of 2: 30 repetitions per side (three times the gate's minimum), interleaved finely
-// so a burst of load from other processes hits baseline and candidate alike.
-const ROUNDS = 15;
-const REPS_PER_ROUND = 2;
-// Seconds per repetition: enough iterations that timer and scheduler jitter average out.
-const MIN_TIME = 0.03;
+const fixtures = fileURLToPath(new URL("./fixtures/kernel-gate/", import.meta.url));
+const recorded = {
+  baseline: join(fixtures, "baseline.json"),
+  same: join(fixtures, "candidate-same.json"),
+  naive: join(fixtures, "candidate-rmsnorm-naive.json"),
+};
+const samplesOf = (file: string): KernelSamples[] =>
+  parseGoogleBenchmark(JSON.parse(readFileSync(file, "utf8")), { file });
+/** 15 interleaved rounds of 2 repetitions per side (see record.ts). */
+const RECORDED_N = 30;
+/**
+ * A shared 2-core machine measures even CPU time at 5-20% CV, above the 10% a GPU baseline may
+ * have: the recordings are gated with the limit raised, as an operator would with
+ * --max-baseline-cv on noisy hardware. The scalar path (+150%) still FAILs far above it.
+ */
+const CPU_RUNNER = { maxBaselineCvPct: 30 };
+
+/** Runs `sovereign` in-process with `cwd`, as the rollout Job runs it in the image. */
+async function cli(cwd: string, argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const ctx: CommandContext = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    cwd,
+    env: {},
+    isTTY: false,
+  };
+  const code = await main(["gate", ...argv], ctx);
+  return { code, stdout, stderr };
+}
+
+describe("kernel gate on recorded CPU kernel-suite runs", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "kernel-gate-recorded-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("GIVEN the recordings WHEN parsed THEN each side has every gate case with 30 samples", () => {
+    const names = gateCases().map((c) => c.name);
+    expect(names).toEqual([
+      "gemm_o/m=32,n=160,k=320",
+      "rmsnorm/rows=32,hidden=5120",
+      "rope/tokens=32,heads=20,head_dim=128",
+      "softmax_vocab/batch=32,vocab=38016",
+    ]);
+    for (const file of Object.values(recorded)) {
+      const s = samplesOf(file);
+      expect(s.map((k) => `${k.kernel}/${k.shape}`).sort()).toEqual([...names].sort());
+      expect(s.every((k) => k.samples.length === RECORDED_N)).toBe(true);
+    }
+  });
+
+  it("GIVEN a second run of the same build WHEN gated with the CPU runner's CV limit THEN every kernel PASSes", () => {
+    const r = decide(samplesOf(recorded.baseline), samplesOf(recorded.same), CPU_RUNNER);
+    expect(r.kernels.map((k) => [k.kernel, k.verdict, k.nBaseline, k.nCandidate])).toEqual(
+      gateCases().map((c) => [c.kernel, "PASS", RECORDED_N, RECORDED_N]),
+    );
+    expect(r.verdict).toBe("PASS");
+  });
+
+  it("GIVEN the same recordings WHEN gated with the default 10% CV limit THEN the noisy baseline is INCONCLUSIVE, never PASS or FAIL", () => {
+    expect(DEFAULT_DECIDE_OPTIONS.maxBaselineCvPct).toBe(10);
+    const r = decide(samplesOf(recorded.baseline), samplesOf(recorded.same));
+    const noisy = r.kernels.filter((k) => k.baselineCvPct! > 10);
+    expect(noisy.length).toBeGreaterThan(0);
+    expect(noisy.map((k) => k.verdict)).toEqual(noisy.map(() => "INCONCLUSIVE"));
+    expect(r.verdict).toBe("INCONCLUSIVE");
+  });
+
+  it("GIVEN the scalar RMSNorm path WHEN gated THEN the gate FAILS naming rmsnorm and only rmsnorm", () => {
+    const r = decide(samplesOf(recorded.baseline), samplesOf(recorded.naive), CPU_RUNNER);
+    expect(r.verdict).toBe("FAIL");
+    expect(r.kernels.filter((k) => k.verdict === "FAIL").map((k) => k.kernel)).toEqual(["rmsnorm"]);
+    const rms = r.kernels.find((k) => k.kernel === "rmsnorm")!;
+    expect(rms.shiftPct!).toBeGreaterThan(100);
+    expect(rms.ciLowPct!).toBeGreaterThan(rms.thresholdPct!);
+    expect(rms.reason).toMatch(/^slower by \+\d+\.\d+%/);
+  });
+
+  it("GIVEN the recordings WHEN `sovereign gate` records a baseline and gates against it THEN exit 0 PASS, and exit 1 naming rmsnorm for the scalar path", async () => {
+    const rec = await cli(dir, [
+      "--candidate",
+      recorded.baseline,
+      "--record-baseline",
+      "baselines.json",
+      "--gpu",
+      "cpu-e2e",
+    ]);
+    expect(rec.code).toBe(0);
+    const file = JSON.parse(readFileSync(join(dir, "baselines.json"), "utf8"));
+    expect(file.entries.map((e: { samples: number[] }) => e.samples.length)).toEqual([30, 30, 30, 30]);
+    const limit = ["--max-baseline-cv", String(CPU_RUNNER.maxBaselineCvPct)];
+    const pass = await cli(dir, [
+      ...["--baselines", "baselines.json", "--gpu", "cpu-e2e", "--candidate", recorded.same],
+      ...[...limit, "--format", "json"],
+    ]);
+    expect(pass.code).toBe(0);
+    expect((JSON.parse(pass.stdout) as GateResult).verdict).toBe("PASS");
+    const fail = await cli(dir, ["--baseline", recorded.baseline, "--candidate", recorded.naive, ...limit]);
+    expect(fail.code).toBe(1);
+    expect(fail.stdout).toMatch(/^FAIL\s+rmsnorm\s+rows=32,hidden=5120\s/m);
+    const inconclusive = await cli(dir, ["--baseline", recorded.baseline, "--candidate", recorded.same]);
+    expect(inconclusive.code).toBe(3);
+  });
+});
 
 const unavailable = cpuBuildUnavailable();
 // CI runs `npm run setup`, which installs Google Benchmark: there a missing toolchain is a failure.
 if (unavailable && process.env.CI) throw new Error(`CPU kernel suite cannot be built in CI: ${unavailable}`);
-if (unavailable) console.warn(`SKIPPED kernel gate end-to-end test: ${unavailable}`);
+if (unavailable) console.warn(`SKIPPED live kernel-suite half of the gate end-to-end test: ${unavailable}`);
 
-describe.skipIf(unavailable !== undefined)("kernel gate end to end on the CPU backend", () => {
+describe.skipIf(unavailable !== undefined)("live CPU kernel suite feeding the gate", () => {
   let dir: string;
   let binary: string;
   let cases: KernelCase[];
@@ -41,167 +156,36 @@ describe.skipIf(unavailable !== undefined)("kernel gate end to end on the CPU ba
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "kernel-gate-e2e-"));
     binary = buildKernelSuite("cpu", join(dir, "build"));
-    // The shipped 14B model at its tensor-parallel split, a few kernels, scaled to CPU size.
-    const model = loadProfileFile(shippedProfilePath("kr")).spec.serving.models.find(
-      (m) => m.name === "r1-distill-qwen-14b",
-    )!;
-    const planned = planKernelCases(model.architecture, model.tensorParallel, {
-      kernels: ["rmsnorm", "rope", "softmax_vocab", "gemm_o"],
-      // Decode-sized token counts only (prefill 32 coincides with decode 32): small, fast cases.
-      decodeTokens: [8, 32],
-      prefillTokens: [32],
-      maxWork: 2_000_000,
-    });
-    // One busy-decode case (32 tokens) per kernel keeps the test within a minute on a shared
-    // 2-core machine; every sample is spent on fewer cases, which is what narrows the gate's
-    // confidence interval enough for a PASS.
-    cases = planned.filter((c) => Object.values(c.shape).includes(32));
-    cases = cases.filter((c, i) => cases.findIndex((x) => x.kernel === c.kernel) === i);
+    cases = gateCases();
     casesFile = join(dir, "cases.json");
     writeFileSync(casesFile, casesJson(cases));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  let runs = 0;
-  function measure(variant: string | undefined): { file: string; samples: KernelSamples[] } {
-    const out = join(dir, `run-${runs++}-${variant ?? "default"}.json`);
-    // One thread and CPU-time clock: on a shared CI machine the other core is busy with other
-    // work, and wall time would mostly measure how long this process waited for a core.
-    runKernelSuite(binary, {
-      cases: casesFile,
-      out,
-      repetitions: REPS_PER_ROUND,
-      minTime: MIN_TIME,
-      threads: 1,
-      clock: "cpu",
-      variant,
-    });
-    return { file: out, samples: parseGoogleBenchmark(JSON.parse(readFileSync(out, "utf8")), { file: out }) };
+  function measure(variant: string | undefined): string {
+    const out = join(dir, `run-${variant ?? "default"}.json`);
+    runKernelSuite(binary, { cases: casesFile, out, repetitions: 2, minTime: 0.002, threads: 1, clock: "cpu", variant });
+    return out;
   }
 
-  /** Runs `sovereign gate` in-process, as the rollout Job runs it in the image. */
-  async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = "";
-    let stderr = "";
-    const ctx: CommandContext = {
-      stdout: (t) => {
-        stdout += t;
-      },
-      stderr: (t) => {
-        stderr += t;
-      },
-      cwd: dir,
-      env: {},
-      isTTY: false,
-    };
-    const code = await main(["gate", ...argv], ctx);
-    return { code, stdout, stderr };
-  }
-  const flags = (flag: string, files: string[]) => files.flatMap((f) => [flag, f]);
-  /**
-   * A shared 2-core CI runner measures even CPU time at 5-15% CV, above the 10% a GPU baseline may
-   * have. The limit is raised here, as an operator would with --max-baseline-cv on noisy hardware;
-   * the slow path (+300%) still FAILs far above the widened threshold.
-   */
-  const CPU_RUNNER = { maxBaselineCvPct: 30 };
-
-  function gate(candidateVariant: string | undefined): {
-    result: GateResult;
-    files: { b: string[]; c: string[] };
-  } {
-    const base: KernelSamples[] = [];
-    const cand: KernelSamples[] = [];
-    const files = { b: [] as string[], c: [] as string[] };
-    for (let r = 0; r < ROUNDS; r++) {
-      const b = measure(undefined);
-      const c = measure(candidateVariant);
-      base.push(...b.samples);
-      cand.push(...c.samples);
-      files.b.push(b.file);
-      files.c.push(c.file);
+  it("GIVEN today's suite output for both variants WHEN the gate reads it THEN every planned case is there, and `sovereign gate` records it and compares every kernel", async () => {
+    const base = measure(undefined);
+    const naive = measure("rmsnorm-naive");
+    for (const f of [base, naive]) {
+      const s = samplesOf(f);
+      expect(s.map((k) => `${k.kernel}/${k.shape}`).sort()).toEqual(cases.map((c) => c.name).sort());
+      expect(s.every((k) => k.unit === "ns" && k.samples.length === 2 && k.samples.every((x) => x > 0))).toBe(true);
     }
-    const result = decide(base, cand, CPU_RUNNER);
-    // Printed so a flaky CI run can be diagnosed from its log.
-    for (const k of result.kernels)
-      console.log(`${k.verdict.padEnd(12)} ${k.kernel}/${k.shape}: ${k.reason}`);
-    return { result, files };
-  }
-
-  it("GIVEN the suite's output WHEN the gate parses it THEN every planned case is there with its repetitions", () => {
-    const { samples } = measure(undefined);
-    expect(samples.map((s) => `${s.kernel}/${s.shape}`).sort()).toEqual(cases.map((c) => c.name).sort());
-    expect(samples.every((s) => s.unit === "ns" && s.samples.length === REPS_PER_ROUND)).toBe(true);
-    expect(cases.map((c) => c.name)).toEqual([
-      "gemm_o/m=32,n=160,k=320",
-      "rmsnorm/rows=32,hidden=5120",
-      "rope/tokens=32,heads=20,head_dim=128",
-      "softmax_vocab/batch=32,vocab=38016",
-    ]);
-  });
-
-  it("GIVEN a recorded baseline WHEN the same build is measured again THEN the gate PASSES every kernel", async () => {
-    const { result, files } = gate(undefined);
-    expect(result.kernels.length).toBe(cases.length);
-    expect(
-      result.kernels.every(
-        (k) => k.nBaseline === ROUNDS * REPS_PER_ROUND && k.nCandidate === ROUNDS * REPS_PER_ROUND,
-      ),
-    ).toBe(true);
-    expect(
-      result.kernels.filter((k) => k.verdict !== "PASS").map((k) => `${k.kernel}/${k.shape}: ${k.reason}`),
-    ).toEqual([]);
-    expect(result.verdict).toBe("PASS");
-
-    // The same through the CLI: record the baseline runs for this "GPU model", then gate the
-    // candidate runs against the recorded file.
-    const recorded = await cli([
-      ...flags("--candidate", files.b),
-      "--record-baseline",
-      "baselines.json",
-      "--gpu",
-      "cpu-e2e",
-    ]);
-    expect(recorded.code).toBe(0);
-    const viaCli = await cli([
-      "--baselines",
-      "baselines.json",
-      "--gpu",
-      "cpu-e2e",
-      ...flags("--candidate", files.c),
-      "--max-baseline-cv",
-      String(CPU_RUNNER.maxBaselineCvPct),
-      "--format",
-      "json",
-    ]);
-    expect(viaCli.code).toBe(0);
-    expect(JSON.parse(viaCli.stdout).verdict).toBe("PASS");
-  });
-
-  it("GIVEN the scalar RMSNorm path WHEN measured against the baseline THEN the gate FAILS naming rmsnorm and only rmsnorm", async () => {
-    const { result, files } = gate("rmsnorm-naive");
-    expect(result.verdict).toBe("FAIL");
-    const failed = result.kernels.filter((k) => k.verdict === "FAIL");
-    const rms = result.kernels.filter((k) => k.kernel === "rmsnorm");
-    expect(rms.map((k) => k.verdict)).toEqual(rms.map(() => "FAIL"));
-    expect(new Set(failed.map((k) => k.kernel))).toEqual(new Set(["rmsnorm"]));
-    for (const k of rms) {
-      expect(k.shiftPct!).toBeGreaterThan(30);
-      expect(k.reason).toMatch(/slower|shift|threshold/i);
-    }
-
-    // `sovereign gate` on the suite's own files (interleaved rounds, repeated flags): exit 1.
-    const text = await cli([...flags("--baseline", files.b), ...flags("--candidate", files.c)]);
-    expect(text.code).toBe(1);
-    expect(text.stdout).toMatch(/^FAIL\s+rmsnorm\s+rows=32,hidden=5120\s/m);
-    const json = await cli([
-      ...flags("--baseline", files.b),
-      ...flags("--candidate", files.c),
-      "--format",
-      "json",
-    ]);
-    expect(json.code).toBe(1);
-    const parsed = JSON.parse(json.stdout) as GateResult;
-    expect(parsed.kernels.filter((k) => k.verdict === "FAIL").map((k) => k.kernel)).toEqual(["rmsnorm"]);
+    expect(JSON.parse(readFileSync(naive, "utf8")).context.sovereign_variant).toBe("rmsnorm-naive");
+    const rec = await cli(dir, ["--candidate", base, "--record-baseline", "live.json", "--gpu", "cpu-live"]);
+    expect(rec.code).toBe(0);
+    // Two repetitions are below the gate's minimum of ten: whatever the timings, the gate must
+    // refuse to decide (INCONCLUSIVE, exit 3) rather than PASS or FAIL on too little evidence.
+    const json = await cli(dir, ["--baseline", base, "--candidate", naive, "--format", "json"]);
+    expect(json.code).toBe(3);
+    const r = JSON.parse(json.stdout) as GateResult;
+    expect(r.kernels.map((k) => `${k.kernel}/${k.shape}`).sort()).toEqual(cases.map((c) => c.name).sort());
+    expect(r.kernels.every((k) => k.verdict === "INCONCLUSIVE" && k.nCandidate === 2)).toBe(true);
   });
 });
 

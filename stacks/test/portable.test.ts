@@ -23,7 +23,9 @@ describe("portable synth output", () => {
     const err = await synthesizeCountry(profile, out).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KitError);
     expect((err as KitError).exitCode).toBe(2);
-    expect((err as KitError).message).toContain("spec.stateBackend.path");
+    expect((err as KitError).code).toBe("synth.not_portable");
+    expect((err as KitError).message).toContain(repoRoot());
+    expect((err as KitError).hint).toContain("spec.stateBackend.path");
     expect(existsSync(out)).toBe(false);
   });
 });

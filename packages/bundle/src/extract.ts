@@ -1,7 +1,7 @@
 import { constants, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { checkpoint, KitError, type OutputOptions, printable, writeTreeAtomic } from "@sovereign/diagnostics";
+import { checkpoint, ExitCode, KitError, type OutputOptions, printable, writeTreeAtomic } from "@sovereign/diagnostics";
 import { MEDIA } from "./format.js";
 import type { Graph, GraphLayer } from "./graph.js";
 import type { Progress } from "./hash.js";
@@ -28,7 +28,10 @@ function gunzipBounded(data: Buffer, title: string): Buffer {
   try {
     return gunzipSync(data, { maxOutputLength: MAX_UNPACKED });
   } catch (e) {
-    throw new KitError(`layer ${printable(title)} does not decompress within ${MAX_UNPACKED} bytes: ${(e as Error).message}`, 1);
+    throw new KitError(`layer ${printable(title)} does not decompress within ${MAX_UNPACKED} bytes: ${(e as Error).message}`, ExitCode.Findings, {
+      code: "bundle.layer_unpack",
+      hint: "the layer is corrupt or not written by `sovereign bundle pack`; do not extract this bundle",
+    });
   }
 }
 
@@ -68,7 +71,10 @@ function checkTitles(layers: readonly GraphLayer[]): void {
   for (const l of layers) {
     const bad = checkEntryName(l.title) ?? (l.title.startsWith(".") ? "hidden top-level name" : undefined);
     if (bad || seen.has(l.title))
-      throw new KitError(`layer title ${JSON.stringify(printable(l.title))} refused: ${bad ?? "duplicate"}`, 1);
+      throw new KitError(`layer title ${JSON.stringify(printable(l.title))} refused: ${bad ?? "duplicate"}`, ExitCode.Findings, {
+        code: "bundle.layer_title",
+        hint: "the bundle was not written by `sovereign bundle pack`; do not extract it",
+      });
     seen.add(l.title);
   }
 }

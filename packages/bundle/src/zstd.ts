@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { KitError } from "@sovereign/diagnostics";
+import { ExitCode, KitError } from "@sovereign/diagnostics";
 import type { ByteSink } from "./tar-write.js";
 
 /**
@@ -60,14 +60,21 @@ export function zstdCompress(zstd: string, input: Buffer): Promise<Buffer> {
     child.on("error", (e: NodeJS.ErrnoException) =>
       reject(
         new KitError(
-          `cannot run ${zstd}: ${e.code ?? e.message}; install the Debian package zstd or write a .tar`,
-          2,
+          `cannot run ${zstd}: ${e.code ?? e.message}`,
+          ExitCode.BadInput,
+          { code: "tool.zstd_missing", hint: "install the Debian package zstd (scripts/setup.sh does) or write a .tar" },
         ),
       ),
     );
     child.on("close", (code) => {
       if (code === 0) resolve(Buffer.concat(out));
-      else reject(new KitError(`zstd failed (exit ${code}): ${err.trim()}`, 1));
+      else
+        reject(
+          new KitError(`zstd failed (exit ${code}): ${err.trim()}`, ExitCode.Findings, {
+            code: "tool.zstd_failed",
+            hint: "check the archive with `zstd -t <file>`; a truncated or corrupted .tar.zst must be copied again",
+          }),
+        );
     });
     child.stdin.on("error", () => {
       // reported through "close"

@@ -1,6 +1,7 @@
 import {
   ExitCode,
   formatIssuesText,
+  formatPath,
   InputError,
   issuesToJson,
   KitError,
@@ -22,7 +23,7 @@ function helpText(): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
     "common options: --country <cc> | --profile <file>, --format text|json, --help",
-    "exit codes: 0 ok, 1 findings or failed verification/gate, 2 bad input or usage, 3 gate inconclusive",
+    "exit codes: 0 ok, 1 findings or failed verification/gate, 2 bad input or usage, 3 gate inconclusive, 70 internal error (a bug: please report it)",
   ].join("\n");
 }
 
@@ -71,33 +72,39 @@ export async function main(argv: string[], ctx: CommandContext = processContext(
     }
     return await cmd.run(ctx, rest);
   } catch (e) {
-    return report(e, ctx, wantsJson(rest));
+    return reportFailure(e, ctx, wantsJson(rest));
   }
 }
 
-function report(e: unknown, ctx: CommandContext, json: boolean): number {
+/** Where a bug is reported: printed with every internal error. */
+export const REPORT_BUG_LINE =
+  "this is a bug in the kit, not in your input: please report it with the command line and the output above";
+
+/**
+ * The one place a failure becomes a message and an exit code: located input errors as issues,
+ * kit errors with their code, path and fix, anything else as a bug (ExitCode.Internal).
+ */
+export function reportFailure(e: unknown, ctx: CommandContext, json: boolean): number {
   if (e instanceof InputError) {
     ctx.stderr(
       json ? `${JSON.stringify(issuesToJson(e.issues), null, 2)}\n` : `${formatIssuesText(e.issues)}\n`,
     );
     return e.exitCode;
   }
-  if (e instanceof UsageError) {
-    if (json)
-      ctx.stderr(
-        `${JSON.stringify({ ok: false, error: { code: "usage", message: e.message, hint: e.hint } })}\n`,
-      );
-    else ctx.stderr(`sovereign: ${e.message}${e.hint ? `\n  fix: ${e.hint}` : ""}\n`);
-    return e.exitCode;
-  }
   if (e instanceof KitError) {
-    if (json) ctx.stderr(`${JSON.stringify({ ok: false, error: { code: e.name, message: e.message } })}\n`);
-    else ctx.stderr(`sovereign: ${e.message}\n`);
+    const where = e.path && e.path.length > 0 ? ` at ${formatPath(e.path)}` : "";
+    if (json) {
+      const error = { code: e.code, message: e.message, hint: e.hint, file: e.file, path: e.path && formatPath(e.path) };
+      ctx.stderr(`${JSON.stringify({ ok: false, error })}\n`);
+    } else {
+      const file = e.file ? `${e.file}: ` : "";
+      ctx.stderr(`sovereign: ${file}${e.message}${where}${e.hint ? `\n  fix: ${e.hint}` : ""}\n`);
+    }
     return e.exitCode;
   }
   // A bug, not bad input: show the stack so it can be reported, and still exit non-zero.
-  ctx.stderr(`sovereign: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
-  return 70;
+  ctx.stderr(`sovereign: internal error: ${(e as Error)?.stack ?? String(e)}\n${REPORT_BUG_LINE}\n`);
+  return ExitCode.Internal;
 }
 
 export {

@@ -1,3 +1,4 @@
+import { isDnsSubdomain } from "@sovereign/diagnostics";
 import { Construct, type ITerraformDependable } from "./cdktf.js";
 import { KubernetesManifest } from "./providers.js";
 import { PropChecks } from "./validate.js";
@@ -51,7 +52,7 @@ export class K8sObject extends Construct {
       "set kind, e.g. ConfigMap",
     );
     checks.require(
-      name.length > 0 && name.length <= 253 && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name),
+      isDnsSubdomain(name),
       ["metadata", "name"],
       `${JSON.stringify(name)} is not a valid object name`,
       "use lowercase letters, digits, '-' and '.', at most 253 characters",

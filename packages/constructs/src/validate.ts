@@ -1,4 +1,4 @@
-import { InputError, type Issue } from "@sovereign/diagnostics";
+import { InputError, type Issue, isDnsLabel } from "@sovereign/diagnostics";
 import { parseCidr } from "@sovereign/profile";
 import type { IConstruct } from "./cdktf.js";
 
@@ -78,12 +78,5 @@ export class PropChecks {
   }
 }
 
-/** RFC 1123 label: the form of every Kubernetes object name the constructs create. */
-export function isDnsLabel(s: string): boolean {
-  return /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(s);
-}
-
-/** `<registry>/...@sha256:<64 hex>`: an image from the in-country registry pinned by digest. */
-export function isPinnedImage(image: string, registry: string): boolean {
-  return image.startsWith(`${registry}/`) && /@sha256:[0-9a-f]{64}$/.test(image);
-}
+// The naming and image rules are the kit's one copy in @sovereign/diagnostics.
+export { isDnsLabel, isPinnedImage } from "@sovereign/diagnostics";

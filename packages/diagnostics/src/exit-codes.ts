@@ -1,4 +1,4 @@
-/** Process exit codes of the `sovereign` CLI (public contract, see DESIGN.md). */
+/** Process exit codes of the `sovereign` CLI (public contract, see docs/design.md). */
 export const ExitCode = {
   /** Everything passed. */
   Ok: 0,
@@ -8,5 +8,7 @@ export const ExitCode = {
   BadInput: 2,
   /** The kernel gate could not decide; a rollout must not proceed on it. */
   Inconclusive: 3,
+  /** A bug in the kit (an error that is not one of the kit's own): please report it. */
+  Internal: 70,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

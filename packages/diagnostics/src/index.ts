@@ -1,6 +1,8 @@
+export { assetPath, repoRoot } from "./assets.js";
 export { ExitCode } from "./exit-codes.js";
 export {
   type DocPath,
+  type FailureDetails,
   formatIssuesText,
   formatLocation,
   formatPath,
@@ -10,6 +12,19 @@ export {
   KitError,
   UsageError,
 } from "./issue.js";
+export {
+  checkImageRef,
+  DNS_LABEL,
+  hostInDomain,
+  hostOf,
+  isDnsLabel,
+  isDnsName,
+  isDnsSubdomain,
+  isPinnedImage,
+  pinnedDigest,
+  registryPrefix,
+} from "./rules.js";
+export * as ruleCases from "./rules.cases.js";
 export {
   MAX_YAML_ALIASES,
   MAX_YAML_DEPTH,

@@ -70,35 +70,71 @@ export function issuesToJson(issues: readonly Issue[]): object {
   };
 }
 
+/** What a failure says beyond its message: a stable code, where, and how to fix it. */
+export interface FailureDetails {
+  /** Stable machine code, e.g. `tool.missing` or `bundle.extract_changed`. */
+  code: string;
+  /** How to fix it. */
+  hint?: string;
+  /** Where in the input, when the failure is about one field. */
+  path?: DocPath;
+  /** File (or construct path) the failure is about, as the user named it. */
+  file?: string;
+}
+
 /**
- * Base error of the kit: carries an exit code so one top-level handler can turn any failure
- * into the documented process status.
+ * Base error of the kit: carries an exit code (an ExitCode constant, never a literal), a stable
+ * code, a path and a hint, so one top-level handler can turn any failure into the documented
+ * process status and a message that says what to do. Anything thrown that is not a KitError
+ * reaching that handler is a bug (ExitCode.Internal).
  */
 export class KitError extends Error {
+  readonly code: string;
+  readonly hint?: string;
+  readonly path?: DocPath;
+  readonly file?: string;
+
   constructor(
     message: string,
     readonly exitCode: ExitCode = ExitCode.BadInput,
+    details: FailureDetails = { code: "kit.error" },
   ) {
     super(message);
     this.name = "KitError";
+    this.code = details.code;
+    if (details.hint !== undefined) this.hint = details.hint;
+    if (details.path !== undefined) this.path = details.path;
+    if (details.file !== undefined) this.file = details.file;
+  }
+
+  /** The failure as an issue, for the same text and JSON rendering as input errors. */
+  toIssue(): Issue {
+    return {
+      code: this.code,
+      path: this.path ?? [],
+      message: this.message,
+      ...(this.hint !== undefined ? { hint: this.hint } : {}),
+      ...(this.file !== undefined ? { file: this.file } : {}),
+    };
   }
 }
 
 /** Bad input: one or more located issues. Always exit code 2. */
 export class InputError extends KitError {
   constructor(readonly issues: Issue[]) {
-    super(issues.length === 1 ? issues[0]!.message : `${issues.length} errors in input`, ExitCode.BadInput);
+    super(issues.length === 1 ? issues[0]!.message : `${issues.length} errors in input`, ExitCode.BadInput, {
+      code: issues[0]?.code ?? "input.invalid",
+      ...(issues[0]?.hint !== undefined ? { hint: issues[0].hint } : {}),
+      path: issues[0]?.path ?? [],
+    });
     this.name = "InputError";
   }
 }
 
 /** Wrong command line: unknown flag, missing argument. Exit code 2. */
 export class UsageError extends KitError {
-  constructor(
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message, ExitCode.BadInput);
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.BadInput, { code: "usage", ...(hint !== undefined ? { hint } : {}) });
     this.name = "UsageError";
   }
 }

@@ -6,7 +6,7 @@ import { caseKey, type KernelSamples, mergeSamples } from "./samples.js";
 /** Outcome for one kernel or for the whole gate. */
 export type Verdict = "PASS" | "FAIL" | "INCONCLUSIVE";
 
-/** Knobs of the decision rule. Every default is the documented gate of DESIGN.md "Kernel gate". */
+/** Knobs of the decision rule. Every default is the documented gate of docs/design.md "Kernel gate". */
 export interface DecideOptions {
   /**
    * Family-wise error rate across all kernels (Holm-Bonferroni).

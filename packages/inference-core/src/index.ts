@@ -18,8 +18,10 @@ export {
 } from "./plan.js";
 export {
   type Backend,
+  buildCudaHostEmulation,
   buildKernelSuite,
   cpuBuildUnavailable,
+  cudaHostEmulationUnavailable,
   cudaBuildUnavailable,
   defaultBuildDir,
   inferenceCoreDir,

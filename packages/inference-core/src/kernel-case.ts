@@ -1,3 +1,5 @@
+import { InputError } from "@sovereign/diagnostics";
+
 /**
  * One benchmark case of the kernel suite: a kernel at one exact shape. Both backends (CPU and
  * CUDA) read the same list and report each case under `name`, which the gate uses as its key.
@@ -59,9 +61,14 @@ export function caseName(kernel: KernelName, shape: Record<string, number>): str
   const missing = keys.filter((k) => shape[k] === undefined);
   const extra = Object.keys(shape).filter((k) => !keys.includes(k));
   if (missing.length > 0 || extra.length > 0) {
-    throw new Error(
-      `shape of ${kernel} must have exactly the keys ${keys.join(", ")} (missing: ${missing.join(", ") || "none"}; extra: ${extra.join(", ") || "none"})`,
-    );
+    throw new InputError([
+      {
+        code: "kernel_case.shape",
+        path: ["shape"],
+        message: `shape of ${kernel} must have exactly the keys ${keys.join(", ")} (missing: ${missing.join(", ") || "none"}; extra: ${extra.join(", ") || "none"})`,
+        hint: `give ${kernel} the keys ${keys.join(", ")}`,
+      },
+    ]);
   }
   return `${kernel}/${keys.map((k) => `${k}=${shape[k]}`).join(",")}`;
 }

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ExitCode, KitError } from "@sovereign/diagnostics";
 
 /** Root of this package (holds the Makefile, kernels/, bin/ and the git-ignored build/). */
 export function inferenceCoreDir(): string {
@@ -38,6 +39,22 @@ export function cudaBuildUnavailable(): string | undefined {
 export function buildKernelSuite(backend: Backend, buildDir = defaultBuildDir()): string {
   execFileSync("make", ["-C", inferenceCoreDir(), `BUILD=${buildDir}`, backend], { stdio: "pipe" });
   return suiteBinary(backend, buildDir);
+}
+
+/**
+ * Builds the CUDA backend's kernels and GPU self-test for the host CPU over a CUDA emulation
+ * (`make cuda-host`: g++ only, no nvcc or GPU); returns the binary, which runs `--self-test`.
+ */
+export function buildCudaHostEmulation(buildDir = defaultBuildDir()): string {
+  execFileSync("make", ["-C", inferenceCoreDir(), `BUILD=${buildDir}`, "cuda-host"], { stdio: "pipe" });
+  return join(buildDir, "kernel-suite-cuda-host");
+}
+
+/** Why the host emulation of the CUDA backend cannot be built here, or undefined when it can. */
+export function cudaHostEmulationUnavailable(): string | undefined {
+  if (spawnSync("make", ["--version"]).status !== 0) return "make is not installed";
+  if (spawnSync("g++", ["--version"]).status !== 0) return "g++ is not installed";
+  return undefined;
 }
 
 export interface RunOptions {
@@ -83,6 +100,10 @@ export function runKernelSuite(binary: string, o: RunOptions): void {
   else env.SOVEREIGN_KERNEL_VARIANT = o.variant;
   const r = spawnSync(binary, args, { env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) {
-    throw new Error(`${binary} ${args.join(" ")} exited ${r.status ?? r.signal}: ${r.stderr}`);
+    throw new KitError(`${binary} ${args.join(" ")} exited ${r.status ?? r.signal}: ${r.stderr}`, ExitCode.Findings, {
+      code: "kernel_suite.failed",
+      file: o.cases,
+      hint: "the suite's own message above names the problem (exit 2: bad cases file or flags; exit 1: a kernel or device failed)",
+    });
   }
 }

@@ -98,26 +98,27 @@ describe.skipIf(unavailable !== undefined)("CPU kernel suite", () => {
     );
   });
 
-  it("GIVEN the rmsnorm-naive variant WHEN run THEN the context records it and the scalar path is slower", () => {
+  // Whether the scalar path is slower is not asserted here: a measured ratio can flip on a loaded
+  // machine. The gate's handling of a slower kernel is tested on recorded runs of this variant
+  // (test/kernel-gate-e2e.test.ts); its speed is a benchmark. Here: the variant is selected,
+  // recorded in the output, and computes the same numbers (self-test above, `rmsnorm_naive ok`).
+  it("GIVEN the rmsnorm-naive variant WHEN run THEN the context records it and the same RMSNorm cases are measured", () => {
     const rms = planKernelCases(arch, 1, { kernels: ["rmsnorm"], decodeTokens: [32], prefillTokens: [64] });
     const f = join(dir, "rms.json");
     writeFileSync(f, casesJson(rms));
-    const median = (variant?: string) => {
+    const run = (variant?: string) => {
       const out = join(dir, `rms-${variant ?? "default"}.json`);
-      runKernelSuite(binary, { cases: f, out, repetitions: 3, minTime: 0.01, threads: 1, variant });
-      const json = JSON.parse(readFileSync(out, "utf8"));
-      expect(json.context.sovereign_variant).toBe(variant ?? "default");
-      const s = json.benchmarks
-        .filter(
-          (b: { run_type: string; run_name: string }) =>
-            b.run_type === "iteration" && b.run_name === "rmsnorm/rows=32,hidden=2048/real_time",
-        )
-        .map((b: { real_time: number }) => b.real_time)
-        .sort((a: number, b: number) => a - b);
-      expect(s.length).toBe(3);
-      return s[1] as number;
+      runKernelSuite(binary, { cases: f, out, repetitions: 2, minTime: 0.002, threads: 1, variant });
+      return JSON.parse(readFileSync(out, "utf8"));
     };
-    expect(median("rmsnorm-naive")).toBeGreaterThan(1.5 * median());
+    const names = (json: { benchmarks: { run_type: string; run_name: string }[] }) =>
+      json.benchmarks.filter((b) => b.run_type === "iteration").map((b) => b.run_name);
+    const naive = run("rmsnorm-naive");
+    const prod = run();
+    expect(naive.context.sovereign_variant).toBe("rmsnorm-naive");
+    expect(prod.context.sovereign_variant).toBe("default");
+    expect(names(naive)).toEqual(names(prod));
+    expect(new Set(names(naive))).toEqual(new Set(rms.map((c) => `${c.name}/real_time`)));
   });
 
   it("GIVEN --clock cpu WHEN run THEN results are manual time (CPU seconds) and the context says so", () => {

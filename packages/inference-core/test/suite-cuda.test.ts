@@ -11,18 +11,36 @@ import {
   planKernelCases,
 } from "../src/index.js";
 
-// No GPU on CI machines: these tests stop at "compiles, links, and the host side runs".
+// These tests need nvcc (the CUDA toolkit) but no GPU: they stop at "compiles, links, and the
+// host side runs", plus the GPU self-test when a GPU happens to be visible. The kernels' math is
+// checked without nvcc or a GPU in suite-cuda-host.test.ts.
+// In CI a missing nvcc fails the run, unless the runner declares it has no CUDA toolkit with
+// SOVEREIGN_CI_NO_CUDA=<reason>, which is printed.
 const unavailable = cudaBuildUnavailable();
-if (unavailable) console.warn(`SKIPPED CUDA kernel-suite tests: ${unavailable}`);
+const excusedInCi = process.env.SOVEREIGN_CI_NO_CUDA;
+if (unavailable && process.env.CI && !excusedInCi) {
+  throw new Error(
+    `CUDA kernel suite cannot be compiled in CI: ${unavailable} (install the CUDA toolkit, or set SOVEREIGN_CI_NO_CUDA=<reason> to exclude these tests)`,
+  );
+}
+if (unavailable) {
+  console.warn(`SKIPPED CUDA kernel-suite compile tests: ${unavailable}${excusedInCi ? ` (CI: ${excusedInCi})` : ""}`);
+}
 
-describe.skipIf(unavailable !== undefined)("CUDA kernel suite (compile only: no GPU here)", () => {
+/** Whether the NVIDIA driver lists a GPU here (the tests branch on it; they never assert it). */
+function gpuVisible(): boolean {
+  const r = spawnSync("nvidia-smi", ["-L"], { encoding: "utf8" });
+  return r.status === 0 && /^GPU \d+:/m.test(r.stdout);
+}
+
+describe.skipIf(unavailable !== undefined)("CUDA kernel suite (compiled; run only where a GPU is visible)", () => {
   let dir: string;
   let binary: string;
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "kernel-suite-cuda-"));
     binary = buildKernelSuite("cuda", join(dir, "build"));
-  }, 300_000);
+  }, 600_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("GIVEN nvcc WHEN the CUDA backend is built for sm_80/89/90/100 THEN it links into an executable with code for each", () => {
@@ -56,7 +74,7 @@ describe.skipIf(unavailable !== undefined)("CUDA kernel suite (compile only: no 
     expect(r.stdout.trim().split("\n")).toEqual(cases.map((c) => c.name));
   });
 
-  it("GIVEN no GPU WHEN the CUDA backend runs THEN it fails with exit 1 and a CUDA error, writing no result", () => {
+  it("GIVEN the built backend WHEN it runs a case and its self-test THEN with a GPU both succeed, without one both fail with exit 1 naming the CUDA call and write no result", () => {
     const f = join(dir, "one.json");
     writeFileSync(
       f,
@@ -78,13 +96,19 @@ describe.skipIf(unavailable !== undefined)("CUDA kernel suite (compile only: no 
     );
     const out = join(dir, "out.json");
     const r = spawnSync(binary, ["--cases", f, "--repetitions", "10", "--out", out], { encoding: "utf8" });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/kernel-suite-cuda: cuda\w+\(.*\): /i);
-    expect(existsSync(out)).toBe(false);
-    // The GPU self-test (GPU kernels against the CPU kernels) needs a GPU as well.
     const selfTest = spawnSync(binary, ["--self-test"], { encoding: "utf8" });
-    expect(selfTest.status).toBe(1);
-    expect(selfTest.stderr).toMatch(/kernel-suite-cuda: cuda\w+\(.*\): /i);
+    if (gpuVisible()) {
+      expect(r.status).toBe(0);
+      expect(JSON.parse(readFileSync(out, "utf8")).context.sovereign_backend).toBe("cuda");
+      expect(selfTest.status).toBe(0);
+      expect(selfTest.stdout.trim().endsWith("self-test passed")).toBe(true);
+    } else {
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/kernel-suite-cuda: cuda\w+\(.*\): /i);
+      expect(existsSync(out)).toBe(false);
+      expect(selfTest.status).toBe(1);
+      expect(selfTest.stderr).toMatch(/kernel-suite-cuda: cuda\w+\(.*\): /i);
+    }
   });
 
   it("GIVEN NCCL and cuBLAS declarations WHEN the optional branches are compiled THEN they compile (not linked: neither library is installed here)", () => {

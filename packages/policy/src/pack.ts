@@ -6,9 +6,9 @@ import {
   type Issue,
   parseYamlSource,
   readSourceText,
+  repoRoot,
   type YamlSource,
 } from "@sovereign/diagnostics";
-import { repoRoot } from "@sovereign/profile";
 import { functionsOf, ROOT_VARIABLES } from "./cel/dialect.js";
 import { compile, type Expr, type Program } from "./cel/program.js";
 import { readPrecompiled, writePrecompiled } from "./precompiled.js";

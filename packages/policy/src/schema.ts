@@ -1,3 +1,4 @@
+import { DNS_LABEL } from "@sovereign/diagnostics";
 import { z } from "zod";
 
 /**
@@ -5,7 +6,7 @@ import { z } from "zod";
  * strict so a misspelt key is refused, not silently ignored. See policies/README.md.
  */
 
-const KEBAB = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const KEBAB = DNS_LABEL;
 const CEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const cel = z.string().min(1, "is empty | fix: write a CEL expression");

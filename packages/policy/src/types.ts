@@ -1,3 +1,4 @@
+import { ExitCode, KitError } from "@sovereign/diagnostics";
 import type { CountryProfile } from "@sovereign/profile";
 
 /**
@@ -89,8 +90,11 @@ export interface EvaluateInput {
  * Error-severity residency findings on a synthesized tree: the synth (or bundle) that found them
  * writes nothing. Findings are data; the caller renders them.
  */
-export class ResidencyFailure extends Error {
+export class ResidencyFailure extends KitError {
   constructor(readonly findings: Finding[]) {
-    super(`residency policies failed: ${findings.filter((f) => f.severity === "error").length} error finding(s)`);
+    super(`residency policies failed: ${findings.filter((f) => f.severity === "error").length} error finding(s)`, ExitCode.Findings, {
+      code: "residency.findings",
+      hint: "fix the objects the findings name, or the profile they were checked against",
+    });
   }
 }

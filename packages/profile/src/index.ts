@@ -1,23 +1,23 @@
-export { checkImageRef, crossCheck, DEMO_LABEL, residencyChecks, WIDEST_EGRESS_PREFIX } from "./checks.js";
+// The naming and reference rules are re-exported for callers that import them from here.
+export { checkImageRef, hostInDomain, hostOf, isDnsName } from "@sovereign/diagnostics";
+export { crossCheck, DEMO_LABEL, PROFILE_CHECKS, type ProfileCheck, residencyChecks, WIDEST_EGRESS_PREFIX } from "./checks.js";
 export { ISO_3166_ALPHA2 } from "./iso3166.js";
 export { countryProfileJsonSchema } from "./json-schema.js";
+// Repository asset lookup lives in @sovereign/diagnostics (assets.ts); re-exported for callers.
+export { repoRoot } from "@sovereign/diagnostics";
 export {
   countriesDir,
   loadProfileFile,
   loadProfileInput,
   type ProfileInput,
   parseProfile,
-  repoRoot,
   shippedProfilePath,
 } from "./load.js";
 export { shippedPackNames } from "./root.js";
 export {
   cidrContains,
   hostInCountry,
-  hostInDomain,
-  hostOf,
   inCountryDomains,
-  isDnsName,
   parseCidr,
   parseIp,
   uriHost,

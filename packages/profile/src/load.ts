@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import {
+  assetPath,
   InputError,
   type Issue,
   parseYamlSource,
@@ -8,7 +9,6 @@ import {
   UsageError,
 } from "@sovereign/diagnostics";
 import { crossCheck } from "./checks.js";
-import { repoRoot } from "./root.js";
 import { type CountryProfile, countryProfileSchema } from "./schema.js";
 
 /** Validates a parsed YAML source. Returns the profile, or throws InputError with every issue located. */
@@ -46,11 +46,9 @@ export function loadProfileFile(path: string): CountryProfile {
   return loadProfileInput(path).profile;
 }
 
-export { repoRoot } from "./root.js";
-
 /** Directory of the shipped profiles (`stacks/countries`). */
 export function countriesDir(): string {
-  return join(repoRoot(), "stacks", "countries");
+  return assetPath("stacks", "countries");
 }
 
 /** Path of a shipped profile; a usage error listing the shipped codes if there is none. */

@@ -1,5 +1,7 @@
 /** IPv4/IPv6 CIDR validation without dependencies: the profile must be checkable offline. */
 
+import { hostInDomain, hostOf } from "@sovereign/diagnostics";
+
 function ipv4Bytes(s: string): number[] | null {
   const parts = s.split(".");
   if (parts.length !== 4) return null;
@@ -80,29 +82,9 @@ export function cidrContains(outer: Cidr, inner: Cidr): boolean {
   return true;
 }
 
-/** True when `s` is a DNS name (RFC 1123 labels), as used for registries and endpoints. */
-export function isDnsName(s: string): boolean {
-  return (
-    s.length <= 253 &&
-    s.split(".").every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(l)) &&
-    s.includes(".")
-  );
-}
-
-/** True when `host` equals `domain` or is a subdomain of it. */
-export function hostInDomain(host: string, domain: string): boolean {
-  const h = host.toLowerCase().replace(/\.$/, "");
-  const d = domain.toLowerCase().replace(/\.$/, "");
-  return h === d || h.endsWith(`.${d}`);
-}
-
-/** Host of a URL-like string (`https://h:443/p`, `s3://h/p`, `h/p`), lower case, without port. */
-export function hostOf(uri: string): string {
-  return uri
-    .replace(/^[a-z0-9+.-]+:\/\//i, "")
-    .split(/[/:?]/)[0]!
-    .toLowerCase();
-}
+// Host and name rules (isDnsName, hostInDomain, hostOf) live in @sovereign/diagnostics; re-exported
+// here for the profile's own callers.
+export { hostInDomain, hostOf, isDnsName } from "@sovereign/diagnostics";
 
 /**
  * The in-country DNS suffixes of a profile: every site's `domains`, or, when no site declares

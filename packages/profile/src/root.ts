@@ -1,11 +1,6 @@
 import { existsSync, readdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-
-/** Repository root: two levels above this package's src/ or dist/. */
-export function repoRoot(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-}
+import { join } from "node:path";
+import { repoRoot } from "@sovereign/diagnostics";
 
 /**
  * Names of the policy packs shipped in `policies/` (`<name>.yaml`). The profile check refuses a

@@ -1,9 +1,9 @@
+import { DNS_LABEL } from "@sovereign/diagnostics";
 import { z } from "zod";
 import { isQuantity } from "./quantity.js";
 
 /** Schemas shared by the profile's files (one rule per concept). */
 
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 
 /** Kubernetes object name (RFC 1123 label): what every named thing here becomes. */

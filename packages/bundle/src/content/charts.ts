@@ -11,7 +11,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KitError } from "@sovereign/diagnostics";
+import { ExitCode, KitError } from "@sovereign/diagnostics";
 import { listFiles } from "../items.js";
 import { parse } from "yaml";
 
@@ -64,12 +64,16 @@ export function packageCharts(chartsDir: string, helm: string, mtime: number): P
         const err = e as { stderr?: Buffer };
         throw new KitError(
           `helm package charts/${name} failed: ${err.stderr?.toString().trim() ?? String(e)}`,
-          1,
+          ExitCode.Findings,
+          { code: "chart.package_failed", file: `charts/${name}`, hint: `run \`helm lint charts/${name}\` and fix what it reports` },
         );
       }
       const files = readdirSync(dest);
       if (files.length !== 1)
-        throw new KitError(`helm package charts/${name} produced ${files.length} files`, 1);
+        throw new KitError(`helm package charts/${name} produced ${files.length} files`, ExitCode.Internal, {
+          code: "chart.package_output",
+          hint: "helm package writes one archive per chart; please report this with your helm version",
+        });
       const file = files[0]!;
       const meta = parse(readFileSync(join(src, "Chart.yaml"), "utf8")) as {
         name?: string;

@@ -18,9 +18,9 @@ import {
   verifyBundle,
   writeKeyPair,
 } from "@sovereign/bundle";
-import { checkOutput, ExitCode, InputError, type InputPath, printable, UsageError } from "@sovereign/diagnostics";
+import { checkOutput, ExitCode, InputError, type InputPath, printable, repoRoot, UsageError } from "@sovereign/diagnostics";
 import type { SynthObject } from "@sovereign/policy";
-import { type CountryProfile, repoRoot } from "@sovereign/profile";
+import type { CountryProfile } from "@sovereign/profile";
 import { helmBinary } from "@sovereign/tools";
 import {
   type Command,

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { ExitCode, InputError, pinnedDigest } from "@sovereign/diagnostics";
 import type { KubernetesObject } from "../k8s-object.js";
 import { PRIORITY_GATE } from "../priority-classes.js";
 
@@ -6,8 +7,8 @@ import { PRIORITY_GATE } from "../priority-classes.js";
 export const KERNEL_SUITE_BIN = "/opt/sovereign/bin/kernel-suite";
 export const SOVEREIGN_BIN = "/opt/sovereign/bin/sovereign";
 
-/** Exit code of `sovereign gate` for INCONCLUSIVE (DESIGN.md CLI contract). */
-export const EXIT_INCONCLUSIVE = 3;
+/** Exit code of `sovereign gate` for INCONCLUSIVE (docs/design.md, CLI contract). */
+export const EXIT_INCONCLUSIVE = ExitCode.Inconclusive;
 
 /** What the gate Job compares the candidate against. */
 export type GateMode =
@@ -47,9 +48,18 @@ export interface GateJobSpec {
 
 /** The sha256 hex of an image pinned by digest (`…@sha256:<hex>`). */
 export function imageDigest(image: string): string {
-  const m = /@sha256:([0-9a-f]{64})$/.exec(image);
-  if (!m) throw new Error(`image ${JSON.stringify(image)} is not pinned by sha256 digest`);
-  return m[1]!;
+  const hex = pinnedDigest(image);
+  if (hex === undefined) {
+    throw new InputError([
+      {
+        code: "image.not_pinned",
+        path: ["candidateImage"],
+        message: `image ${JSON.stringify(image)} is not pinned by sha256 digest`,
+        hint: "reference the candidate as <registry>/<name>@sha256:<64 hex>",
+      },
+    ]);
+  }
+  return hex;
 }
 
 /**
