@@ -15,6 +15,7 @@ export {
   CLUSTER_SCOPED_KINDS,
   type ExportOptions,
   exportAdmission,
+  resourceOf,
   synthOnlyRules,
 } from "./export.js";
 export { FIXTURE_NOW, type FixtureResult, fixtureProfile, runFixtures } from "./fixtures.js";
