@@ -102,7 +102,8 @@ function knownHosts(profile: CountryProfile): string[] {
   const uris = [
     s.registry,
     s.kms.endpoint,
-    ...s.serving.models.map((m) => m.weights.uri),
+    // with the endpoint/bucket form the host is the endpoint; the uri then names a bucket, not a host
+    ...s.serving.models.map((m) => m.weights.endpoint ?? m.weights.uri),
     ...Object.values(s.telemetry ?? {}).filter((v): v is string => typeof v === "string"),
   ];
   return [...new Set(uris.map(hostOf))].sort();

@@ -228,7 +228,7 @@ describe("mutated th stacks fail the readiness check, naming the object and rule
     const objects = mutated(th.objects, byKind("NetworkPolicy", "allow-egress-in-country", "sovereign-serving"), (o) => {
       o.spec.egress[0].to[0].ipBlock.except = ["192.0.2.0/26"];
     });
-    expectFinding(added(objects), "network.endpoint", "Deployment", "r1-distill-qwen-14b", "weights.bkk1.sovereign.example");
+    expectFinding(added(objects), "network.endpoint", "Deployment", "r1-distill-qwen-14b", "s3.bkk1.sovereign.example");
   });
 
   // Residency admission policies (ValidatingAdmissionPolicy) judge the pod the controller creates.
