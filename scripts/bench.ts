@@ -1,5 +1,5 @@
-// `npm run bench`: runs every benchmark module in scripts/bench/ (or those named on the command line)
-// and prints one table. Figures are recorded by hand in docs/benchmarks.md with the machine they came from.
+// `npm run bench`: runs every benchmark module in scripts/bench/ (or those named on the command line:
+// synth, policy, bundle, gate, kernel-suite, readiness) and prints one table. Figures are recorded by hand in docs/benchmarks.md with the machine they came from.
 import { readdirSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import type { BenchModule, BenchRow } from "./bench/lib/types.js";

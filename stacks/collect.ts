@@ -26,6 +26,10 @@ export interface UnrenderedRelease {
   address: string;
   /** `repository/chart@version` as the release names it. */
   chart: string;
+  /** Namespace the release installs into (its controllers run there). */
+  namespace?: string;
+  /** The release's values documents (YAML or JSON), later ones overriding earlier ones. */
+  values?: string[];
 }
 
 interface StackJson {
@@ -187,6 +191,8 @@ export async function collectObjectsDetailed(outdir: string): Promise<{
           stack,
           address,
           chart: `${r.repository ? `${r.repository}/` : ""}${chart ?? "(no chart)"}${r.version ? `@${r.version}` : ""}`,
+          ...(r.namespace ? { namespace: r.namespace } : {}),
+          ...(r.values ? { values: r.values } : {}),
         });
         continue;
       }

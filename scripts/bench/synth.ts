@@ -5,7 +5,7 @@
 //  - cold `sovereign synth --country th` through the built bin (module loading, policy packs,
 //    cdktf synth, portability check, helm rendering of the local charts, residency evaluation,
 //    atomic write), once with an empty helm render cache (a country's first synth) and once warm
-//    (a repeated synth); the deploy-readiness check is not part of synth yet and so not in the row;
+//    (a repeated synth); the deploy-readiness check runs inside synth and so is in the row;
 //  - the same through `npx sovereign`, to show what npx adds;
 //  - the fleet: 50 generated countries that differ (1-3 sites, pools, models, every shipped pack;
 //    the generator of test/generated-countries.test.ts) in one process through the same

@@ -1,6 +1,7 @@
 import { readYamlSource, UsageError } from "@sovereign/diagnostics";
 import { findingText, loadPacks, type ResidencyFailure, uncitedFrameworks } from "@sovereign/policy";
 import type { CountryProfile } from "@sovereign/profile";
+import { type ReadinessFinding, readinessText } from "@sovereign/readiness";
 import type { ResidencyCheck, SynthOptions, SynthResult } from "@sovereign/stacks";
 import type { CommandContext } from "./context.js";
 
@@ -10,10 +11,34 @@ export type Checked = ResidencyCheck;
 /** Error findings on a synthesized tree (the synth wrote nothing). */
 export { ResidencyFailure as PolicyFailure } from "@sovereign/policy";
 
+/** Thrown inside the atomic write when the deploy-readiness check fails: nothing is written. */
+export class ReadinessFailure extends Error {
+  constructor(readonly readiness: ReadinessFinding[]) {
+    super("deploy readiness failed");
+  }
+}
+
+/** The deploy-readiness check of every profile over its own stacks' objects; any failure throws ReadinessFailure. */
+export async function runReadiness(profiles: CountryProfile[], checked: Checked): Promise<void> {
+  const { checkReadiness } = await import("@sovereign/readiness");
+  const all: ReadinessFinding[] = [];
+  for (const profile of profiles) {
+    const mine = (stack: string) => stack.startsWith(`${profile.metadata.name}-`);
+    all.push(
+      ...checkReadiness({
+        profile,
+        objects: checked.objects.filter((o) => mine(o.stack)),
+        unrendered: checked.unrendered.filter((u) => mine(u.stack)),
+      }),
+    );
+  }
+  if (all.length > 0) throw new ReadinessFailure(all);
+}
+
 /**
  * Synthesizes the countries into `outdir`; the synth itself runs their residency packs on the
  * finished tree before it is moved into place (any error finding throws PolicyFailure and
- * nothing is written). `sovereign synth` and `sovereign bundle pack` both go through here.
+ * nothing is written), then the deploy-readiness check (any failure throws ReadinessFailure). `sovereign synth` and `sovereign bundle pack` both go through here.
  */
 export async function synthesizeChecked(
   profiles: CountryProfile[],
@@ -21,7 +46,15 @@ export async function synthesizeChecked(
   options: SynthOptions = {},
 ): Promise<{ result: SynthResult; checked: Checked }> {
   const { synthesizeCountries } = await import("@sovereign/stacks");
-  const result = await synthesizeCountries(profiles, outdir, { ...options, residencyCheck: true });
+  const result = await synthesizeCountries(profiles, outdir, {
+    ...options,
+    residencyCheck: true,
+    // After the residency policies and before anything is moved into place.
+    check: async (tmp, r) => {
+      await options.check?.(tmp, r);
+      await runReadiness(profiles, r.residency!);
+    },
+  });
   return { result, checked: result.residency! };
 }
 
@@ -49,11 +82,22 @@ export async function checkSynthDir(dir: string, profiles: CountryProfile[], enf
  */
 export function reportPolicyFailure(
   ctx: CommandContext,
-  e: ResidencyFailure,
+  e: ResidencyFailure | ReadinessFailure,
   command: string,
   format: string,
   target: string,
 ): void {
+  if (e instanceof ReadinessFailure) {
+    if (format === "json") {
+      ctx.stdout(`${JSON.stringify({ ok: false, outdir: target, written: false, readiness: e.readiness }, null, 2)}\n`);
+      return;
+    }
+    ctx.stderr(`${e.readiness.map((f) => readinessText(f)).join("\n")}\n`);
+    ctx.stderr(
+      `sovereign ${command}: ${e.readiness.length} deploy-readiness failure(s): the stacks would not come up on the declared cluster; nothing was written to ${target}\n`,
+    );
+    return;
+  }
   const errors = e.findings.filter((f) => f.severity === "error").length;
   if (format === "json") {
     ctx.stdout(`${JSON.stringify({ ok: false, outdir: target, written: false, findings: e.findings }, null, 2)}\n`);

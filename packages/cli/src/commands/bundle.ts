@@ -33,7 +33,7 @@ import {
   pathFrom,
   profileOptions,
 } from "../context.js";
-import { checkSynthDir, PolicyFailure, reportPolicyFailure, synthesizeChecked } from "../residency.js";
+import { checkSynthDir, PolicyFailure, ReadinessFailure, reportPolicyFailure, synthesizeChecked } from "../residency.js";
 
 const USAGE = `sovereign bundle keygen --out <dir>
        sovereign bundle pack (--country <cc> | --profile <file>) --key <bundle.key> [--out <dir|file.tar|file.tar.zst>]
@@ -169,9 +169,10 @@ async function trainingFiles(
   ctx: CommandContext,
   profile: CountryProfile,
   recipePath: string,
+  recipeText: Buffer,
   root: string,
 ): Promise<Record<string, string> | undefined> {
-  const [{ hasTraining, TRAINING_NAMESPACE }, { planTrainingFile }, { stringify }] = await Promise.all([
+  const [{ hasTraining, TRAINING_NAMESPACE }, { planTraining }, { stringify }] = await Promise.all([
     import("@sovereign/stacks"),
     import("../train/plan.js"),
     import("yaml"),
@@ -179,7 +180,8 @@ async function trainingFiles(
   if (!hasTraining(profile)) return undefined;
   const files: Record<string, string> = { "README.md": readFileSync(join(root, "docs", "training.md"), "utf8") };
   try {
-    const plan = planTrainingFile(recipePath, shown(ctx, recipePath), profile, TRAINING_NAMESPACE);
+    // The recipe's bytes as already read and stored in the bundle: the input is read once.
+    const plan = planTraining(recipeText.toString("utf8"), shown(ctx, recipePath), profile, TRAINING_NAMESPACE);
     files["jobs/training.yaml"] = plan.training.map((o) => stringify(o)).join("---\n");
     files["jobs/evaluation.yaml"] = plan.evaluation.map((o) => stringify(o)).join("---\n");
   } catch (e) {
@@ -259,7 +261,7 @@ async function pack(ctx: CommandContext, argv: string[]): Promise<number> {
   const recipe = recipePath ? loadRecipeInput(recipePath, profile, { limit }) : undefined;
   if (!recipe) ctx.stderr(`note: no training recipe for ${cc} (recipes/${cc}.yaml); packing without one\n`);
   const root = repoRoot();
-  const training = recipePath && recipe ? await trainingFiles(ctx, profile, recipePath, root) : undefined;
+  const training = recipePath && recipe ? await trainingFiles(ctx, profile, recipePath, recipe.text, root) : undefined;
   const chartsDir = values.charts ? abs(ctx, values.charts) : join(root, "charts");
   const policiesDir = values.policies ? abs(ctx, values.policies) : join(root, "policies");
   const lockfile = join(root, "package-lock.json");
@@ -277,7 +279,7 @@ async function pack(ctx: CommandContext, argv: string[]): Promise<number> {
       try {
         objects = (await synthesizeChecked([profile], join(tmpSynth, "out"))).checked.objects;
       } catch (e) {
-        if (!(e instanceof PolicyFailure)) throw e;
+        if (!(e instanceof PolicyFailure || e instanceof ReadinessFailure)) throw e;
         reportPolicyFailure(ctx, e, "bundle pack", format, shown(ctx, out));
         return ExitCode.Findings;
       }
@@ -288,7 +290,7 @@ async function pack(ctx: CommandContext, argv: string[]): Promise<number> {
       try {
         objects = (await checkSynthDir(synthDir, [profile])).objects as SynthObject[];
       } catch (e) {
-        if (!(e instanceof PolicyFailure)) throw e;
+        if (!(e instanceof PolicyFailure || e instanceof ReadinessFailure)) throw e;
         reportPolicyFailure(ctx, e, "bundle pack", format, shown(ctx, out));
         return ExitCode.Findings;
       }

@@ -1,10 +1,11 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { ExitCode } from "@sovereign/diagnostics";
 import { toolBinary, which } from "@sovereign/tools";
-import { type Command, formatOf, parseCommandArgs } from "../context.js";
+import { type ClusterGet, clusterContractChecks, providerEnvChecks } from "../cluster-contract.js";
+import { type Command, formatOf, loadProfileFrom, parseCommandArgs, profileOptions } from "../context.js";
 
 /** One thing doctor looked at. */
 export interface Check {
@@ -85,15 +86,8 @@ export function runChecks(env: NodeJS.ProcessEnv): Check[] {
     blocks: mirror ? "" : "terraform init on an air-gapped site (see docs/platform-guide.md)",
     required: false,
   });
-  const kubeconfig = env.KUBECONFIG ?? join(homedir(), ".kube", "config");
-  const kcOk = kubeconfig.split(":").some((f) => f && existsSync(f));
-  checks.push({
-    name: "kubeconfig",
-    ok: kcOk,
-    detail: kcOk ? kubeconfig : `${kubeconfig} not found`,
-    blocks: kcOk ? "" : "deploy (the kubernetes and helm providers need cluster credentials)",
-    required: false,
-  });
+  // The providers read KUBE_CONFIG_PATH(S)/KUBE_HOST, not KUBECONFIG (cluster-contract.ts).
+  checks.push(...providerEnvChecks(env));
   const cdktf = which("cdktf", env) && version("cdktf", ["--version"]);
   checks.push({
     name: "cdktf-cli",
@@ -130,14 +124,34 @@ export function runChecks(env: NodeJS.ProcessEnv): Check[] {
   return checks;
 }
 
+/** Reads cluster objects with the shipped kubectl through the kubeconfig the providers use. */
+function kubectlGet(env: NodeJS.ProcessEnv): ClusterGet {
+  const kubeconfig = env.KUBE_CONFIG_PATH ?? env.KUBE_CONFIG_PATHS?.split(delimiter)[0];
+  const ctxArgs = env.KUBE_CTX ? ["--context", env.KUBE_CTX] : [];
+  return (args) => {
+    try {
+      const out = execFileSync(toolBinary("kubectl", env), [...args, ...ctxArgs, ...(kubeconfig ? ["--kubeconfig", kubeconfig] : [])], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+        timeout: 20_000,
+      });
+      return JSON.parse(out) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+  };
+}
+
 export const doctorCommand: Command = {
   name: "doctor",
   summary: "report which tools are present and what each missing one blocks",
-  usage: "sovereign doctor [--format text|json]",
+  usage: "sovereign doctor [--country <cc> | --profile <file> [--cluster]] [--format text|json]",
   async run(ctx, argv) {
-    const { values } = parseCommandArgs("doctor", argv, { format: { type: "string", default: "text" } });
+    const { values } = parseCommandArgs("doctor", argv, { ...profileOptions, cluster: { type: "boolean" } });
     const format = formatOf(values.format);
     const checks = runChecks(ctx.env);
+    // With a profile and --cluster: what the live cluster provides of the contract the stacks need.
+    if (values.cluster) checks.push(...clusterContractChecks(loadProfileFrom(values, ctx).profile, kubectlGet(ctx.env)));
     const failedRequired = checks.some((c) => c.required && !c.ok);
     if (format === "json") ctx.stdout(`${JSON.stringify({ ok: !failedRequired, checks }, null, 2)}\n`);
     else {

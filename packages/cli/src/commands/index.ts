@@ -39,6 +39,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./synth.js")).synthCommand,
   },
   {
+    name: "preflight",
+    summary: "deploy-readiness check of an existing synth output against the profile's cluster model",
+    load: async () => (await import("./preflight.js")).preflightCommand,
+  },
+  {
     name: "policy",
     summary:
       "residency policies: check objects, run pack fixtures, export admission policies, write the officers' report",

@@ -14,7 +14,7 @@ import {
   profileOptions,
   profilePathFrom,
 } from "../context.js";
-import { PolicyFailure, reportPolicyFailure, synthesizeChecked } from "../residency.js";
+import { PolicyFailure, ReadinessFailure, reportPolicyFailure, synthesizeChecked } from "../residency.js";
 
 const options = {
   ...profileOptions,
@@ -62,7 +62,7 @@ export const synthCommand: Command = {
     try {
       synth = await synthesizeChecked(profiles, outdir, { output });
     } catch (e) {
-      if (!(e instanceof PolicyFailure)) throw e;
+      if (!(e instanceof PolicyFailure || e instanceof ReadinessFailure)) throw e;
       reportPolicyFailure(ctx, e, "synth", format, shown);
       return ExitCode.Findings;
     }
@@ -89,6 +89,7 @@ export const synthCommand: Command = {
             unrenderedCharts: c.unrendered,
             detachedCharts: c.detached,
             findings: c.findings,
+            readiness: { failures: [] },
           },
           null,
           2,
@@ -105,6 +106,7 @@ export const synthCommand: Command = {
       ),
       `residency policies: ${profiles.map((p) => p.spec.policies.join(", ")).join("; ")}: 0 errors, ${warnings} warning(s)`,
       ...c.findings.map((f) => findingText(f)),
+      "deploy readiness: 0 failures",
       ...c.unrendered.map((u) => `  not rendered offline (remote chart): ${u.stack} ${u.address} ${u.chart}`),
     ];
     if (c.detached.length > 0) {
