@@ -1,16 +1,18 @@
 // Every refusal branch of the bundle check (checkBundle), on small in-memory bundles: one valid
 // bundle is built, one thing is broken, the file set is re-signed where the case says so, and the
 // problem must name the file and say what is wrong. Independent of pack: only the verify API.
-import { createHash, generateKeyPairSync, sign, verify } from "node:crypto";
+import { createHash, generateKeyPairSync, verify } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { BundleFiles, FoundFile } from "../src/read.js";
-import { checkBundle, CHECKSUMS_FILE, MANIFEST_FILE, MEDIA, SIGNATURE_FILE, type VerifyKey } from "../src/index.js";
+import { checkBundle, CHECKSUMS_FILE, MANIFEST_FILE, MEDIA, SIGNATURE_FILE, signDer, type VerifyKey } from "../src/index.js";
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
-const keyOf = (): { key: VerifyKey; priv: ReturnType<typeof generateKeyPairSync>["privateKey"] } => {
+const keyOf = (): { key: VerifyKey; priv: bigint } => {
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   const keyId = sha(publicKey.export({ type: "spki", format: "der" }));
-  return { priv: privateKey, key: { keyId, verify: (d, der) => verify("sha256", d, publicKey, der) } };
+  // The private scalar, so signatures are the kit's own deterministic low-s DER (what verify requires).
+  const d = BigInt(`0x${Buffer.from(privateKey.export({ format: "jwk" }).d!, "base64url").toString("hex")}`);
+  return { priv: d, key: { keyId, verify: (data, der) => verify("sha256", data, publicKey, der) } };
 };
 const signer = keyOf();
 const stranger = keyOf();
@@ -63,12 +65,16 @@ function seal(files: Map<string, Buffer>, o: Seal = {}): Map<string, Buffer> {
   const m = {
     apiVersion: "sovereign.ai/v1alpha1",
     kind: "BundleManifest",
+    country: "TH",
+    created: "2026-01-01T00:00:00Z",
+    kitVersion: "0.1.0",
+    sequence: 1,
     checksums: { path: CHECKSUMS_FILE, sha256: sha(Buffer.from(sums)), files: listed.length, bytes: 0 },
     index: { path: "index.json", sha256: files.has("index.json") ? sha(files.get("index.json")!) : "" },
     signature: { algorithm: "ecdsa-p256-sha256", keyId: signer.key.keyId, file: SIGNATURE_FILE },
   };
   let mBytes: Buffer = Buffer.from(JSON.stringify(o.manifest ? o.manifest(m) : m));
-  const sig = sign("sha256", mBytes, o.priv ?? signer.priv).toString("base64");
+  const sig = signDer(o.priv ?? signer.priv, mBytes).toString("base64");
   if (o.tamperManifest) mBytes = o.tamperManifest(mBytes);
   out.set(MANIFEST_FILE, mBytes);
   out.set(SIGNATURE_FILE, Buffer.from(`${o.signature ? o.signature(sig) : sig}\n`));
@@ -127,7 +133,7 @@ describe("bundle verify: every refusal branch", () => {
     c.set("index.json", Buffer.from(JSON.stringify(index)));
     const size = index.manifests[0].size - 1;
     expect(lines(asRead(seal(c)))).toEqual([
-      `blobs/sha256/${index.manifests[0].digest.slice(7)}: size ${size} differs from index.json (${size + 1})`,
+      `blobs/sha256/${index.manifests[0].digest.slice(7)}: size ${size} differs from its descriptor in index.json (${size + 1})`,
     ]);
   });
 
@@ -141,14 +147,14 @@ describe("bundle verify: every refusal branch", () => {
     c.set(`blobs/sha256/${sha(mBytes)}`, mBytes);
     c.set("index.json", Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: MEDIA.manifest, digest: `sha256:${sha(mBytes)}`, size: mBytes.length }] })));
     const layer = m.layers[0].digest.slice(7);
-    expect(lines(asRead(seal(c)))).toEqual([`blobs/sha256/${layer}: size 30 differs from its descriptor (3)`]);
+    expect(lines(asRead(seal(c)))).toEqual([`blobs/sha256/${layer}: size 30 differs from its descriptor in blobs/sha256/${sha(mBytes)} (3)`]);
   });
 
   it("GIVEN a referenced blob that is absent WHEN checked THEN 'missing (referenced by …)'", () => {
     const c = contents();
     const layer = blobPath(c, "weights of a very small model\n");
     c.delete(layer);
-    expect(lines(asRead(seal(c)))).toEqual([expect.stringMatching(new RegExp(`^${layer}: missing \\(referenced by manifest [0-9a-f]{12}\\)$`))]);
+    expect(lines(asRead(seal(c)))).toEqual([expect.stringMatching(new RegExp(`^${layer}: missing \\(referenced by blobs/sha256/[0-9a-f]{64}\\)$`))]);
   });
 
   it("GIVEN a file whose content changed after sealing WHEN checked THEN its checksum mismatch and the blob-digest mismatch are named", () => {
@@ -200,7 +206,7 @@ describe("bundle verify: every refusal branch", () => {
   it("GIVEN bundle.json that is not JSON, or not a BundleManifest WHEN checked THEN each is named", () => {
     expect(lines(asRead(seal(contents(), { tamperManifest: () => Buffer.from("{") })))).toContain(`${MANIFEST_FILE}: is not valid JSON`);
     expect(lines(asRead(seal(contents(), { manifest: (m) => ({ ...m, kind: "Other" }) })))).toEqual([
-      `${MANIFEST_FILE}: is not a BundleManifest`,
+      `${MANIFEST_FILE}: is not a BundleManifest with country, created, kitVersion, sequence, checksums and index`,
     ]);
   });
 

@@ -13,7 +13,10 @@ function countriesOf(dir: string): string[] {
   try {
     stacks = (JSON.parse(readFileSync(manifest, "utf8")) as { stacks: Record<string, unknown> }).stacks;
   } catch {
-    throw new KitError(`${manifest} not found or not a cdktf manifest: pass the directory \`sovereign synth\` wrote`, 2);
+    throw new KitError(`${manifest} not found or not a cdktf manifest`, ExitCode.BadInput, {
+      code: "preflight.no_manifest",
+      hint: "pass the directory `sovereign synth` wrote",
+    });
   }
   return [...new Set(Object.keys(stacks).map((s) => s.slice(0, s.indexOf("-"))))].sort();
 }
@@ -39,7 +42,10 @@ export const preflightCommand: Command = {
       const mine = (stack: string) => stack.startsWith(`${profile.metadata.name}-`);
       const own = objects.filter((o) => mine(o.stack));
       if (own.length === 0)
-        throw new KitError(`${dir} holds no stacks of ${profile.metadata.name}: synthesize that country first`, 2);
+        throw new KitError(`${dir} holds no stacks of ${profile.metadata.name}`, ExitCode.BadInput, {
+          code: "preflight.no_stacks",
+          hint: `synthesize ${profile.metadata.name} into ${dir} first (\`sovereign synth --country ${profile.metadata.name}\`)`,
+        });
       return checkReadiness({ profile, objects: own, unrendered: unrendered.filter((u) => mine(u.stack)) });
     });
     if (format === "json") {
