@@ -91,6 +91,34 @@ const MUTATIONS: [string, (o: Json) => boolean][] = [
       return o.kind === "NetworkPolicy" && Array.isArray(egress) && egress.length > 0 && egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }] }) > 0;
     },
   ],
+  [
+    "static PersistentVolume on a foreign NFS server",
+    (o) => {
+      if (o.kind !== "PersistentVolumeClaim") return false;
+      const meta = o.metadata as Json;
+      Object.assign(o, {
+        kind: "PersistentVolume",
+        metadata: { name: meta.name, labels: meta.labels },
+        spec: { capacity: { storage: "1Gi" }, accessModes: ["ReadWriteOnce"], nfs: { server: FOREIGN, path: "/export" } },
+      });
+      return true;
+    },
+  ],
+  [
+    "Service endpoints abroad (selector-less Service's EndpointSlice)",
+    (o) => {
+      if (o.kind !== "Service") return false;
+      Object.assign(o, {
+        apiVersion: "discovery.k8s.io/v1",
+        kind: "EndpointSlice",
+        addressType: "FQDN",
+        endpoints: [{ addresses: [FOREIGN] }],
+        ports: [{ port: 443, protocol: "TCP" }],
+      });
+      delete o.spec;
+      return true;
+    },
+  ],
   ["residency labels removed", (o) => Boolean(o.metadata && (delete (o.metadata as Json).labels || true))],
   ["transfer under the corpus approval", (o) => annotate(o, APPROVAL)],
   ["transfer under an unknown approval", (o) => annotate(o, "lapsed-approval")],
