@@ -354,3 +354,27 @@ describe("training stacks: synth, schema facts, CRD ordering, chart values", () 
     for (const key of valueKeyPaths(kueueManagerConfig())) expect(allowed).toContain(key);
   });
 });
+
+describe("train plan and the deploy-readiness check", () => {
+  it.each(["th", "sa"])(
+    "GIVEN the %s recipe's plan WHEN checked inside the country's synthesized cluster THEN every stager, trainer and evaluator is ready",
+    async (cc) => {
+      const { readinessOfPlan } = await import("@sovereign/cli");
+      const findings = await readinessOfPlan(profile(cc), plan(cc));
+      expect(findings.map((f) => `${f.ruleId} ${f.object.kind} ${f.object.name}: ${f.message}`)).toEqual([]);
+    },
+  );
+
+  it("GIVEN the trainers lose their pool toleration WHEN checked THEN schedule names the trainer Job of the plan", async () => {
+    const { readinessOfPlan } = await import("@sovereign/cli");
+    const p = plan("th");
+    const js = p.training.find((o) => o.kind === "JobSet") as unknown as {
+      spec: { replicatedJobs: { name: string; template: { spec: { template: { spec: { tolerations?: unknown[] } } } } }[] };
+    };
+    for (const rj of js.spec.replicatedJobs) if (rj.name === "train") delete rj.template.spec.template.spec.tolerations;
+    const findings = await readinessOfPlan(profile("th"), p);
+    expect(findings.some((f) => f.ruleId.startsWith("schedule") && f.object.kind === "Job" && /-train-0$/.test(f.object.name))).toBe(
+      true,
+    );
+  });
+});

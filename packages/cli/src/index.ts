@@ -117,3 +117,4 @@ export {
   type TrainingPlan,
   torchrunCommand,
 } from "./train/plan.js";
+export { readinessOfPlan } from "./commands/train.js";

@@ -77,6 +77,8 @@ function gpuNodes(profile: CountryProfile, o: ClusterModelOptions): NodeGroup[] 
         cpuMillis: pool.gpusPerNode * cpuPerGpu * 1000,
         memoryBytes: pool.gpusPerNode * memPerGpu,
         gpus,
+        // The RDMA device plugin the pool declares advertises its resource on every node.
+        ...(pool.interconnect ? { extended: { [pool.interconnect.rdmaResource]: pool.interconnect.rdmaPerNode } } : {}),
       },
     }));
   });

@@ -63,6 +63,8 @@ export interface Allocatable {
   memoryBytes: number;
   /** `nvidia.com/gpu` devices (time-slicing replicas and MIG instances counted as the plugin does). */
   gpus: number;
+  /** Other extended resources a device plugin advertises (a training pool's RDMA device), by name. */
+  extended?: Record<string, number>;
 }
 
 /** A group of identical declared nodes in one zone (a pool's nodes in a zone, or a site's general nodes). */

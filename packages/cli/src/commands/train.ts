@@ -1,9 +1,11 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import type { KubernetesObject } from "@sovereign/constructs";
 import { ExitCode, KitError, UsageError, writeFileAtomic, writeTreeAtomic } from "@sovereign/diagnostics";
-import type { Finding } from "@sovereign/policy";
+import type { Finding, SynthObject } from "@sovereign/policy";
+import type { ReadinessFinding } from "@sovereign/readiness";
 import { type CountryProfile, loadProfileFile, shippedProfilePath } from "@sovereign/profile";
 import { parse, stringify } from "yaml";
 import { type Command, type CommandContext, formatOf, parseCommandArgs, pathFrom, profilePathFrom } from "../context.js";
@@ -31,22 +33,46 @@ function profileFor(values: { country?: string; profile?: string }, recipeCountr
   return loadProfileFile(shippedProfilePath(recipeCountry));
 }
 
-/** Residency packs of the profile over the plan's objects, JobSets also as the Jobs they create. */
-async function checkPlan(profile: CountryProfile, plan: TrainingPlan): Promise<Finding[]> {
-  const { evaluate } = await import("@sovereign/policy");
-  const objects = [...plan.training, ...plan.evaluation].flatMap((o) =>
-    o.kind === "JobSet" ? [o, ...expandJobSet(o)] : [o],
-  );
-  return evaluate({
-    profile,
-    objects: objects.map((object) => ({
+/** The plan's objects as synthesized objects, JobSets also as the Jobs they create. */
+function planObjects(profile: CountryProfile, plan: TrainingPlan): SynthObject[] {
+  return [...plan.training, ...plan.evaluation]
+    .flatMap((o) => (o.kind === "JobSet" ? [o, ...expandJobSet(o)] : [o]))
+    .map((object) => ({
       stack: `${profile.metadata.name}-train`,
       address: `${object.kind}/${object.metadata.name}`,
       source: "manifest",
       object: object as never,
-    })),
-    terraform: [],
-  });
+    }));
+}
+
+/** Residency packs of the profile over the plan's objects. */
+async function checkPlan(profile: CountryProfile, plan: TrainingPlan): Promise<Finding[]> {
+  const { evaluate } = await import("@sovereign/policy");
+  return evaluate({ profile, objects: planObjects(profile, plan), terraform: [] });
+}
+
+/**
+ * The deploy-readiness check over the plan's pods, inside the cluster the country's stacks make
+ * (namespaces, LimitRanges, quotas, NetworkPolicies, PriorityClasses, claims): every trainer,
+ * stager and evaluator must schedule on the training pool, get its claims, be admitted and reach
+ * what it needs. Only findings about the plan's own objects are returned.
+ */
+export async function readinessOfPlan(profile: CountryProfile, plan: TrainingPlan): Promise<ReadinessFinding[]> {
+  const [{ checkReadiness }, { collectObjectsDetailed, synthesizeCountry }] = await Promise.all([
+    import("@sovereign/readiness"),
+    import("@sovereign/stacks"),
+  ]);
+  const dir = mkdtempSync(join(tmpdir(), "sovereign-train-"));
+  try {
+    // The synth's own residency and readiness checks already ran when the country was synthesized.
+    await synthesizeCountry(profile, dir, { residencyCheck: false });
+    const { objects, unrendered } = await collectObjectsDetailed(dir);
+    const mine = planObjects(profile, plan);
+    const stack = mine[0]?.stack;
+    return checkReadiness({ profile, objects: [...objects, ...mine], unrendered }).filter((f) => f.stack === stack);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const yamlDocs = (objs: KubernetesObject[]) => objs.map((o) => stringify(o)).join("---\n");
@@ -188,6 +214,13 @@ export const trainCommand: Command = {
       const { findingText } = await import("@sovereign/policy");
       ctx.stderr(`${errors.map(findingText).join("\n")}\n`);
       ctx.stderr(`sovereign train ${a.action}: ${errors.length} residency error(s); nothing was submitted\n`);
+      return ExitCode.Findings;
+    }
+    const unready = await readinessOfPlan(a.profile, a.plan);
+    if (unready.length > 0) {
+      const { readinessText } = await import("@sovereign/readiness");
+      ctx.stderr(`${unready.map(readinessText).join("\n")}\n`);
+      ctx.stderr(`sovereign train ${a.action}: ${unready.length} readiness failure(s); nothing was submitted\n`);
       return ExitCode.Findings;
     }
     if (a.action === "plan") {

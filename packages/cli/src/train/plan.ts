@@ -256,8 +256,10 @@ function trainJob(plan: TrainingPlan, meta: Record<string, unknown>) {
           env: ncclEnv(plan.pool),
           ports: [{ name: "rendezvous", containerPort: MASTER_PORT }],
           resources: {
-            requests: { cpu: "64", memory: "1024Gi", ...devices },
-            limits: { memory: "1024Gi", ...devices },
+            // Sized to fit the node floor the readiness model assumes (8 CPU and 64 GiB per GPU),
+            // with room left for the node's own daemons: a bigger node only leaves more spare.
+            requests: { cpu: String(6 * plan.pool.gpusPerNode), memory: `${56 * plan.pool.gpusPerNode}Gi`, ...devices },
+            limits: { memory: `${56 * plan.pool.gpusPerNode}Gi`, ...devices },
           },
           securityContext: RESTRICTED,
           volumeMounts: [

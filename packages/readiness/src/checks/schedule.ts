@@ -36,7 +36,7 @@ function taintMismatch(node: NodeGroup, spec: Json): string | undefined {
 
 function resourceMismatch(node: NodeGroup, req: Amounts): string | undefined {
   const a = node.allocatable;
-  const have: Record<string, number> = { cpu: a.cpuMillis, memory: a.memoryBytes, [GPU]: a.gpus };
+  const have: Record<string, number> = { ...a.extended, cpu: a.cpuMillis, memory: a.memoryBytes, [GPU]: a.gpus };
   for (const [k, v] of Object.entries(req)) {
     if (v <= 0 || k === "ephemeral-storage") continue;
     const cap = have[k] ?? 0;
