@@ -50,7 +50,7 @@ export async function run(): Promise<BenchRow[]> {
           env: { ...process.env, SOVEREIGN_RENDER_CACHE: cache === "empty" ? join(work, `render-cache-${i}`) : warmDir },
         }),
       );
-      const what = `cold sovereign synth th, helm render cache ${cache} (bin; policies, charts; no readiness check yet)`;
+      const what = `cold sovereign synth th, helm render cache ${cache} (bin; policies, charts, deploy-readiness check)`;
       rows.push(
         {
           benchmark: "synth",
