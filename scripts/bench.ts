@@ -1,7 +1,10 @@
 // `npm run bench`: runs every benchmark module in scripts/bench/ (or those named on the command line:
-// synth, policy, bundle, gate, kernel-suite, readiness) and prints one table. Figures are recorded by hand in docs/benchmarks.md with the machine they came from.
+// synth, policy, bundle, gate, kernel-suite, readiness) and prints one table, headed by the machine,
+// the date and the load average (1/5/15 min) at the start and at the end of the run; every row
+// states its target and whether it was met. Figures are recorded by hand in docs/benchmarks.md
+// with the machine and load they came from.
 import { readdirSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { runHeader, stampLine, stampNow, targetCells } from "./bench/lib/header.js";
 import type { BenchModule, BenchRow } from "./bench/lib/types.js";
 
 const dir = new URL("./bench/", import.meta.url);
@@ -17,6 +20,8 @@ function fmt(v: number): string {
   return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3);
 }
 
+const start = stampNow();
+process.stderr.write(`bench: ${stampLine("start", start)}\n`);
 const rows: BenchRow[] = [];
 let failed = false;
 for (const name of modules) {
@@ -40,20 +45,10 @@ for (const name of modules) {
 }
 
 const header = ["benchmark", "metric", "value", "unit", "target", "met"];
-const table = rows.map((r) => [
-  r.benchmark,
-  r.metric,
-  fmt(r.value),
-  r.unit,
-  r.target ?? "",
-  r.ok === undefined ? "" : r.ok ? "yes" : "NO",
-]);
+const table = rows.map((r) => [r.benchmark, r.metric, fmt(r.value), r.unit, ...targetCells(r)]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
-const cpu = cpus()[0]?.model ?? "unknown CPU";
-process.stdout.write(
-  `machine: ${cpus().length} x ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}\n\n`,
-);
+process.stdout.write(`${runHeader(start, stampNow()).join("\n")}\n\n`);
 process.stdout.write(`${line(header)}\n|${widths.map((w) => "-".repeat(w + 2)).join("|")}|\n`);
 for (const r of table) process.stdout.write(`${line(r)}\n`);
 if (failed) process.exitCode = 1;

@@ -79,3 +79,33 @@ export function medianRuns(
     loads: `load ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`,
   };
 }
+
+/**
+ * Paired runs: round i runs every contender once, in turn, so a change in the machine's load
+ * falls on all of them alike; returns each contender's medians like {@link medianRuns}.
+ */
+export function interleavedRuns(
+  n: number,
+  contenders: ((i: number) => ProcessRun)[],
+  expect = 0,
+): { wallS: number; cpuS: number; rssMB: number; loads: string }[] {
+  const runs: ProcessRun[][] = contenders.map(() => []);
+  const loads: number[] = [];
+  for (let i = 0; i < n; i++) {
+    contenders.forEach((once, c) => {
+      loads.push(loadavg()[0]!);
+      const r = once(i);
+      if (r.code !== expect) {
+        throw new Error(`run exited ${r.code} (expected ${expect}): ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+      }
+      runs[c]!.push(r);
+    });
+  }
+  const range = `load ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`;
+  return runs.map((rs) => ({
+    wallS: median(rs.map((r) => r.wallS)),
+    cpuS: median(rs.map((r) => r.cpuS)),
+    rssMB: median(rs.map((r) => r.rssMB)),
+    loads: range,
+  }));
+}
