@@ -22,6 +22,8 @@ export { SERVING_NAMESPACE, ServingStack } from "./serving.js";
 export { purgeImage, StorageStack } from "./storage.js";
 export { hasTraining, TRAINING_NAMESPACE, TrainingStack } from "./training.js";
 export {
+  defaultSynthWorkers,
+  PARALLEL_SYNTH_MIN_COUNTRIES,
   type SynthOptions,
   type SynthResult,
   type SynthStack,

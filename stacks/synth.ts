@@ -1,5 +1,8 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
+import { Worker } from "node:worker_threads";
+import { Manifest } from "@sovereign/constructs";
 import { ExitCode, KitError, type OutputOptions, repoRoot, writeTreeAtomic } from "@sovereign/diagnostics";
 import type { CountryProfile } from "@sovereign/profile";
 import { type Customize, createApp, STACK_KINDS } from "./app.js";
@@ -25,6 +28,8 @@ export interface SynthResult {
   stacks: SynthStack[];
   /** What the residency packs found in the output (absent only when `residencyCheck` is false). */
   residency?: ResidencyCheck;
+  /** Threads that built the cdktf apps: 1 when this thread did (see {@link SynthOptions.workers}). */
+  threads: number;
 }
 
 /** Options of {@link synthesizeCountries}. */
@@ -51,6 +56,76 @@ export interface SynthOptions {
    * @default the safe default of writeTreeAtomic: only a directory the kit wrote is replaced
    */
   output?: OutputOptions;
+  /**
+   * Worker threads that build the countries' cdktf apps side by side (the output is the same
+   * bytes as one app's). Used only without `customize` (a function cannot cross threads).
+   * @default {@link defaultSynthWorkers}: one (no threads) below
+   * {@link PARALLEL_SYNTH_MIN_COUNTRIES} countries, where starting a thread costs more than it
+   * saves, else one per available core.
+   */
+  workers?: number;
+}
+
+/** From this many countries on, a synth builds the cdktf apps in worker threads by default. */
+export const PARALLEL_SYNTH_MIN_COUNTRIES = 8;
+
+/** The default of {@link SynthOptions.workers} for `countries` countries. */
+export function defaultSynthWorkers(countries: number): number {
+  return countries < PARALLEL_SYNTH_MIN_COUNTRIES ? 1 : Math.max(1, Math.min(availableParallelism(), countries));
+}
+
+/** The compiled worker, beside this file; absent when the kit runs from its TypeScript sources. */
+const WORKER = new URL("./synth-worker.js", import.meta.url);
+
+/**
+ * The parent's node options for a worker, less those that only make sense for the parent's own
+ * entry (an `-e`/`-p` script and `--input-type`, which a worker refuses).
+ */
+function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (["-e", "--eval", "-p", "--print"].includes(a)) i++;
+    else if (!/^--(input-type|eval|print)(=|$)/.test(a)) out.push(a);
+  }
+  return out;
+}
+
+function runWorker(profiles: CountryProfile[], outdir: string): Promise<void> {
+  return new Promise((done, fail) => {
+    const w = new Worker(WORKER, { workerData: { profiles, outdir }, execArgv: workerExecArgv() });
+    w.once("error", fail);
+    w.once("exit", (code) => (code === 0 ? done() : fail(new Error(`synth worker exited ${code}`))));
+  });
+}
+
+/**
+ * Builds the countries' apps in `workers` threads, each into its own folder inside `tmp`, then
+ * moves every stack into `tmp/stacks/` and writes one manifest over all of them with cdktf's own
+ * Manifest (sorted keys), which is the tree a single app would have written. Returns false, with
+ * `tmp` as it was, when a thread failed: the caller then synthesizes in this thread, which
+ * reports the failure exactly as a plain synth does.
+ */
+async function synthesizeInWorkers(profiles: CountryProfile[], tmp: string, workers: number): Promise<boolean> {
+  const shares = Array.from({ length: workers }, (_, k) => profiles.filter((_p, i) => i % workers === k));
+  const parts = shares.map((_s, k) => join(tmp, `.part-${k}`));
+  try {
+    await Promise.all(shares.map((share, k) => runWorker(share, parts[k]!)));
+  } catch {
+    for (const part of parts) rmSync(part, { recursive: true, force: true });
+    return false;
+  }
+  const manifests = parts.map(
+    (part) => JSON.parse(readFileSync(join(part, "manifest.json"), "utf8")) as { version: string; stacks: object },
+  );
+  const manifest = new Manifest(manifests[0]!.version, tmp, false);
+  for (const [k, part] of parts.entries()) {
+    Object.assign(manifest.stacks, manifests[k]!.stacks);
+    for (const stack of readdirSync(join(part, "stacks"))) renameSync(join(part, "stacks", stack), join(tmp, "stacks", stack));
+    rmSync(part, { recursive: true, force: true });
+  }
+  manifest.writeToFile();
+  return true;
 }
 
 function walk(dir: string): string[] {
@@ -125,10 +200,12 @@ export async function synthesizeCountries(
     });
   }
   let result: SynthResult | undefined;
+  const workers = options.customize ? 1 : (options.workers ?? defaultSynthWorkers(profiles.length));
   await writeTreeAtomic(outdir, async (tmp) => {
-    createApp(profiles, tmp, options.customize).synth();
+    const threaded = workers > 1 && import.meta.url.endsWith(".js") && (await synthesizeInWorkers(profiles, tmp, workers));
+    if (!threaded) createApp(profiles, tmp, options.customize).synth();
     assertPortable(tmp);
-    result = { outdir, stacks: summarize(tmp) };
+    result = { outdir, stacks: summarize(tmp), threads: threaded ? workers : 1 };
     if (options.residencyCheck ?? true) result.residency = await checkResidency(tmp, profiles);
     await options.check?.(tmp, result);
   }, { label: "synth", ...options.output });

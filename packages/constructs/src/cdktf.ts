@@ -11,6 +11,7 @@ export {
   Fn,
   type ITerraformDependable,
   LocalBackend,
+  Manifest,
   PgBackend,
   type PgBackendConfig,
   S3Backend,

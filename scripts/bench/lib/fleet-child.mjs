@@ -1,7 +1,9 @@
 // Child of the synth benchmark: synthesizes every profile in argv[2] (a folder of <cc>.yaml) in this
 // one process through the built CLI's path (the same synthesizeChecked as `sovereign synth --all`:
-// cdktf synth, portability check, helm rendering of local charts, every profile's residency packs),
-// and prints what it did as one JSON line. Plain node on the compiled dist/, as users run it.
+// cdktf synth in worker threads (the default for this many countries), portability check, helm
+// rendering of local charts, every profile's residency packs, the deploy-readiness check), and
+// prints what it did as one JSON line. Plain node on the compiled dist/. SYNTH_WORKERS overrides
+// the number of threads (1: none), to compare.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -10,16 +12,19 @@ const [dir, out] = process.argv.slice(2);
 const started = performance.now();
 const { synthesizeChecked } = await import("../../../packages/cli/dist/residency.js");
 const { loadProfileFile } = await import("@sovereign/profile");
+const { defaultSynthWorkers } = await import("@sovereign/stacks");
 const loaded = performance.now();
 const profiles = readdirSync(dir)
   .filter((f) => f.endsWith(".yaml"))
   .sort()
   .map((f) => loadProfileFile(join(dir, f)));
-const { result, checked } = await synthesizeChecked(profiles, out);
+const workers = Number(process.env.SYNTH_WORKERS ?? defaultSynthWorkers(profiles.length));
+const { result, checked } = await synthesizeChecked(profiles, out, { workers });
 const done = performance.now();
 process.stdout.write(
   `${JSON.stringify({
     countries: profiles.length,
+    workers,
     stacks: result.stacks.length,
     objects: checked.objects.length,
     helmObjects: checked.objects.filter((o) => o.source === "helm").length,

@@ -1,0 +1,69 @@
+// The threaded synth writes the same bytes as one cdktf app. Worker threads run the compiled
+// worker (stacks/dist), so this test runs the compiled kit in a child node process, as the bin does.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { repoRoot } from "@sovereign/profile";
+import { execa } from "execa";
+import cdktfStackTrace from "cdktf/lib/tokens/private/stack-trace.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { CREATION_STACK_NOTICE } from "@sovereign/constructs";
+import { createApp, defaultSynthWorkers, PARALLEL_SYNTH_MIN_COUNTRIES } from "../index.js";
+import { cleanup, SHIPPED, shipped, tempDir } from "./helpers.js";
+
+afterAll(cleanup);
+
+const root = repoRoot();
+
+function tree(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else files.set(relative(dir, p), readFileSync(p, "utf8"));
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+/** Synthesizes the shipped countries with the compiled kit and `workers` threads; returns the threads used. */
+async function synthCompiled(out: string, workers: number): Promise<number> {
+  const script = `
+    const { synthesizeCountries } = await import(${JSON.stringify(join(root, "stacks", "dist", "index.js"))});
+    const { loadProfileFile } = await import(${JSON.stringify(join(root, "packages", "profile", "dist", "index.js"))});
+    const files = ${JSON.stringify(SHIPPED.map((cc) => join(root, "stacks", "countries", `${cc}.yaml`)))};
+    const r = await synthesizeCountries(files.map((f) => loadProfileFile(f)), ${JSON.stringify(out)}, { workers: ${workers}, residencyCheck: false });
+    process.stdout.write(String(r.threads));`;
+  const r = await execa("node", ["--input-type=module", "-e", script], { cwd: root, env: { SOVEREIGN_RENDER_CACHE: "off" } });
+  return Number(r.stdout.trim());
+}
+
+describe("synth in worker threads", () => {
+  it("GIVEN the shipped countries WHEN synthesized by two threads and by one THEN both trees hold the same files, byte for byte", async () => {
+    const two = join(tempDir(), "two");
+    const one = join(tempDir(), "one");
+    expect(await synthCompiled(two, 2)).toBe(2);
+    expect(await synthCompiled(one, 1)).toBe(1);
+    const a = tree(two);
+    const b = tree(one);
+    expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+    expect(a.size).toBeGreaterThan(SHIPPED.length * 4);
+    for (const [f, text] of a) expect(text, f).toBe(b.get(f));
+  });
+
+  it("GIVEN fewer countries than the threshold THEN the default is one thread; from the threshold on, more than one on a multi-core machine", () => {
+    expect(defaultSynthWorkers(1)).toBe(1);
+    expect(defaultSynthWorkers(PARALLEL_SYNTH_MIN_COUNTRIES - 1)).toBe(1);
+    expect(defaultSynthWorkers(PARALLEL_SYNTH_MIN_COUNTRIES)).toBeGreaterThanOrEqual(1);
+    expect(defaultSynthWorkers(PARALLEL_SYNTH_MIN_COUNTRIES)).toBeLessThanOrEqual(PARALLEL_SYNTH_MIN_COUNTRIES);
+  });
+});
+
+describe("token creation stacks", () => {
+  it("GIVEN an app made by createApp THEN cdktf records no creation stack for its tokens, only the notice", () => {
+    createApp([shipped(SHIPPED[0]!)], join(tempDir(), "out"));
+    const capture = (cdktfStackTrace as unknown as { captureStackTrace: () => string[] }).captureStackTrace;
+    expect(capture()).toEqual([CREATION_STACK_NOTICE]);
+  });
+});
