@@ -5,7 +5,8 @@ import { parseProfile, repoRoot } from "@sovereign/profile";
 import { describe, expect, it } from "vitest";
 import { GATE_TRIALS, sampleTimes, simulateDrift } from "../scripts/bench/gate.js";
 import { buildCorpus, evaluateCorpus, shippedRules } from "../scripts/bench/policy.js";
-import { fleetProfiles } from "../scripts/bench/synth.js";
+import { IDLE_LOAD, runHeader, targetCells } from "../scripts/bench/lib/header.js";
+import { fleetProfiles, type SynthMeasures, synthRows } from "../scripts/bench/synth.js";
 import { availablePacks } from "@sovereign/policy";
 
 describe("fleet benchmark countries", () => {
@@ -27,6 +28,61 @@ describe("fleet benchmark countries", () => {
     expect(new Set(fleet.map((p) => p.spec.gpuPools[0]!.sharing.strategy)).size).toBeGreaterThan(1);
     expect(new Set(fleet.map((p) => p.spec.stateBackend.type)).size).toBeGreaterThan(1);
     expect(new Set(fleet.flatMap((p) => p.spec.policies))).toEqual(new Set(availablePacks()));
+  });
+});
+
+describe("bench header and synth rows", () => {
+  const stamp = (load: number) => ({ date: "2026-11-29T09:00:00.000Z", load: [load, 0.5, 0.25] as [number, number, number] });
+
+  it("GIVEN start and end stamps THEN the header prints the date and the 1/5/15-minute load of both, and says when the run was not idle", () => {
+    const busy = runHeader(stamp(0.4), stamp(3.2)).join("\n");
+    expect(busy).toMatch(/start: 2026-11-29T09:00:00.000Z, load average 0.40 \/ 0.50 \/ 0.25 \(1 \/ 5 \/ 15 min\)/);
+    expect(busy).toMatch(/end {2}: 2026-11-29T09:00:00.000Z, load average 3.20 \/ 0.50 \/ 0.25/);
+    expect(busy).toContain("NOT IDLE");
+    expect(runHeader(stamp(0.4), stamp(IDLE_LOAD)).join("\n")).not.toContain("NOT IDLE");
+  });
+
+  const t = (wallS: number, cpuS = wallS, rssMB = 130) => ({ wallS, cpuS, rssMB, loads: "load 0.5-0.7" });
+  const measures = (coldWall: number, fleetWall: number, n = 50): SynthMeasures => ({
+    floor: t(0.3),
+    cold: [
+      { cache: "empty", t: t(coldWall, coldWall + 0.2) },
+      { cache: "warm", t: t(coldWall - 0.1, coldWall) },
+    ],
+    npx: t(1.2),
+    fleet: {
+      t: t(fleetWall, fleetWall * 1.5, 300),
+      done: { countries: n, workers: 2, stacks: 4 * n, objects: 6000, helmObjects: 800, findings: 0, errors: 0 },
+      n,
+    },
+  });
+
+  it("GIVEN synth measurements THEN every row states a target and its verdict, or that it only reports", () => {
+    for (const r of synthRows(measures(0.9, 14))) {
+      const [target, met] = targetCells(r);
+      expect(target.length).toBeGreaterThan(0);
+      if (r.target === undefined) expect([target, met]).toEqual(["none (reported only)", "-"]);
+      else expect(["yes", "NO"]).toContain(met);
+    }
+  });
+
+  it("GIVEN a cold synth over 1.0 s and a fleet over 15 s THEN those rows say NO; under the targets they say yes", () => {
+    const verdicts = (m: SynthMeasures) =>
+      synthRows(m)
+        .filter((r) => r.target !== undefined)
+        .map((r) => `${r.target} ${r.ok ? "yes" : "NO"}`);
+    const slow = verdicts(measures(1.3, 20));
+    expect(slow.filter((v) => v === "<= 1.0 s idle NO")).toHaveLength(2);
+    expect(slow).toContain("<= 15 s idle NO");
+    const fast = verdicts(measures(0.8, 12));
+    expect(fast.filter((v) => v.endsWith("NO"))).toEqual([]);
+    expect(fast).toContain("<= 15 s idle yes");
+    expect(fast).toContain("<= 300 MB yes");
+  });
+
+  it("GIVEN a fleet of other than 50 countries THEN its wall row reports without claiming the 50-country target", () => {
+    const fleetWall = synthRows(measures(0.8, 3, 10)).find((r) => r.metric.startsWith("10 generated countries") && r.unit === "s" && r.metric.includes("wall"));
+    expect(fleetWall?.target).toBeUndefined();
   });
 });
 
