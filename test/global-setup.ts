@@ -1,11 +1,37 @@
-// Builds the CLI once before any test file runs: end-to-end tests execute the compiled bin the
-// way users do, and two files building it side by side would race on dist/. The TypeScript step
-// is skipped when the caller has just compiled it (SOVEREIGN_CLI_BUILT=1, set by `npm test`).
+// Runs once before any test file, in vitest's main process:
+// - builds the CLI: end-to-end tests execute the compiled bin the way users do, and two files
+//   building it side by side would race on dist/. Each step is skipped when its output is current;
+// - gives the run a private temporary directory (TMPDIR, inherited by every worker and every
+//   process a test starts) and removes it at the end, so no run leaves anything in the system's
+//   temp directory, whatever a test or an interrupted command forgot.
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export default function setup(): void {
-  const root = fileURLToPath(new URL("..", import.meta.url));
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+/**
+ * Whether dist/sovereign.mjs was bundled from the files on disk now: the same size-and-mtime
+ * record the bin checks before it prefers the bundle (packages/cli/bin/sovereign.js).
+ */
+function bundleIsCurrent(): boolean {
+  const dist = join(root, "packages/cli/dist");
+  try {
+    const { files } = JSON.parse(readFileSync(join(dist, "sovereign.inputs.json"), "utf8")) as {
+      files: [string, number, number][];
+    };
+    return files.every(([path, size, mtimeMs]) => {
+      const s = statSync(join(dist, path));
+      return s.size === size && s.mtimeMs === mtimeMs;
+    });
+  } catch {
+    return false;
+  }
+}
+
+function build(): void {
   // `npm test` has just compiled it in its type-check step: compiling again would only repeat work.
   if (process.env.SOVEREIGN_CLI_BUILT !== "1") {
     execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "-b", "packages/cli"], {
@@ -13,9 +39,25 @@ export default function setup(): void {
       stdio: "inherit",
     });
   }
-  // The rest of `npm run build`: precompiled policy packs and the one-file CLI the bin prefers, so
-  // end-to-end tests run what users run.
-  for (const step of ["precompile-packs.mjs", "bundle-cli.mjs"]) {
+  // The rest of `npm run build`: precompiled policy packs (a no-op for packs already stored under
+  // their YAML's hash) and the one-file CLI the bin prefers, so end-to-end tests run what users run.
+  const steps = bundleIsCurrent() ? ["precompile-packs.mjs"] : ["precompile-packs.mjs", "bundle-cli.mjs"];
+  for (const step of steps) {
     execFileSync(process.execPath, [`${root}scripts/${step}`], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
   }
+}
+
+export default function setup(): () => void {
+  build();
+  const previous = process.env.TMPDIR;
+  const runTmp = mkdtempSync(join(tmpdir(), "sovereign-test-run-"));
+  process.env.TMPDIR = runTmp;
+  return () => {
+    if (previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previous;
+    const left = readdirSync(runTmp);
+    rmSync(runTmp, { recursive: true, force: true });
+    // Not a failure (a killed command may rightly leave its temp behind), but visible.
+    if (left.length > 0) console.log(`removed ${left.length} temporary entries tests left behind`);
+  };
 }
