@@ -13,7 +13,9 @@ for i in $(seq 1 "$n"); do
   start=$(date +%s)
   if npm test > "${log%.log}.run-${i}.out" 2>&1; then result=PASS; else result=FAIL; failed=$((failed + 1)); fi
   secs=$(( $(date +%s) - start ))
-  echo "run ${i}/${n}: ${result} in ${secs}s (load $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "$log"
+  # The global setup's teardown removes the run's private TMPDIR and says how much tests left in it.
+  left=$(grep -o 'removed [0-9]* temporary entries' "${log%.log}.run-${i}.out" | grep -o '[0-9]*' || echo 0)
+  echo "run ${i}/${n}: ${result} in ${secs}s (load $(cut -d' ' -f1-3 /proc/loadavg)), temp entries left by tests: ${left}" | tee -a "$log"
 done
 echo "# ${failed} of ${n} runs failed" | tee -a "$log"
 [ "$failed" -eq 0 ]

@@ -13,7 +13,8 @@ function runMain(env: Record<string, string>): void {
     ["--conditions=source", "--import", "tsx", join(repoRoot(), "stacks", "main.ts")],
     {
       cwd: repoRoot(),
-      env: { PATH: process.env.PATH ?? "", ...env },
+      // TMPDIR too: the run's private temporary directory (test/global-setup.ts).
+      env: { PATH: process.env.PATH ?? "", ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}), ...env },
       stdio: "pipe",
     },
   );
