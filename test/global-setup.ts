@@ -57,7 +57,11 @@ export default function setup(): () => void {
     else process.env.TMPDIR = previous;
     const left = readdirSync(runTmp);
     rmSync(runTmp, { recursive: true, force: true });
-    // Not a failure (a killed command may rightly leave its temp behind), but visible.
-    if (left.length > 0) console.log(`removed ${left.length} temporary entries tests left behind`);
+    // Not a failure (a killed command may rightly leave its temp behind), but visible, by name
+    // without mkdtemp's random suffix, so the test or command that forgot is easy to find.
+    if (left.length > 0) {
+      const kinds = [...new Set(left.map((n) => n.replace(/[-.][A-Za-z0-9]{6}$/, "-*")))].sort();
+      console.log(`removed ${left.length} temporary entries tests left behind: ${kinds.join(" ")}`);
+    }
   };
 }

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot, shippedProfilePath } from "@sovereign/profile";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { type CommandContext, main } from "../src/index.js";
 
 function run(argv: string[], cwd = repoRoot()) {
@@ -19,6 +19,8 @@ function run(argv: string[], cwd = repoRoot()) {
 }
 
 const tmp = mkdtempSync(join(tmpdir(), "sovereign-cli-"));
+// Every folder a test here makes is below `tmp`, removed once at the end.
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const badProfile = join(tmp, "bad.yaml");
 writeFileSync(
   badProfile,
@@ -103,7 +105,7 @@ describe("sovereign argv table", () => {
 
 describe("sovereign init", () => {
   it("GIVEN a new country WHEN init runs THEN the written profile validates and marks what to change", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sovereign-init-"));
+    const dir = mkdtempSync(join(tmp, "init-"));
     const r = await run(["init", "id", "--out", "id.yaml"], dir);
     expect(r.code, r.stderr).toBe(0);
     const text = readFileSync(join(dir, "id.yaml"), "utf8");
@@ -119,7 +121,7 @@ describe("sovereign init", () => {
   it.each(["ke", "br", "no", "vn"])(
     "GIVEN country %s WHEN init runs THEN the profile validates",
     async (cc) => {
-      const dir = mkdtempSync(join(tmpdir(), "sovereign-init-"));
+      const dir = mkdtempSync(join(tmp, "init-"));
       expect((await run(["init", cc, "--out", `${cc}.yaml`], dir)).code).toBe(0);
       expect((await run(["validate", "--profile", `${cc}.yaml`], dir)).code).toBe(0);
     },

@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../src/index.js";
 
 /** A Google Benchmark JSON file (library 1.7 layout) with `reps` repetitions per case. */
@@ -41,6 +41,7 @@ function gbench(cases: Record<string, { ns: number; cvPct?: number; phase?: numb
 }
 
 const dir = mkdtempSync(join(tmpdir(), "gate-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const write = (name: string, text: string) => {
   writeFileSync(join(dir, name), text);
   return name;

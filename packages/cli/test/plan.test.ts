@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot, shippedProfilePath } from "@sovereign/profile";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { type CommandContext, main } from "../src/index.js";
 
 function run(argv: string[], cwd = repoRoot()) {
@@ -13,6 +13,7 @@ function run(argv: string[], cwd = repoRoot()) {
 }
 
 const tmp = mkdtempSync(join(tmpdir(), "sovereign-plan-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const th = readFileSync(shippedProfilePath("th"), "utf8");
 
 /** th with its 14B model squeezed onto one GPU of the time-sliced L40S pool. */

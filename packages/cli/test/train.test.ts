@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "@sovereign/profile";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { type CommandContext, main } from "../src/index.js";
 
@@ -14,6 +14,7 @@ function run(argv: string[], env: NodeJS.ProcessEnv = process.env) {
 }
 
 const tmp = mkdtempSync(join(tmpdir(), "sovereign-train-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const recipe = (cc: string) => readFileSync(join(repoRoot(), "recipes", `${cc}.yaml`), "utf8");
 
 describe("sovereign train", () => {

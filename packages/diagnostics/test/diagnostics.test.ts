@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
   formatIssuesText,
@@ -94,15 +94,19 @@ describe("YAML type confusion", () => {
 });
 
 describe("atomic writes", () => {
+  // Each test gets a fresh folder below one root, removed once at the end.
+  const atomicRoot = mkdtempSync(join(tmpdir(), "atomic-"));
+  afterAll(() => rmSync(atomicRoot, { recursive: true, force: true }));
+
   it("GIVEN a file write THEN no temp file is left behind", () => {
-    const dir = mkdtempSync(join(tmpdir(), "atomic-"));
+    const dir = mkdtempSync(join(atomicRoot, "t-"));
     writeFileAtomic(join(dir, "sub", "f.txt"), "hello");
     expect(readFileSync(join(dir, "sub", "f.txt"), "utf8")).toBe("hello");
     expect(readdirSync(join(dir, "sub"))).toEqual(["f.txt"]);
   });
 
   it("GIVEN a tree build that throws THEN the previous tree is untouched and no temp tree remains", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "atomic-"));
+    const dir = mkdtempSync(join(atomicRoot, "t-"));
     const out = join(dir, "out");
     await writeTreeAtomic(out, (t) => writeFileSync(join(t, "v1"), "1"));
     await expect(
@@ -116,7 +120,7 @@ describe("atomic writes", () => {
   });
 
   it("GIVEN a successful rebuild THEN the old tree is replaced whole", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "atomic-"));
+    const dir = mkdtempSync(join(atomicRoot, "t-"));
     const out = join(dir, "out");
     await writeTreeAtomic(out, (t) => writeFileSync(join(t, "old"), "1"));
     await writeTreeAtomic(out, (t) => writeFileSync(join(t, "new"), "2"));
