@@ -23,6 +23,7 @@ import {
   buildKernelSuite,
   casesJson,
   cpuBuildUnavailable,
+  defaultBuildDir,
   inferenceCoreDir,
   type KernelCase,
   runKernelSuite,
@@ -155,7 +156,10 @@ describe.skipIf(unavailable !== undefined)("live CPU kernel suite feeding the ga
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "kernel-gate-e2e-"));
-    binary = buildKernelSuite("cpu", join(dir, "build"));
+    // A build folder kept between runs (git-ignored build/): make recompiles only when a source, header
+    // or the Makefile changed since, so a warm `npm test` does not pay for the same compile again.
+    // One folder per test file: two files building in the same folder at once would race.
+    binary = buildKernelSuite("cpu", join(defaultBuildDir(), "tests", "kernel-gate-e2e"));
     cases = gateCases();
     casesFile = join(dir, "cases.json");
     writeFileSync(casesFile, casesJson(cases));

@@ -19,6 +19,7 @@ import {
   type KernelCase,
   planKernelCases,
   runKernelSuite,
+  defaultBuildDir,
 } from "../src/index.js";
 
 const arch = {
@@ -44,7 +45,10 @@ describe.skipIf(unavailable !== undefined)("CPU kernel suite", () => {
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "kernel-suite-cpu-"));
-    binary = buildKernelSuite("cpu", join(dir, "build"));
+    // A build folder kept between runs (git-ignored build/): make recompiles only when a source, header
+    // or the Makefile changed since, so a warm `npm test` does not pay for the same compile again.
+    // One folder per test file: two files building in the same folder at once would race.
+    binary = buildKernelSuite("cpu", join(defaultBuildDir(), "tests", "suite-cpu"));
     // Every kernel, tiny: the point is the output's shape, not the timings.
     cases = planKernelCases(arch, 2, { decodeTokens: [1, 4], prefillTokens: [64], maxWork: 200_000 });
     casesFile = join(dir, "cases.json");

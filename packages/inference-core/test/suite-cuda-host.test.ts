@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCudaHostEmulation, cudaHostEmulationUnavailable, inferenceCoreDir } from "../src/index.js";
+import { buildCudaHostEmulation, cudaHostEmulationUnavailable, defaultBuildDir, inferenceCoreDir } from "../src/index.js";
 
 const KERNELS = ["gemm", "attention_prefill", "attention_decode", "rmsnorm", "rmsnorm_naive", "rope", "softmax"];
 
@@ -39,7 +39,10 @@ describe.skipIf(unavailable !== undefined)("CUDA kernels' math on the host (emul
   let binary: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "kernel-suite-cuda-host-"));
-    binary = buildCudaHostEmulation(join(dir, "build"));
+    // A build folder kept between runs (git-ignored build/): make recompiles only when a source, header
+    // or the Makefile changed since, so a warm `npm test` does not pay for the same compile again.
+    // One folder per test file: two files building in the same folder at once would race.
+    binary = buildCudaHostEmulation(join(defaultBuildDir(), "tests", "suite-cuda-host"));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

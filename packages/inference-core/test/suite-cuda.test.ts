@@ -7,6 +7,7 @@ import {
   buildKernelSuite,
   casesJson,
   cudaBuildUnavailable,
+  defaultBuildDir,
   inferenceCoreDir,
   planKernelCases,
 } from "../src/index.js";
@@ -39,7 +40,10 @@ describe.skipIf(unavailable !== undefined)("CUDA kernel suite (compiled; run onl
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "kernel-suite-cuda-"));
-    binary = buildKernelSuite("cuda", join(dir, "build"));
+    // A build folder kept between runs (git-ignored build/): make recompiles only when a source, header
+    // or the Makefile changed since, so a warm `npm test` does not pay for the same compile again.
+    // One folder per test file: two files building in the same folder at once would race.
+    binary = buildKernelSuite("cuda", join(defaultBuildDir(), "tests", "suite-cuda"));
   }, 600_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
