@@ -5,7 +5,7 @@
 //   process a test starts) and removes it at the end, so no run leaves anything in the system's
 //   temp directory, whatever a test or an interrupted command forgot.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,8 +13,9 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 /**
- * Whether dist/sovereign.mjs was bundled from the files on disk now: the same size-and-mtime
- * record the bin checks before it prefers the bundle (packages/cli/bin/sovereign.js).
+ * Whether dist/sovereign.cjs exists and was bundled from the files on disk now: the same checks
+ * (size and mtime of every input) the bin makes before it prefers the bundle
+ * (packages/cli/bin/sovereign.js).
  */
 function bundleIsCurrent(): boolean {
   const dist = join(root, "packages/cli/dist");
@@ -22,7 +23,7 @@ function bundleIsCurrent(): boolean {
     const { files } = JSON.parse(readFileSync(join(dist, "sovereign.inputs.json"), "utf8")) as {
       files: [string, number, number][];
     };
-    return files.every(([path, size, mtimeMs]) => {
+    return existsSync(join(dist, "sovereign.cjs")) && files.every(([path, size, mtimeMs]) => {
       const s = statSync(join(dist, path));
       return s.size === size && s.mtimeMs === mtimeMs;
     });
@@ -40,7 +41,8 @@ function build(): void {
     });
   }
   // The rest of `npm run build`: precompiled policy packs (a no-op for packs already stored under
-  // their YAML's hash) and the one-file CLI the bin prefers, so end-to-end tests run what users run.
+  // their YAML's hash) and the one-file CLI the bin prefers with its code cache (which costs a
+  // synth to make), so end-to-end tests run what users run.
   const steps = bundleIsCurrent() ? ["precompile-packs.mjs"] : ["precompile-packs.mjs", "bundle-cli.mjs"];
   for (const step of steps) {
     execFileSync(process.execPath, [`${root}scripts/${step}`], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
