@@ -5,7 +5,7 @@
 //   process a test starts) and removes it at the end, so no run leaves anything in the system's
 //   temp directory, whatever a test or an interrupted command forgot.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -53,11 +53,17 @@ export default function setup(): () => void {
   build();
   const previous = process.env.TMPDIR;
   const runTmp = mkdtempSync(join(tmpdir(), "sovereign-test-run-"));
+  // tsx (the processes tests start with TypeScript sources) keeps its compile cache in
+  // <tmpdir>/tsx-<uid>: a link to the system one keeps it warm across runs, as outside tests.
+  // Removing the run's folder removes the link, not the cache.
+  const tsxCache = `tsx-${process.geteuid?.() ?? "user"}`;
+  mkdirSync(join(tmpdir(), tsxCache), { recursive: true, mode: 0o700 });
+  symlinkSync(join(tmpdir(), tsxCache), join(runTmp, tsxCache));
   process.env.TMPDIR = runTmp;
   return () => {
     if (previous === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = previous;
-    const left = readdirSync(runTmp);
+    const left = readdirSync(runTmp).filter((n) => n !== tsxCache);
     rmSync(runTmp, { recursive: true, force: true });
     // Not a failure (a killed command may rightly leave its temp behind), but visible, by name
     // without mkdtemp's random suffix, so the test or command that forgot is easy to find.
