@@ -6,7 +6,9 @@ const root = fileURLToPath(new URL(".", import.meta.url));
 const ALL = ["packages/*/test/**/*.test.ts", "stacks/test/**/*.test.ts", "test/**/*.test.ts"];
 /**
  * Files that get a fresh process each: a module mock (vi.mock) must not leak into other files'
- * imports, and the kill tests signal processes and watch the CLI's signal handlers.
+ * imports; the kill tests interrupt commands with signals and check what they leave behind, kept
+ * apart so that nothing they set up reaches other files (they also make the longest file, which
+ * runs beside the shared project's files).
  */
 const OWN_PROCESS = ["test/stacks-cli-findings.test.ts", "test/kill.test.ts"];
 
