@@ -5,7 +5,7 @@ import { type FileHandle, open } from "node:fs/promises";
 import { join } from "node:path";
 import { InputError, printable, UsageError } from "@sovereign/diagnostics";
 import { type BundleManifest, CHECKSUMS_FILE, MANIFEST_FILE, SIGNATURE_FILE } from "./format.js";
-import { CHUNK, type Progress } from "./hash.js";
+import { CHUNK, type Progress, readAhead } from "./hash.js";
 import { readTar, TarSafetyError } from "./tar-read.js";
 import { ZstdFrameChecker } from "./zstd.js";
 
@@ -150,13 +150,10 @@ async function readDir(root: string, o: ReadOptions): Promise<BundleFiles> {
         if (!fh) continue;
         const c = col.consumer(r, st.size);
         try {
-          const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(st.size, 1)));
           let done = 0;
-          for (;;) {
-            const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-            if (bytesRead === 0) break;
-            c.update(buf.subarray(0, bytesRead));
-            done += bytesRead;
+          for await (const chunk of readAhead(fh, Math.min(CHUNK, Math.max(st.size, 1)))) {
+            c.update(chunk);
+            done += chunk.length;
             if (st.size > 64 * 1024 * 1024) o.progress?.(`verify ${r}`, done, st.size);
           }
           c.end();
@@ -173,15 +170,25 @@ async function readDir(root: string, o: ReadOptions): Promise<BundleFiles> {
   return { kind: "dir", files: col.files, dirs, problems };
 }
 
-/** Reads the archive through one open handle, in chunks of one reused buffer. */
+/** Reads the archive through one open handle, one chunk ahead of the reader (see readAhead). */
 async function* handleChunks(fh: FileHandle, onRead: (n: number) => void): AsyncGenerator<Buffer> {
-  const buf = Buffer.allocUnsafe(CHUNK);
-  for (;;) {
-    const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
-    if (bytesRead === 0) return;
-    onRead(bytesRead);
-    yield buf.subarray(0, bytesRead);
+  for await (const chunk of readAhead(fh)) {
+    onRead(chunk.length);
+    yield chunk;
   }
+}
+
+/** Resolves when the child's stdin drains or the child exits; removes both listeners either way. */
+function drained(child: ReturnType<typeof spawn>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      child.stdin!.off("drain", done);
+      child.off("close", done);
+      resolve();
+    };
+    child.stdin!.once("drain", done);
+    child.once("close", done);
+  });
 }
 
 /**
@@ -207,11 +214,7 @@ async function* zstdStream(fh: FileHandle, path: string): AsyncGenerator<Buffer>
     try {
       for await (const c of handleChunks(fh, () => {})) {
         frames.update(c);
-        if (!child.stdin.write(Buffer.from(c)))
-          await new Promise<void>((r) => {
-            child.stdin.once("drain", r);
-            child.once("close", r);
-          });
+        if (!child.stdin.write(Buffer.from(c))) await drained(child);
       }
       frames.end();
     } catch (e) {

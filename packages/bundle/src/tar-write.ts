@@ -20,6 +20,12 @@ export interface ByteSink {
   writeRaw?(data: Uint8Array, last: boolean): Promise<void>;
   /** Optional gathered write (one syscall for many small pieces). */
   writev?(parts: Uint8Array[]): Promise<void>;
+  /**
+   * Optional: appends a whole file member without passing its bytes through this process (a
+   * kernel-side copy), then checks the appended bytes against `sha256`, refusing a changed file.
+   * Used for members with a known digest; `progress` sees the bytes checked so far.
+   */
+  copyFrom?(path: string, size: number, sha256: string, progress: (done: number) => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -123,6 +129,11 @@ export async function writeTar(
       await emit(tarHeader(e.name, src.data.length, "file", mtime));
       await emit(src.data);
       await pad(src.data.length);
+    } else if (sink.copyFrom && src.sha256) {
+      await emit(tarHeader(e.name, src.size, "file", mtime));
+      await sink.copyFrom(src.path, src.size, src.sha256, (done) => progress?.(src.label ?? e.name, done, src.size));
+      written += src.size;
+      await pad(src.size);
     } else {
       await emit(tarHeader(e.name, src.size, "file", mtime));
       const fh = await open(src.path, "r");
