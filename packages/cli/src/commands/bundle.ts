@@ -2,22 +2,17 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+// Verify, inspect and extract load only the reading side; pack imports the rest when it runs.
 import {
-  bundleOwnedFiles,
   extractBundle,
   inspectBundle,
-  loadRecipeInput,
-  loadSigningKey,
   loadVerifyKey,
-  outputFormatOf,
   type Progress,
-  packBundle,
-  shippedRecipePath,
   type VerifyExpectations,
   type VerifyReport,
   verifyBundle,
   writeKeyPair,
-} from "@sovereign/bundle";
+} from "@sovereign/bundle/verify";
 import { checkOutput, ExitCode, InputError, type InputPath, printable, repoRoot, UsageError } from "@sovereign/diagnostics";
 import type { SynthObject } from "@sovereign/policy";
 import type { CountryProfile } from "@sovereign/profile";
@@ -33,7 +28,6 @@ import {
   pathFrom,
   profileOptions,
 } from "../context.js";
-import { checkSynthDir, PolicyFailure, ReadinessFailure, reportPolicyFailure, synthesizeChecked } from "../residency.js";
 
 const USAGE = `sovereign bundle keygen --out <dir>
        sovereign bundle pack (--country <cc> | --profile <file>) --key <bundle.key> [--out <dir|file.tar|file.tar.zst>]
@@ -237,6 +231,9 @@ function sequenceOf(v: string | undefined): number | undefined {
 
 async function pack(ctx: CommandContext, argv: string[]): Promise<number> {
   const { values } = parseCommandArgs("bundle pack", argv, packOptions);
+  const { bundleOwnedFiles, loadRecipeInput, loadSigningKey, outputFormatOf, packBundle, shippedRecipePath } = await import(
+    "@sovereign/bundle"
+  );
   const format = formatOf(values.format);
   if (!values.key) {
     throw new UsageError(
@@ -270,6 +267,10 @@ async function pack(ctx: CommandContext, argv: string[]): Promise<number> {
   let tmpSynth: string | undefined;
   if (synthDir && !existsSync(synthDir))
     throw new UsageError(`--synth-dir ${printable(values["synth-dir"]!)} does not exist`, "run `sovereign synth` first");
+  // Imported here, not at the top: verify, inspect and extract never load the policy engine.
+  const { checkSynthDir, PolicyFailure, ReadinessFailure, reportPolicyFailure, synthesizeChecked } = await import(
+    "../residency.js"
+  );
   try {
     // The kit's own synth runs the residency check (as `sovereign synth` does) and keeps the
     // rendered objects for the image list.
