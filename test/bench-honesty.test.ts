@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseProfile, repoRoot } from "@sovereign/profile";
 import { describe, expect, it } from "vitest";
+import { contenderScripts } from "../scripts/bench/bundle.js";
 import { GATE_TRIALS, sampleTimes, simulateDrift } from "../scripts/bench/gate.js";
 import { buildCorpus, evaluateCorpus, shippedRules } from "../scripts/bench/policy.js";
 import { IDLE_LOAD, runHeader, targetCells } from "../scripts/bench/lib/header.js";
@@ -108,6 +109,26 @@ describe("policy benchmark corpus", () => {
     expect(new Set(findings.map((f) => f.ruleId)).size).toBeGreaterThanOrEqual(Math.min(ids.length, 15));
     expect(findings.some((f) => f.message.startsWith("failed expression:"))).toBe(false);
   }, 300_000);
+});
+
+describe("bundle benchmark", () => {
+  const out = { tar: "/w/b.tar", zst: "/w/b.tar.zst", dir: "/w/b-dir", tarZstd: "/w/base.tar.zst", tarOnly: "/w/base.tar", fixed: "/w/nw.tar" };
+  const scripts = contenderScripts({ node: "/usr/bin/node", bin: "/k/sovereign.js", key: "/w/k", weights: "/w/in/m.st", input: "/w/in", out });
+
+  it("GIVEN the pack contenders THEN each one pays for its writes: sync ends every timed script", () => {
+    for (const s of Object.values(scripts)) expect(s).toMatch(/ && sync$/);
+  });
+
+  it("GIVEN the pack contenders THEN the kit runs as the CLI process on the same weights file the baselines archive, into each form", () => {
+    for (const k of ["tar", "zst", "dir"] as const) {
+      expect(scripts[k]).toMatch(/^'\/usr\/bin\/node' '\/k\/sovereign\.js' bundle pack /);
+      expect(scripts[k]).toContain("--weights '/w/in/m.st'");
+      expect(scripts[k]).toContain(`--out '${out[k]}'`);
+    }
+    expect(scripts.fixed).not.toContain("--weights");
+    for (const k of ["tarZstd", "tarOnly"] as const) expect(scripts[k]).toContain("-C '/w/in' .");
+    expect(scripts.tarZstd).toContain("zstd -q -T0 -3");
+  });
 });
 
 describe("gate benchmark", () => {
