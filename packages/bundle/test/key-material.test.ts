@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InputError } from "@sovereign/diagnostics";
-import { keyMaterialIn } from "../src/index.js";
+import { KeyScanner, keyMaterialIn } from "../src/index.js";
 import { FIXTURES, keyPair, packFixture, tmpDir } from "./helpers.js";
 
 // Issue 9, item 6: key material is refused in every common form, wherever it hides, naming the file.
@@ -36,6 +36,24 @@ describe("key material detection", () => {
   it.each(forms)("GIVEN a %s key inside 1 MiB of other bytes WHEN scanned THEN it is found", (_form, data) => {
     const big = Buffer.concat([Buffer.alloc(512 * 1024, 0x41), data, Buffer.alloc(512 * 1024, 0x42)]);
     expect(keyMaterialIn(big)).toBeDefined();
+  });
+
+  it.each(forms)("GIVEN a %s key inside 1 MiB and split across two chunks WHEN streamed THEN it is found at every cut", (_form, data) => {
+    const big = Buffer.concat([Buffer.alloc(512 * 1024, 0x41), data, Buffer.alloc(512 * 1024, 0x42)]);
+    const keyAt = 512 * 1024;
+    for (const cut of [1, 2, 3, 4, 5, 8, 16, Math.floor(data.length / 2), data.length - 1].filter((c) => c > 0 && c < data.length)) {
+      const scan = new KeyScanner();
+      scan.update(big.subarray(0, keyAt + cut));
+      scan.update(big.subarray(keyAt + cut));
+      expect(scan.result(big.length), `cut at ${cut}`).toBeDefined();
+    }
+  });
+
+  it("GIVEN a PKCS#8 DER key in 1 MiB of other bytes WHEN scanned THEN it is named as PKCS#8, not as another DER form", () => {
+    const der = ec.privateKey.export({ type: "pkcs8", format: "der" }) as Buffer;
+    expect(keyMaterialIn(Buffer.concat([Buffer.alloc(1 << 20, 0x41), der]))).toBe("a PKCS#8 DER private key");
+    const sec1 = ec.privateKey.export({ type: "sec1", format: "der" }) as Buffer;
+    expect(keyMaterialIn(Buffer.concat([Buffer.alloc(1 << 20, 0x41), sec1]))).toBe("a SEC1 DER EC private key");
   });
 
   it("GIVEN public keys, text about keys and zero bytes WHEN scanned THEN nothing is reported", () => {
