@@ -6,7 +6,7 @@ import {
   TerraformStack,
 } from "@sovereign/constructs";
 import { InputError } from "@sovereign/diagnostics";
-import { claimNameAt, type CountryProfile, DATA_CLASSES, placements } from "@sovereign/profile";
+import { claimNameAt, type CountryProfile, DATA_CLASSES, placements, readWriteMany } from "@sovereign/profile";
 import { configureStack } from "./backend.js";
 import { namespaceOf } from "./platform.js";
 
@@ -32,7 +32,7 @@ export class StorageStack extends TerraformStack {
     super(scope, id);
     configureStack(this, profile, id);
     const s = profile.spec;
-    const classes = new Map<string, { sc: ResidentStorageClass; site: string }>();
+    const classes = new Map<string, { sc: ResidentStorageClass; site: string; shared: boolean }>();
     for (const c of s.storage.classes) {
       const site = s.sites.find((x) => x.name === c.site)!;
       const sc = new ResidentStorageClass(this, `class-${c.name}`, {
@@ -45,7 +45,7 @@ export class StorageStack extends TerraformStack {
         parameters: c.parameters,
         ceph: c.ceph,
       });
-      classes.set(c.name, { sc, site: site.name });
+      classes.set(c.name, { sc, site: site.name, shared: readWriteMany(c) });
     }
     this.classes = new Map([...classes].map(([name, c]) => [name, c.sc]));
     const image = purgeImage(profile);
@@ -65,6 +65,10 @@ export class StorageStack extends TerraformStack {
           site: cls.site,
           size: place.size,
           retentionDays: spec.retentionDays,
+          // Every serving replica at the site writes its own directory of the one logs volume,
+          // from whichever node it runs on: a shared file system class is mounted ReadWriteMany
+          // (validation refuses a block class that more than one serving pod would mount).
+          ...(dc === "interaction-logs" && cls.shared ? { accessModes: ["ReadWriteMany"] } : {}),
         });
         if (spec.retentionDays === undefined) continue;
         if (!image) {

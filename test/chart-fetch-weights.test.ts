@@ -183,6 +183,13 @@ describe("fetch-weights.sh against an S3-compatible store (HEAD/GET subset, path
     expect(s3.requests).toEqual([]);
   });
 
+  it("GIVEN the retired single-file format WHEN the script starts THEN it refuses with exit 2 naming the directory form, before any request", async () => {
+    const r = await run({ WEIGHTS_FORMAT: "file", WEIGHTS_PREFIX: "x", WEIGHTS_SHA256: sha("x") });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/WEIGHTS_FORMAT must be directory .*got file; publish the directory with its weights\.manifest/);
+    expect(s3.requests).toEqual([]);
+  });
+
   it("GIVEN object-store credentials WHEN the script runs THEN the requests are SigV4-signed and the secret is not on any command line", async () => {
     const dir = modelDir("m8");
     const pin = await manifestOf(dir);

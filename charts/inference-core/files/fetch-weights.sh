@@ -8,7 +8,7 @@
 # WEIGHTS_FORMAT=directory: the prefix holds `weights.manifest` (lines "<sha256> <size> <path>",
 #   written by `sovereign weights manifest DIR`); WEIGHTS_SHA256 pins the manifest, the manifest
 #   pins every file. Files already verified are kept, interrupted downloads resume (HTTP Range).
-# WEIGHTS_FORMAT=file: the prefix is one object and WEIGHTS_SHA256 pins it.
+# Only `directory` is served: the engine loads a directory (config, tokenizer, safetensors shards).
 #
 # Env: WEIGHTS_ENDPOINT (an https URL: scheme, host and optional port, no path), WEIGHTS_BUCKET, WEIGHTS_PREFIX, WEIGHTS_SHA256,
 #      WEIGHTS_FORMAT, CACHE_DIR, S3_REGION, optional CA_BUNDLE (PEM of the in-country CA),
@@ -38,10 +38,10 @@ case "$WEIGHTS_ENDPOINT" in
   https://*) ;;
   *) log "WEIGHTS_ENDPOINT must be an https URL with a host and optional port, got $WEIGHTS_ENDPOINT"; exit 2 ;;
 esac
-case "$WEIGHTS_FORMAT" in
-  directory|file) ;;
-  *) log "WEIGHTS_FORMAT must be directory or file, got $WEIGHTS_FORMAT"; exit 2 ;;
-esac
+if [ "$WEIGHTS_FORMAT" != directory ]; then
+  log "WEIGHTS_FORMAT must be directory (the engine loads a model directory), got $WEIGHTS_FORMAT; publish the directory with its weights.manifest (sovereign weights manifest DIR)"
+  exit 2
+fi
 if [ -n "${CA_BUNDLE:-}" ] && [ ! -r "$CA_BUNDLE" ]; then
   log "CA_BUNDLE $CA_BUNDLE is not readable (mount the in-country CA ConfigMap)"
   exit 2
@@ -104,12 +104,6 @@ fetch() {
   fi
   mv -f "$part" "$target"
 }
-
-if [ "$WEIGHTS_FORMAT" = file ]; then
-  if ! fetch "$base" "$dest/weights" "$WEIGHTS_SHA256" "$(remote_size "$base")"; then exit 1; fi
-  log "verified $dest/weights (sha256 $WEIGHTS_SHA256)"
-  exit 0
-fi
 
 # The manifest itself is pinned by the profile; every line of it is checked before use.
 manifest="$dest/$MANIFEST"

@@ -2,7 +2,14 @@ import { checkImageRef, type DocPath, hostOf, type Issue, isDnsName } from "@sov
 import { ISO_3166_ALPHA2 } from "./iso3166.js";
 import { hostInCountry, inCountryDomains, parseCidr, uriHost } from "./net.js";
 import { shippedPackNames } from "./root.js";
-import { checkCluster, checkGpuOperatorImages, checkPlacements, checkPoolZones, checkStorageBackends } from "./site-checks.js";
+import {
+  checkCluster,
+  checkGpuOperatorImages,
+  checkInteractionLogs,
+  checkPlacements,
+  checkPoolZones,
+  checkStorageBackends,
+} from "./site-checks.js";
 import type { CountryProfile } from "./schema.js";
 import { checkTraining } from "./training.js";
 import { checkWeightsLocation } from "./weights-location.js";
@@ -303,6 +310,25 @@ export const PROFILE_CHECKS: readonly ProfileCheck[] = [
     name: "data classes are placed at every site that uses them",
     codes: ["ref.site", "storage.site_class", "storage.weights_site"],
     run: ({ spec }) => checkPlacements(spec),
+  },
+  {
+    name: "interaction logs are placed at every serving site, shared by replicas on a ReadWriteMany class",
+    codes: ["storage.logs_site", "storage.logs_rwo"],
+    run: ({ spec }) => checkInteractionLogs(spec),
+  },
+  {
+    name: "weights are a model directory (the engine loads config, tokenizer and shards)",
+    codes: ["weights.format_file"],
+    run: perModel((m, mp) =>
+      m.weights.format === "file"
+        ? {
+            code: "weights.format_file",
+            path: [...mp, "weights", "format"],
+            message: `model ${m.name}: weights.format file (one object) is no longer served; the engine loads a model directory (config, tokenizer, safetensors shards)`,
+            hint: "publish the model directory with `sovereign weights manifest DIR --write`, upload it under the uri's prefix, then set format: directory and sha256 to the manifest's sha256",
+          }
+        : undefined,
+    ),
   },
   {
     name: "every GPU Operator component that runs has an in-country image",

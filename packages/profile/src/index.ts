@@ -31,6 +31,8 @@ export {
   type Placement,
   placements,
   poolZones,
+  READ_WRITE_MANY_PROVISIONERS,
+  readWriteMany,
   storageClassAt,
 } from "./placement.js";
 export { isQuantity, parseQuantity } from "./quantity.js";

@@ -1,5 +1,13 @@
 import { parseIp } from "./net.js";
-import type { DataClassName, GpuPool, ProfileSpec } from "./schema.js";
+import type { DataClassName, GpuPool, ProfileSpec, StorageClassSpec } from "./schema.js";
+
+/** CSI drivers whose volumes are file systems several nodes can mount read-write at once. */
+export const READ_WRITE_MANY_PROVISIONERS: readonly string[] = ["cephfs.csi.ceph.com", "nfs.csi.k8s.io"];
+
+/** Whether volumes of a storage class can be mounted read-write on several nodes (ReadWriteMany). */
+export function readWriteMany(cls: Pick<StorageClassSpec, "provisioner" | "readWriteMany">): boolean {
+  return cls.readWriteMany ?? READ_WRITE_MANY_PROVISIONERS.includes(cls.provisioner);
+}
 
 /** One place a data class lives: a site, the class that holds it there, and its size. */
 export interface Placement {

@@ -119,6 +119,12 @@ export const storageClassSchema = z.strictObject({
     .optional()
     .describe("Extra CSI parameters (never secrets: reference Secrets by name)."),
   ceph: cephSchema.optional(),
+  readWriteMany: z
+    .boolean()
+    .optional()
+    .describe(
+      "Volumes of this class can be mounted read-write by pods on several nodes at once (ReadWriteMany). Default: true for the file-system drivers the kit knows (cephfs.csi.ceph.com, nfs.csi.k8s.io), false otherwise (a block device attaches to one node).",
+    ),
 });
 
 export const dataClassSchema = z.strictObject({
@@ -206,9 +212,9 @@ export const weightsSchema = z.strictObject({
     .enum(["directory", "file"])
     .optional()
     .describe(
-      "directory (default): uri is a prefix holding weights.manifest (`sovereign weights manifest DIR`) and the files it lists; sha256 pins the manifest. file: uri is one file and sha256 pins it.",
+      "directory (default, the only form served): uri is a prefix holding weights.manifest (`sovereign weights manifest DIR`) and the files it lists (config, tokenizer, safetensors shards); sha256 pins the manifest. `file` (one object) is refused by validation: the engine loads a directory.",
     ),
-  sha256: sha256Schema.describe("sha256 of the weights manifest (format directory) or of the file (format file)."),
+  sha256: sha256Schema.describe("sha256 of the weights manifest."),
   sizeBytes: z.number().int().min(1).optional().describe("Total bytes of the weight files; sizes the cache volume."),
   credentialsSecret: nameSchema
     .optional()

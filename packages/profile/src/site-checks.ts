@@ -1,6 +1,6 @@
 import type { DocPath, Issue } from "@sovereign/diagnostics";
 import { parseCidr, parseIp } from "./net.js";
-import { placements } from "./placement.js";
+import { placements, READ_WRITE_MANY_PROVISIONERS, readWriteMany } from "./placement.js";
 import { DATA_CLASSES, type GpuPool, type ProfileSpec } from "./schema.js";
 
 /**
@@ -158,6 +158,53 @@ export function checkPlacements(s: ProfileSpec): Issue[] {
       hint: `add spec.storage.dataClasses.model-weights.sites.${pool.site}.storageClass (${here.length ? `one of: ${here.join(", ")}` : "declare a class at that site first"})`,
     });
   });
+  return out;
+}
+
+/**
+ * Interaction logs exist wherever a model serves: the data class (when declared) is placed at the
+ * site of every model, and a claim that more than one serving pod mounts is on a ReadWriteMany
+ * class. A block (ReadWriteOnce) volume attaches to one node, so a second replica scheduled
+ * elsewhere would never start. Without the data class no request is logged anywhere (a choice the
+ * profile states by leaving it out).
+ */
+export function checkInteractionLogs(s: ProfileSpec): Issue[] {
+  if (!s.storage.dataClasses["interaction-logs"]) return [];
+  const out: Issue[] = [];
+  const placed = new Map(placements(s, "interaction-logs").map((p) => [p.site, p]));
+  const podsAt = new Map<string, { pods: number; models: string[] }>();
+  s.serving.models.forEach((m, i) => {
+    const pool = s.gpuPools.find((p) => p.name === m.pool);
+    if (!pool) return;
+    if (!placed.has(pool.site)) {
+      const here = s.storage.classes.filter((c) => c.site === pool.site).map((c) => c.name);
+      out.push({
+        code: "storage.logs_site",
+        path: ["spec", "serving", "models", i, "pool"],
+        message: `model ${m.name} serves at site ${pool.site}, where interaction-logs has no storage class: its requests would not be logged`,
+        hint: `add spec.storage.dataClasses.interaction-logs.sites.${pool.site}.storageClass (${here.length ? `one of: ${here.join(", ")}` : "declare a class at that site first"})`,
+      });
+      return;
+    }
+    const at = podsAt.get(pool.site) ?? { pods: 0, models: [] };
+    at.pods += m.replicas.max;
+    at.models.push(`${m.name} (up to ${m.replicas.max})`);
+    podsAt.set(pool.site, at);
+  });
+  for (const [site, use] of podsAt) {
+    const place = placed.get(site)!;
+    const cls = s.storage.classes.find((c) => c.name === place.storageClass);
+    if (!cls || use.pods <= 1 || readWriteMany(cls)) continue;
+    const shared = s.storage.classes.filter((c) => c.site === site && readWriteMany(c)).map((c) => c.name);
+    out.push({
+      code: "storage.logs_rwo",
+      path: ["spec", "storage", "dataClasses", "interaction-logs", ...(place.primary ? [] : ["sites", site]), "storageClass"],
+      message: `interaction-logs at site ${site} is on ${cls.name} (${cls.provisioner}, one node at a time), but ${use.pods} serving pods mount it: ${use.models.join(", ")}; pods on a second node would never start`,
+      hint: shared.length
+        ? `use a ReadWriteMany class of site ${site}: ${shared.join(", ")}`
+        : `declare a ReadWriteMany class at site ${site} (${READ_WRITE_MANY_PROVISIONERS.join(" or ")}, or readWriteMany: true for another shared file system) and place interaction-logs on it`,
+    });
+  }
   return out;
 }
 

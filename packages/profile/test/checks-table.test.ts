@@ -13,7 +13,7 @@ const m0 = (p: CountryProfile) => p.spec.serving.models[0]!;
 const CASES: Record<string, [Edit, string]> = {
   "country.iso": [(p) => (p.spec.country = "XX"), "spec.country"],
   "country.mismatch": [(p) => (p.spec.country = "KR"), "spec.country"],
-  "unique.name": [(p) => p.spec.storage.classes.push({ ...p.spec.storage.classes[0]! }), "spec.storage.classes[2].name"],
+  "unique.name": [(p) => p.spec.storage.classes.push({ ...p.spec.storage.classes[0]! }), "spec.storage.classes[3].name"],
   "unique.zone": [(p) => p.spec.sites.push({ ...p.spec.sites[0]!, name: "bkk2", domains: [] }), "spec.sites[1].zones[0]"],
   "cidr.invalid": [(p) => (p.spec.sites[0]!.egressCidrs = ["192.0.2.0/33"]), "spec.sites[0].egressCidrs[0]"],
   "domain.invalid": [(p) => (p.spec.sites[0]!.domains = ["bkk1"]), "spec.sites[0].domains[0]"],
@@ -51,6 +51,21 @@ const CASES: Record<string, [Edit, string]> = {
   ],
   "tp.gpusPerNode": [(p) => (p.spec.gpuPools[0]!.gpusPerNode = 1), "spec.serving.models[0].tensorParallel"],
   "ref.pool_purpose": [(p) => (m0(p).pool = "h100-train"), "spec.serving.models[0].pool"],
+  "weights.format_file": [(p) => (m0(p).weights.format = "file"), "spec.serving.models[0].weights.format"],
+  "storage.logs_rwo": [
+    (p) => (p.spec.storage.dataClasses["interaction-logs"]!.storageClass = "resident-block"),
+    "spec.storage.dataClasses.interaction-logs.storageClass",
+  ],
+  "storage.logs_site": [
+    (p) => {
+      p.spec.sites.push({ ...p.spec.sites[0]!, name: "cnx1", zones: ["cnx1-a"], domains: [] });
+      p.spec.gpuPools.push({ ...p.spec.gpuPools[0]!, name: "cnx1-serve", site: "cnx1" });
+      p.spec.storage.classes.push({ ...p.spec.storage.classes[0]!, name: "cnx1-block", site: "cnx1" });
+      p.spec.storage.dataClasses["model-weights"]!.sites = { cnx1: { storageClass: "cnx1-block" } };
+      m0(p).pool = "cnx1-serve";
+    },
+    "spec.serving.models[0].pool",
+  ],
   "ip.invalid": [(p) => (p.spec.cluster = { ...p.spec.cluster, nodeLocalDns: "169.254.20.300" }), "spec.cluster.nodeLocalDns"],
   "storage.site_class": [
     (p) => (p.spec.storage.dataClasses.backups!.sites = { bkk1: { storageClass: "tape" } }),

@@ -31,7 +31,8 @@ export interface InferenceCoreValues {
   tensorParallel: number;
   replicas: { min: number; max: number };
   weights: {
-    format: "directory" | "file";
+    /** The only form the engine loads (validation refuses `file`). */
+    format: "directory";
     endpoint: string;
     bucket: string;
     prefix: string;
@@ -112,10 +113,9 @@ export function defaultCacheSize(sizeBytes: number | undefined): string {
   return `${Math.max(10, Math.ceil((sizeBytes * 1.25) / GIB))}Gi`;
 }
 
-/** Directory (or file) the engine loads: the verified copy under the manifest's or file's digest. */
+/** Directory the engine loads: the verified copy under the manifest's digest. */
 export function weightsPath(model: ModelSpec): string {
-  const leaf = (model.weights.format ?? "directory") === "directory" ? "model" : "weights";
-  return `${WEIGHTS_MOUNT}/${model.weights.sha256}/${leaf}`;
+  return `${WEIGHTS_MOUNT}/${model.weights.sha256}/model`;
 }
 
 /** The capacity plan of one model, or an InputError with every reason it cannot be served. */
@@ -236,7 +236,7 @@ export function inferenceCoreValues(
     tensorParallel: model.tensorParallel,
     replicas: { min: model.replicas.min, max: model.replicas.max },
     weights: {
-      format: model.weights.format ?? "directory",
+      format: "directory",
       ...location,
       sha256: model.weights.sha256,
       ...(secret ? { credentialsSecret: secret } : {}),
