@@ -108,7 +108,11 @@ export const arbProfile = fc
         sites,
         gpuPools: [...servePools, { ...pool, name: "train", sharing: { strategy: "none" }, purpose: "training" }],
         storage: {
-          classes: sites.map((s) => ({ name: `${s.name}-block`, site: s.name, provisioner: "rbd.csi.ceph.com", encrypted: true, ceph: { clusterID: `${s.name}-ceph`, pool: "rbd", secretName: "csi-rbd", secretNamespace: "ceph-csi", kmsID: `${cc}-root` } })),
+          classes: sites.flatMap((s) => [
+            { name: `${s.name}-block`, site: s.name, provisioner: "rbd.csi.ceph.com", encrypted: true, ceph: { clusterID: `${s.name}-ceph`, pool: "rbd", secretName: "csi-rbd", secretNamespace: "ceph-csi", kmsID: `${cc}-root` } },
+            // CephFS for the interaction logs every serving replica writes, from any node.
+            { name: `${s.name}-shared`, site: s.name, provisioner: "cephfs.csi.ceph.com", encrypted: true, ceph: { clusterID: `${s.name}-ceph`, fsName: "fs", secretName: "csi-cephfs", secretNamespace: "ceph-csi", kmsID: `${cc}-root` } },
+          ]),
           dataClasses: {
             // Weights live at every site a model runs at; the first site's class is the primary.
             "model-weights": {
@@ -116,7 +120,12 @@ export const arbProfile = fc
               size: "1Ti",
               sites: Object.fromEntries(sites.slice(1).map((x) => [x.name, { storageClass: `${x.name}-block` }])),
             },
-            "interaction-logs": { storageClass: `${sites[0]!.name}-block`, size: "100Gi", retentionDays: 30 },
+            "interaction-logs": {
+              storageClass: `${sites[0]!.name}-shared`,
+              size: "100Gi",
+              retentionDays: 30,
+              sites: Object.fromEntries(sites.slice(1).map((x) => [x.name, { storageClass: `${x.name}-shared` }])),
+            },
             backups: { storageClass: `${sites[g.sites - 1]!.name}-block`, size: "2Ti", retentionDays: 365 },
           },
         },

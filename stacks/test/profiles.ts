@@ -40,9 +40,10 @@ spec:
     classes:
       - { name: nbo1-block, site: nbo1, provisioner: rbd.csi.ceph.com, encrypted: true, ceph: { clusterID: nbo1-ceph, pool: kit-rbd, secretName: csi-rbd, secretNamespace: ceph-csi, kmsID: ke-root } }
       - { name: mba1-block, site: mba1, provisioner: csi.vendor.example, encrypted: true, parameters: { pool: fast, csi.storage.k8s.io/provisioner-secret-name: csi-creds } }
+      - { name: nbo1-shared, site: nbo1, provisioner: cephfs.csi.ceph.com, encrypted: true, ceph: { clusterID: nbo1-ceph, fsName: kit-fs, secretName: csi-cephfs, secretNamespace: ceph-csi, kmsID: ke-root } }
     dataClasses:
       model-weights: { storageClass: nbo1-block, size: 1Ti }
-      interaction-logs: { storageClass: nbo1-block, size: 100Gi, retentionDays: 14 }
+      interaction-logs: { storageClass: nbo1-shared, size: 100Gi, retentionDays: 14 }
       training-data: { storageClass: mba1-block, size: 5Ti }
       backups: { storageClass: mba1-block, size: 8Ti, retentionDays: 180 }
   serving:

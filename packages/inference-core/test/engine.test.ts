@@ -48,14 +48,40 @@ describe("the vLLM engine seam against its pinned-version record", () => {
     expect(off.args).not.toContain("--enable-log-requests");
   });
 
-  it("GIVEN the record WHEN read THEN every entry names the upstream file it was read from", () => {
-    const sources = [
-      ...Object.values(VLLM_RECORD.flags),
-      ...Object.values(VLLM_RECORD.endpoints),
-      ...Object.values(VLLM_RECORD.metrics),
-    ].map((x) => x.source);
-    for (const s of sources) expect(s).toMatch(/^vllm\/[a-z0-9_/]+\.py( \(|$)/);
+  it("GIVEN the record WHEN read THEN every entry names its upstream file, the pinned commit and what was read", () => {
     expect(VLLM_RECORD.version).toMatch(/^v\d+\.\d+\.\d+$/);
+    expect(VLLM_RECORD.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(VLLM_RECORD.commitTiedBy.length).toBeGreaterThanOrEqual(2);
+    for (const t of VLLM_RECORD.commitTiedBy) expect(t).toContain(VLLM_RECORD.commit);
+    const entries = [
+      ...Object.entries(VLLM_RECORD.flags),
+      ...Object.entries(VLLM_RECORD.endpoints),
+      ...Object.entries(VLLM_RECORD.env),
+      ...Object.entries(VLLM_RECORD.metrics),
+    ];
+    expect(entries.length).toBeGreaterThan(20);
+    for (const [name, e] of entries) {
+      expect(e.file, name).toMatch(/^(vllm\/[a-z0-9_/]+\.py|huggingface_hub src\/huggingface_hub\/[a-z_]+\.py)$/);
+      // Nothing claims more than was read: an entry is unread exactly when it cites no evidence.
+      expect(e.evidence.length === 0, name).toBe(e.readAt === "unread");
+      for (const id of e.evidence) expect(Object.keys(VLLM_RECORD.evidence), `${name} cites ${id}`).toContain(id);
+      // "pin" means read at a tag of the component that owns the file.
+      if (e.readAt === "pin") for (const id of e.evidence) expect(VLLM_RECORD.evidence[id]!.ref, name).toMatch(/@[0-9a-f]{40}:/);
+    }
+    for (const [id, ev] of Object.entries(VLLM_RECORD.evidence)) {
+      expect(ev.ref, id).toMatch(/^(https:\/\/|public code index)/);
+      const commit = /@([0-9a-f]+):/.exec(ev.ref)?.[1];
+      if (commit !== undefined) expect(commit, id).toMatch(/^[0-9a-f]{40}$/);
+    }
+  });
+
+  it("GIVEN the record WHEN its evidence is counted THEN every cited source is used and none is dangling", () => {
+    const cited = new Set(
+      [...Object.values(VLLM_RECORD.flags), ...Object.values(VLLM_RECORD.endpoints), ...Object.values(VLLM_RECORD.env), ...Object.values(VLLM_RECORD.metrics)].flatMap(
+        (e) => e.evidence,
+      ),
+    );
+    expect([...cited].sort()).toEqual(Object.keys(VLLM_RECORD.evidence).sort());
   });
 
   it("GIVEN a repeated flag or a switch with a value WHEN parsed THEN each is refused", () => {

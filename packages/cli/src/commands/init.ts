@@ -64,10 +64,18 @@ spec:
         encrypted: true
         # CHANGE: ceph-csi cluster id, pool, credentials Secret and KMS config entry of your cluster
         ceph: { clusterID: ${site}-ceph, pool: sovereign-rbd, secretName: csi-rbd-secret, secretNamespace: ceph-csi-rbd, kmsID: ${site}-kms }
+      # A shared file system (ReadWriteMany): every serving replica writes its interaction logs here,
+      # from whichever node it runs on. A block class would attach to one node only.
+      - name: resident-shared
+        site: ${site}
+        provisioner: cephfs.csi.ceph.com # CHANGE: your shared file-system CSI driver
+        encrypted: true
+        # CHANGE: ceph-csi cluster id, CephFS name, credentials Secret and KMS config entry of your cluster
+        ceph: { clusterID: ${site}-ceph, fsName: sovereign-fs, secretName: csi-cephfs-secret, secretNamespace: ceph-csi-cephfs, kmsID: ${site}-kms }
     dataClasses:
       model-weights: { storageClass: resident-block, size: 1Ti }
       training-data: { storageClass: resident-block, size: 10Ti }
-      interaction-logs: { storageClass: resident-block, size: 200Gi, retentionDays: 30 } # CHANGE: legal retention
+      interaction-logs: { storageClass: resident-shared, size: 200Gi, retentionDays: 30 } # CHANGE: legal retention
       checkpoints: { storageClass: resident-block, size: 5Ti, retentionDays: 90 }
       backups: { storageClass: resident-block, size: 10Ti, retentionDays: 365 }
   serving:
