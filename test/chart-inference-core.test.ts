@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { inferenceCoreValues } from "@sovereign/constructs";
+import { inferenceCoreValues, KEDA } from "@sovereign/constructs";
 import { parseEngineArgs, VLLM_RECORD } from "@sovereign/inference-core";
 import {
   type CountryProfile,
@@ -15,6 +15,7 @@ import {
 import { helmBinary, REPO_ROOT } from "@sovereign/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, stringify } from "yaml";
+import { recordedSchemaErrors } from "./upstream-schema.js";
 
 const CHART = join(REPO_ROOT, "charts", "inference-core");
 const EXAMPLE = join(CHART, "ci", "example-values.yaml");
@@ -387,6 +388,77 @@ describe("charts/inference-core with the real helm binary", () => {
     )!;
     d.spec.template.spec.containers[0].ports[0].containerPort = "eight-thousand";
     expect((await validateObject(d)).join("\n")).toMatch(/containerPort must be integer/);
+  });
+});
+
+describe("KEDA autoscaling (provider keda), checked against the KEDA v2.20.2 record", () => {
+  const PROM = "http://prometheus-operated.monitoring.svc:9090";
+  function kedaProfile(s: (typeof shipped)[number]): { profile: CountryProfile; model: ModelSpec } {
+    const profile = structuredClone(s.profile);
+    profile.spec.serving.autoscaling = { provider: "keda", prometheusUrl: PROM };
+    return { profile, model: profile.spec.serving.models[profile.spec.serving.models.findIndex((m) => m.name === s.model.name)]! };
+  }
+
+  it.each(shipped.map((s) => [`${s.cc}/${s.model.name}`, s] as const))(
+    "GIVEN %s with provider keda WHEN rendered THEN one ScaledObject valid against the recorded CRD schema replaces the HPA and queries the engine's recorded series",
+    (_n, s) => {
+      const { profile, model } = kedaProfile(s);
+      const values = inferenceCoreValues(profile, model);
+      const objects = render(values);
+      expect(objects.some((o) => o.kind === "HorizontalPodAutoscaler")).toBe(false);
+      const scaled = objects.filter((o) => o.kind === "ScaledObject");
+      expect(scaled).toHaveLength(1);
+      const so = scaled[0]!;
+      expect(recordedSchemaErrors(so)).toEqual([]);
+      const deployment = objects.find((o) => o.kind === "Deployment")!;
+      expect("replicas" in deployment.spec).toBe(false);
+      expect(so.spec).toMatchObject({
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
+        minReplicaCount: model.replicas.min,
+        maxReplicaCount: model.replicas.max,
+      });
+      expect(so.spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown).toMatchObject({ stabilizationWindowSeconds: 600, selectPolicy: "Min" });
+      const allowed = String(KEDA.facts.prometheusMetadataKeys!.value).split(",");
+      const series = Object.keys(VLLM_RECORD.metrics);
+      expect(so.spec.triggers.map((t: any) => [t.name, t.type, t.metricType])).toEqual([
+        ["queue", KEDA.facts.prometheusTriggerType!.value, "AverageValue"],
+        ["running", KEDA.facts.prometheusTriggerType!.value, "AverageValue"],
+      ]);
+      for (const t of so.spec.triggers) {
+        for (const k of Object.keys(t.metadata)) expect(allowed, `${t.name}.metadata.${k}`).toContain(k);
+        expect(t.metadata.serverAddress).toBe(PROM);
+        const m = /^sum\(([a-z_:]+)\{model_name="([a-z0-9-]+)"\}\)$/.exec(t.metadata.query);
+        expect(m, t.metadata.query).not.toBeNull();
+        expect(series).toContain(m![1]);
+        expect(m![2]).toBe(model.name);
+      }
+      expect(Number(so.spec.triggers[0].metadata.threshold)).toBe(values.autoscaling.queueTarget);
+      expect(Number(so.spec.triggers[1].metadata.threshold)).toBe(values.autoscaling.runningTarget);
+    },
+  );
+
+  it("GIVEN the default provider WHEN rendered THEN there is an HPA and no ScaledObject (no KEDA CRD needed)", () => {
+    const objects = render(inferenceCoreValues(shipped[0]!.profile, shipped[0]!.model));
+    expect(objects.map((o) => o.kind)).toContain("HorizontalPodAutoscaler");
+    expect(objects.map((o) => o.kind)).not.toContain("ScaledObject");
+  });
+
+  it("GIVEN a ScaledObject with a misspelt field or a trigger without metadata WHEN validated THEN the recorded schema refuses it (the check can fail)", () => {
+    const { profile, model } = kedaProfile(shipped[0]!);
+    const so = render(inferenceCoreValues(profile, model)).find((o) => o.kind === "ScaledObject")!;
+    const misspelt = structuredClone(so);
+    misspelt.spec.maxReplicas = 3;
+    expect(recordedSchemaErrors(misspelt)!.join()).toContain("additionalProperty");
+    const bare = structuredClone(so);
+    delete bare.spec.triggers[0].metadata;
+    expect(recordedSchemaErrors(bare)!.join()).toContain("metadata");
+  });
+
+  it("GIVEN provider keda without a Prometheus address WHEN helm renders THEN the values schema refuses it naming serverAddress", () => {
+    const values = { ...inferenceCoreValues(shipped[0]!.profile, shipped[0]!.model), autoscaling: { enabled: true, provider: "keda" } };
+    const r = runHelm(["template", "rel", CHART, "-n", "serving", "-f", valuesFile(values)]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/keda|serverAddress/);
   });
 });
 

@@ -38,9 +38,11 @@ spec:
     classes:
       - { name: acc1-block, site: acc1, provisioner: rbd.csi.ceph.com, encrypted: true, ceph: { clusterID: acc1-ceph, pool: rbd, secretName: csi-rbd, secretNamespace: ceph-csi, kmsID: gh-root } }
       - { name: ksi1-block, site: ksi1, provisioner: rbd.csi.ceph.com, encrypted: true, ceph: { clusterID: ksi1-ceph, pool: rbd, secretName: csi-rbd, secretNamespace: ceph-csi, kmsID: gh-root } }
+      - { name: acc1-shared, site: acc1, provisioner: cephfs.csi.ceph.com, encrypted: true, ceph: { clusterID: acc1-ceph, fsName: fs, secretName: csi-cephfs, secretNamespace: ceph-csi, kmsID: gh-root } }
+      - { name: ksi1-shared, site: ksi1, provisioner: cephfs.csi.ceph.com, encrypted: true, ceph: { clusterID: ksi1-ceph, fsName: fs, secretName: csi-cephfs, secretNamespace: ceph-csi, kmsID: gh-root } }
     dataClasses:
       model-weights: { storageClass: acc1-block, size: 1Ti, sites: { ksi1: { storageClass: ksi1-block } } }
-      interaction-logs: { storageClass: acc1-block, size: 100Gi, retentionDays: 21 }
+      interaction-logs: { storageClass: acc1-shared, size: 100Gi, retentionDays: 21, sites: { ksi1: { storageClass: ksi1-shared } } }
       backups: { storageClass: ksi1-block, size: 4Ti, retentionDays: 120 }
   serving:
     models:
@@ -122,6 +124,10 @@ describe("officers' report of a new two-site country", () => {
       { workload: "Deployment sovereign-serving/chat-accra", access: "writes" },
       { workload: "CronJob sovereign-serving/purge-interaction-logs", access: "purges" },
     ]);
+    // the Kumasi model logs at its own site, on that site's claim
+    const ksi = claims.find((c) => c.claim === "sovereign-serving/interaction-logs-ksi1")!;
+    expect(ksi.site).toBe("ksi1");
+    expect(ksi.mountedBy).toContainEqual({ workload: "Deployment sovereign-serving/chat-kumasi", access: "writes" });
   });
 
   it("GIVEN the serving tier writes interaction logs WHEN mapped THEN no 'nothing writes' finding is raised for them", () => {

@@ -5,7 +5,7 @@
  * misspelt or invented field cannot pass. Embedded core types (JobSet's Job template) are marked
  * in the record and checked against the Kubernetes schemas separately.
  */
-import { JOBSET, KUEUE, type UpstreamRecord } from "@sovereign/constructs";
+import { JOBSET, KEDA, KUEUE, type UpstreamRecord } from "@sovereign/constructs";
 import { Ajv, type ValidateFunction } from "ajv";
 
 type Schema = Record<string, unknown>;
@@ -28,8 +28,8 @@ function strict(s: Schema): Schema {
 }
 
 const ajv = new Ajv({ strict: false, allErrors: true });
-const validators = new Map<string, { record: UpstreamRecord; validate: ValidateFunction }>();
-for (const record of [KUEUE, JOBSET]) {
+const validators = new Map<string, { record: Pick<UpstreamRecord, "component" | "crds">; validate: ValidateFunction }>();
+for (const record of [KUEUE, JOBSET, KEDA]) {
   for (const crd of record.crds) {
     validators.set(`${crd.group}/${crd.version}/${crd.kind}`, { record, validate: ajv.compile(strict(crd.schema)) });
   }

@@ -49,10 +49,17 @@ function base(): Doc {
         classes: [
           { name: "acc1-block", site: "acc1", provisioner: "rbd.csi.ceph.com", encrypted: true, ceph: CEPH("acc1") },
           { name: "ksi1-block", site: "ksi1", provisioner: "rbd.csi.ceph.com", encrypted: true, ceph: CEPH("ksi1") },
+          {
+            name: "acc1-shared",
+            site: "acc1",
+            provisioner: "cephfs.csi.ceph.com",
+            encrypted: true,
+            ceph: { clusterID: "acc1-ceph", fsName: "fs", secretName: "csi-cephfs", secretNamespace: "ceph-csi", kmsID: "gh-root" },
+          },
         ],
         dataClasses: {
           "model-weights": { storageClass: "acc1-block", size: "1Ti" },
-          "interaction-logs": { storageClass: "acc1-block", size: "100Gi", retentionDays: 30 },
+          "interaction-logs": { storageClass: "acc1-shared", size: "100Gi", retentionDays: 30 },
           backups: { storageClass: "ksi1-block", size: "4Ti", retentionDays: 120 },
         },
       },

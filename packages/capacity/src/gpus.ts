@@ -10,22 +10,42 @@ export interface GpuProduct {
   nominalGB: number;
   /** The product can be partitioned with MIG. */
   mig: boolean;
+  /** Where the memory size (and MIG support) was read: a vendor page, by URL. */
+  source: string;
+  /**
+   * Where `memoryMiB` (the driver's figure, below the nominal size) was seen, when it was; absent:
+   * the figure is the kit's and is checked on the first GPU-side run (docs/serving.md).
+   */
+  reportedSource?: string;
 }
+
+/** NVIDIA's MIG user guide: memory size of every MIG-capable product, and the profile names per product. */
+const MIG_GUIDE = "https://docs.nvidia.com/datacenter/tesla/mig-user-guide/supported-gpus.html";
 
 /**
  * The GPU products the planner knows, by the name a profile uses. One table: the planner, the docs
  * and the tests read it from here. A GPU not listed needs `gpuPools[].gpuMemoryMiB`.
  */
 export const GPU_PRODUCTS: readonly GpuProduct[] = [
-  { name: "A100-SXM4-40GB", memoryMiB: 40960, nominalGB: 40, mig: true },
-  { name: "A100-SXM4-80GB", memoryMiB: 81920, nominalGB: 80, mig: true },
-  { name: "A100-PCIE-80GB", memoryMiB: 81920, nominalGB: 80, mig: true },
-  { name: "H100-SXM5-80GB", memoryMiB: 81559, nominalGB: 80, mig: true },
-  { name: "H100-PCIE-80GB", memoryMiB: 81559, nominalGB: 80, mig: true },
-  { name: "H100-NVL-94GB", memoryMiB: 95830, nominalGB: 94, mig: true },
-  { name: "H200-SXM-141GB", memoryMiB: 143771, nominalGB: 141, mig: true },
-  { name: "L4-24GB", memoryMiB: 23034, nominalGB: 24, mig: false },
-  { name: "L40S-48GB", memoryMiB: 46068, nominalGB: 48, mig: false },
+  { name: "A100-SXM4-40GB", memoryMiB: 40960, nominalGB: 40, mig: true, source: MIG_GUIDE },
+  { name: "A100-SXM4-80GB", memoryMiB: 81920, nominalGB: 80, mig: true, source: MIG_GUIDE },
+  { name: "A100-PCIE-80GB", memoryMiB: 81920, nominalGB: 80, mig: true, source: MIG_GUIDE },
+  { name: "H100-SXM5-80GB", memoryMiB: 81559, nominalGB: 80, mig: true, source: MIG_GUIDE },
+  { name: "H100-PCIE-80GB", memoryMiB: 81559, nominalGB: 80, mig: true, source: MIG_GUIDE },
+  // The guide lists the 94 GB H100 (NVL) among MIG products.
+  { name: "H100-NVL-94GB", memoryMiB: 95830, nominalGB: 94, mig: true, source: MIG_GUIDE },
+  { name: "H200-SXM-141GB", memoryMiB: 143771, nominalGB: 141, mig: true, source: MIG_GUIDE },
+  // Not MIG products (absent from the guide); sizes from product listings, not an NVIDIA page.
+  { name: "L4-24GB", memoryMiB: 23034, nominalGB: 24, mig: false, source: "https://www.mintlify.com/modal-labs/modal-client/api/python/gpu" },
+  {
+    name: "L40S-48GB",
+    memoryMiB: 46068,
+    nominalGB: 48,
+    mig: false,
+    source: "https://huggingface.co/hardware/l40s",
+    // A run's recorded device memory: 48305799168 bytes = 46068 MiB.
+    reportedSource: "https://huggingface.co/apjanco/es_qwen2_vl_pangea/blob/c4d49f916ba3ad5d4d429132c6191db705014e27/wandb-metadata.json",
+  },
 ];
 
 /** The product of a pool's GPU name (case-insensitive), if the table has it. */

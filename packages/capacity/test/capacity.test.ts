@@ -203,6 +203,22 @@ describe("device memory from the one GPU table", () => {
   });
 });
 
+describe("where the GPU table's figures come from", () => {
+  it("GIVEN the table WHEN read THEN every product names the page its memory size was read from, and MIG products cite NVIDIA's MIG guide", () => {
+    for (const g of GPU_PRODUCTS) {
+      expect(g.source, g.name).toMatch(/^https:\/\/\S+$/);
+      if (g.mig) expect(g.source, g.name).toMatch(/^https:\/\/docs\.nvidia\.com\/datacenter\/tesla\/mig-user-guide\//);
+      if (g.reportedSource !== undefined) expect(g.reportedSource, g.name).toMatch(/^https:\/\/\S+$/);
+    }
+  });
+
+  it("GIVEN the L40S's recorded device memory (48305799168 bytes) WHEN converted THEN it is the table's MiB exactly", () => {
+    const l40s = GPU_PRODUCTS.find((g) => g.name === "L40S-48GB")!;
+    expect(l40s.reportedSource).toBeDefined();
+    expect(48_305_799_168 / MIB).toBe(l40s.memoryMiB);
+  });
+});
+
 describe("refusals and warnings", () => {
   it("GIVEN Mixtral-8x7B at TP 1 on one H100 WHEN the profile is planned THEN it is refused with the numbers and TP 2 as the fix", () => {
     const r = planProfile(profileWith(pool("H100-SXM5-80GB"), model(MIXTRAL, 1)));

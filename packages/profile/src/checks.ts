@@ -317,6 +317,21 @@ export const PROFILE_CHECKS: readonly ProfileCheck[] = [
     run: ({ spec }) => checkInteractionLogs(spec),
   },
   {
+    name: "KEDA autoscaling names the Prometheus it queries",
+    codes: ["autoscaling.prometheus_url"],
+    run: ({ spec }) =>
+      spec.serving.autoscaling?.provider === "keda" && !spec.serving.autoscaling.prometheusUrl
+        ? [
+            {
+              code: "autoscaling.prometheus_url",
+              path: ["spec", "serving", "autoscaling", "provider"],
+              message: "autoscaling provider keda needs the Prometheus its ScaledObjects query",
+              hint: "add spec.serving.autoscaling.prometheusUrl, e.g. http://prometheus-operated.monitoring.svc:9090",
+            },
+          ]
+        : [],
+  },
+  {
     name: "weights are a model directory (the engine loads config, tokenizer and shards)",
     codes: ["weights.format_file"],
     run: perModel((m, mp) =>

@@ -413,6 +413,26 @@ export const profileSpecSchema = z.strictObject({
       })
       .optional()
       .describe("Gateway API parent for HTTPRoutes; omit to expose models only inside the cluster."),
+    autoscaling: z
+      .strictObject({
+        provider: z
+          .enum(["prometheus-adapter", "keda"])
+          .describe(
+            "prometheus-adapter: a HorizontalPodAutoscaler on per-pod custom metrics the cluster's Prometheus adapter serves. keda: a KEDA ScaledObject that queries Prometheus (KEDA creates and owns the HorizontalPodAutoscaler).",
+          ),
+        prometheusUrl: z
+          .string()
+          .regex(
+            /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?(\/\S*)?$/,
+            "must be an http(s) URL of the in-cluster Prometheus | fix: e.g. http://prometheus-operated.monitoring.svc:9090",
+          )
+          .optional()
+          .describe("Prometheus the KEDA operator queries (in-cluster service URL). Required with provider keda."),
+      })
+      .optional()
+      .describe(
+        "What turns the engine's queue into a replica count. Default prometheus-adapter: no CRD beyond the metrics API, and the adapter rule is one documented block (docs/serving.md).",
+      ),
   }),
   cluster: clusterSchema.optional(),
   telemetry: telemetrySchema.optional(),

@@ -51,6 +51,7 @@ const CASES: Record<string, [Edit, string]> = {
   ],
   "tp.gpusPerNode": [(p) => (p.spec.gpuPools[0]!.gpusPerNode = 1), "spec.serving.models[0].tensorParallel"],
   "ref.pool_purpose": [(p) => (m0(p).pool = "h100-train"), "spec.serving.models[0].pool"],
+  "autoscaling.prometheus_url": [(p) => (p.spec.serving.autoscaling = { provider: "keda" }), "spec.serving.autoscaling.provider"],
   "weights.format_file": [(p) => (m0(p).weights.format = "file"), "spec.serving.models[0].weights.format"],
   "storage.logs_rwo": [
     (p) => (p.spec.storage.dataClasses["interaction-logs"]!.storageClass = "resident-block"),

@@ -10,6 +10,14 @@ import {
   weightsLocation,
 } from "@sovereign/profile";
 import { PRIORITY_SERVING } from "../priority-classes.js";
+import { loadUpstream, type UpstreamRecord } from "../training/upstream.js";
+
+/**
+ * KEDA v2.20.2 (upstream/keda-v2.20.2.json, written by scripts/record-upstream-keda.ts): the
+ * ScaledObject schema and the prometheus trigger's metadata keys. KEDA is not installed by the
+ * kit; a cluster choosing the keda provider runs it (docs/serving.md).
+ */
+export const KEDA: Omit<UpstreamRecord, "chart"> = loadUpstream("keda-v2.20.2.json");
 
 /** Chart directory name under the repository's `charts/`. */
 export const INFERENCE_CORE_CHART = "inference-core";
@@ -45,10 +53,16 @@ export interface InferenceCoreValues {
   engine: EngineValues;
   autoscaling: {
     enabled: boolean;
+    /** Who scales: the Prometheus adapter (HorizontalPodAutoscaler) or KEDA (ScaledObject). */
+    provider: "prometheus-adapter" | "keda";
     /** Average waiting requests per pod above which the HPA adds pods. */
     queueTarget: number;
     /** Average running requests per pod above which the HPA adds pods (from the capacity plan). */
     runningTarget: number;
+    /** The engine's series of waiting and running requests (the KEDA queries sum them per model). */
+    queueSeries: string;
+    runningSeries: string;
+    keda?: { serverAddress: string };
   };
   interactionLogs: { enabled: boolean; claimName?: string; retentionDays?: number };
   dataClass?: string;
@@ -145,8 +159,8 @@ function interactionLogs(profile: CountryProfile, pool: GpuPool): InferenceCoreV
   };
 }
 
-function engineValues(model: ModelSpec, plan: ModelPlan, logsToFile: boolean): EngineValues {
-  const launch: EngineLaunch = vllmEngine.launch({
+function engineLaunch(model: ModelSpec, plan: ModelPlan, logsToFile: boolean): EngineLaunch {
+  return vllmEngine.launch({
     servedName: model.name,
     weightsDir: weightsPath(model),
     tensorParallel: model.tensorParallel,
@@ -163,6 +177,9 @@ function engineValues(model: ModelSpec, plan: ModelPlan, logsToFile: boolean): E
     cacheDir: ENGINE_CACHE_MOUNT,
     ...(logsToFile ? { loggingConfigPath: ENGINE_LOGGING_CONFIG } : {}),
   });
+}
+
+function engineValues(launch: EngineLaunch): EngineValues {
   return {
     name: vllmEngine.record.engine,
     version: vllmEngine.record.version,
@@ -223,6 +240,8 @@ export function inferenceCoreValues(
   if (issues.length > 0 || !pool || !weightsClass || !cacheClass) throw new InputError(issues);
   const plan = modelPlan(profile, model);
   const logs = interactionLogs(profile, pool);
+  const launch = engineLaunch(model, plan, logs.enabled);
+  const scaling = spec.serving.autoscaling;
   const location = weightsLocation(model.weights);
   const secret = options.weightsCredentialsSecret ?? model.weights.credentialsSecret;
   const ca = spec.serving.caBundle;
@@ -246,12 +265,16 @@ export function inferenceCoreValues(
         size: options.cacheSize ?? defaultCacheSize(model.weights.sizeBytes),
       },
     },
-    engine: engineValues(model, plan, logs.enabled),
+    engine: engineValues(launch),
     autoscaling: {
       enabled: true,
+      provider: scaling?.provider ?? "prometheus-adapter",
       queueTarget: options.queueTarget ?? 2,
       // Scale out before the KV cache is full: 80% of the sequences one replica holds.
       runningTarget: Math.max(1, Math.floor(plan.maxConcurrentSequences * 0.8)),
+      queueSeries: launch.metrics.queue,
+      runningSeries: launch.metrics.running,
+      ...(scaling?.provider === "keda" && scaling.prometheusUrl ? { keda: { serverAddress: scaling.prometheusUrl } } : {}),
     },
     interactionLogs: logs,
     dataClass: "model-weights",

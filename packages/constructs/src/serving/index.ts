@@ -8,6 +8,7 @@ export {
   INFERENCE_CORE_CHART,
   type InferenceCoreValues,
   inferenceCoreValues,
+  KEDA,
   modelPlan,
   WEIGHTS_MOUNT,
   weightsPath,

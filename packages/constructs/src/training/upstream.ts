@@ -26,7 +26,12 @@ export interface UpstreamRecord {
 }
 
 function load(file: string): UpstreamRecord {
-  return JSON.parse(readFileSync(join(repoRoot(), "upstream", file), "utf8")) as UpstreamRecord;
+  return loadUpstream<UpstreamRecord>(file);
+}
+
+/** One record of `upstream/`, as written by its recorder script. */
+export function loadUpstream<T>(file: string): T {
+  return JSON.parse(readFileSync(join(repoRoot(), "upstream", file), "utf8")) as T;
 }
 
 /** Kueue v0.19.2: ResourceFlavor, ClusterQueue, LocalQueue (kueue.x-k8s.io/v1beta2). */
