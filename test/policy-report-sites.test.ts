@@ -95,8 +95,8 @@ describe("officers' report of a new two-site country", () => {
 
   it("GIVEN two sites WHEN mapped THEN both are listed with their own egress networks and classes", () => {
     expect(report.sites.map((s) => [s.site, s.egressCidrs, s.storageClasses])).toEqual([
-      ["acc1", ["192.0.2.0/26"], ["acc1-block"]],
-      ["ksi1", ["198.51.100.0/26"], ["ksi1-block"]],
+      ["acc1", ["192.0.2.0/26"], ["acc1-block", "acc1-shared"]],
+      ["ksi1", ["198.51.100.0/26"], ["ksi1-block", "ksi1-shared"]],
     ]);
   });
 

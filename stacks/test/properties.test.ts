@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { evaluate, exportAdmission } from "@sovereign/policy";
 import type { CountryProfile } from "@sovereign/profile";
-import { inCountryCidrs, parseQuantity, repoRoot } from "@sovereign/profile";
+import { inCountryCidrs, parseQuantity, readWriteMany, repoRoot } from "@sovereign/profile";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import {
@@ -228,6 +228,21 @@ describe.each(CASES)("stacks of %s", (_label, load) => {
       );
       if (spec!.retentionDays === undefined) expect(purge).toBeUndefined();
       else expect(JSON.stringify(purge)).toContain(`-mtime +${spec!.retentionDays - 1}`);
+    }
+  });
+
+  it("GIVEN the interaction-logs claims THEN each is ReadWriteMany exactly when its class is a shared file system, and every other data class claim is ReadWriteOnce", () => {
+    const claims = kinds("PersistentVolumeClaim").filter((c) => (c.metadata.labels as Json)?.["sovereign.ai/data-class"]) as (Json & {
+      spec: { accessModes: string[]; storageClassName: string };
+    })[];
+    expect(claims.length).toBeGreaterThan(0);
+    for (const c of claims) {
+      const cls = profile.spec.storage.classes.find((x) => x.name === c.spec.storageClassName)!;
+      const logs = (c.metadata.labels as Json)["sovereign.ai/data-class"] === "interaction-logs";
+      expect({ claim: c.metadata.name, modes: c.spec.accessModes }).toEqual({
+        claim: c.metadata.name,
+        modes: [logs && readWriteMany(cls) ? "ReadWriteMany" : "ReadWriteOnce"],
+      });
     }
   });
 
