@@ -57,6 +57,8 @@ describe("doctor --cluster: the cluster contract, from recorded kubectl output",
       ],
     },
     "get csidriver rbd.csi.ceph.com": { metadata: { name: "rbd.csi.ceph.com" } },
+    // th's interaction logs are on CephFS (ReadWriteMany): its driver is part of the contract.
+    "get csidriver cephfs.csi.ceph.com": { metadata: { name: "cephfs.csi.ceph.com" } },
     "get service kube-dns": { metadata: { name: "kube-dns" } },
     "get crd httproutes.gateway.networking.k8s.io": { metadata: {} },
     "get namespace sovereign-gateway": { metadata: {} },
