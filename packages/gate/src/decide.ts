@@ -105,6 +105,7 @@ function fmtP(p: number): string {
   return p < 1e-4 ? p.toExponential(1) : p.toPrecision(2);
 }
 
+/** A decision with no statistics yet; every path of {@link decide} then sets its verdict and reason. */
 function blank(kernel: string, shape: string, nb: number, nc: number): KernelDecision {
   return {
     kernel,
@@ -222,7 +223,6 @@ export function decide(
       d.reason = `cannot rule out a slowdown of ${thr.toFixed(2)}%: ${ci} reaches past it; add repetitions or reduce noise`;
     }
   });
-  for (const d of decisions) if (d.reason === "") d.reason = "no samples";
 
   const counts: Record<Verdict, number> = { PASS: 0, FAIL: 0, INCONCLUSIVE: 0 };
   for (const d of decisions) counts[d.verdict]++;

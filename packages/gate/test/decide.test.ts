@@ -170,3 +170,147 @@ describe("decide", () => {
     expect(decide([], []).verdict).toBe("INCONCLUSIVE");
   });
 });
+
+/** `n` identical repetitions: a noiseless kernel, so shift, interval and CV are exact. */
+const flat = (ns: number, n = 10) => Array.from({ length: n }, () => ns);
+
+describe("decide: boundaries and the exact reasons", () => {
+  it("GIVEN a noiseless candidate exactly at the 3% threshold, significant WHEN decided THEN neither FAIL nor PASS: the interval reaches the threshold", () => {
+    // shift = interval = +3.00% exactly; FAIL needs shift > threshold, PASS needs upper end < threshold.
+    const k = decide([ks("a", flat(100_000))], [ks("a", flat(103_000))]).kernels[0]!;
+    expect([k.shiftPct, k.ciLowPct, k.ciHighPct, k.thresholdPct, k.baselineCvPct]).toEqual([3, 3, 3, 3, 0]);
+    expect(k.pAdjusted!).toBeLessThan(0.01);
+    expect(k.verdict).toBe("INCONCLUSIVE");
+    expect(k.reason).toBe(
+      "cannot rule out a slowdown of 3.00%: 98% CI +3.00%..+3.00% reaches past it; add repetitions or reduce noise",
+    );
+  });
+
+  it("GIVEN a noiseless candidate 3.5% slower WHEN decided THEN FAIL, the reason quoting shift, interval, threshold and the p-value in exponent form", () => {
+    const k = decide([ks("a", flat(100_000))], [ks("a", flat(103_500))]).kernels[0]!;
+    expect(k.verdict).toBe("FAIL");
+    expect(k.p!).toBeLessThan(1e-4);
+    expect(k.reason).toBe(
+      `slower by +3.50% (98% CI +3.50%..+3.50%), above the 3.00% threshold; p=${k.pAdjusted!.toExponential(1)} after Holm ≤ α=0.01`,
+    );
+    expect(k.reason).toMatch(/p=\d\.\de-\d+ after Holm/);
+  });
+
+  it("GIVEN noiseless candidates slightly faster, a hair faster, a hair slower and equal WHEN decided THEN PASS and the shift is printed with its sign, tiny shifts as +0.00%", () => {
+    const reason = (ns: number) => decide([ks("a", flat(100_000))], [ks("a", flat(ns))]).kernels[0]!;
+    const faster = reason(98_500);
+    expect(faster.verdict).toBe("PASS");
+    expect(faster.reason).toBe("shift -1.50%; upper bound -1.50% is below the 3.00% threshold");
+    expect(faster.ciLowPct).toBe(-1.5);
+    expect(reason(99_999).reason).toBe("shift +0.00%; upper bound +0.00% is below the 3.00% threshold");
+    expect(reason(100_000).reason).toBe("shift +0.00%; upper bound +0.00% is below the 3.00% threshold");
+    // 0.005% is where two decimals round up: printed +0.01%, not hidden as +0.00%.
+    expect(reason(100_005).shiftPct).toBe(0.005);
+    expect(reason(100_005).reason).toBe("shift +0.01%; upper bound +0.01% is below the 3.00% threshold");
+    expect(reason(100_004).reason).toBe("shift +0.00%; upper bound +0.00% is below the 3.00% threshold");
+  });
+
+  it("GIVEN α set exactly to the adjusted p-value WHEN decided THEN significant (p ≤ α FAILs), and just below it THEN not", () => {
+    const x = [100, 101, 102, 103, 104, 105, 106, 107, 108, 109];
+    const y = x.map((v) => v + 4.5);
+    const opts = { minEffectPct: 2, cvMultiplier: 0 };
+    const p = decide([ks("a", x)], [ks("a", y)], opts).kernels[0]!.pAdjusted!;
+    const at = decide([ks("a", x)], [ks("a", y)], { ...opts, alpha: p }).kernels[0]!;
+    expect(at.verdict).toBe("FAIL");
+    expect(at.reason).toContain(`p=${p.toPrecision(2)} after Holm ≤ α=${p}`);
+    const below = decide([ks("a", x)], [ks("a", y)], { ...opts, alpha: p * 0.999 }).kernels[0]!;
+    expect(below.verdict).toBe("INCONCLUSIVE");
+    expect(below.reason).toBe(
+      `shift +${below.shiftPct!.toFixed(2)}% is above the 2.00% threshold but not significant after Holm (p=0.0034 > α=${p * 0.999}); add repetitions`,
+    );
+  });
+
+  it("GIVEN a threshold set exactly to the interval's upper end WHEN decided THEN not PASS (the bound must be strictly below)", () => {
+    const base = [ks("a", series(1000, 20, 1))];
+    const cand = [ks("a", series(1000, 20, 1, 0.5))];
+    const first = decide(base, cand, { cvMultiplier: 0 }).kernels[0]!;
+    expect(first.verdict).toBe("PASS");
+    const hi = first.ciHighPct!;
+    const at = decide(base, cand, { cvMultiplier: 0, minEffectPct: hi }).kernels[0]!;
+    expect(at.thresholdPct).toBe(hi);
+    expect(at.verdict).toBe("INCONCLUSIVE");
+    expect(at.reason).toMatch(/^cannot rule out a slowdown of /);
+    // The noisy-baseline refusal speaks only for a kernel that would otherwise PASS.
+    const strict = decide(base, cand, { cvMultiplier: 0, minEffectPct: hi, maxBaselineCvPct: 0 }).kernels[0]!;
+    expect(strict.reason).toBe(at.reason);
+  });
+
+  it("GIVEN the largest baseline CV set exactly to the baseline's CV WHEN decided THEN PASS (the limit is inclusive); just below it THEN too noisy", () => {
+    const base = [ks("a", series(1000, 20, 1))];
+    const cand = [ks("a", series(1000, 20, 1, 0.5))];
+    const cv = decide(base, cand).kernels[0]!.baselineCvPct!;
+    expect(decide(base, cand, { maxBaselineCvPct: cv }).kernels[0]!.verdict).toBe("PASS");
+    const noisy = decide(base, cand, { maxBaselineCvPct: cv * 0.999 }).kernels[0]!;
+    expect(noisy.verdict).toBe("INCONCLUSIVE");
+    expect(noisy.reason).toMatch(/^baseline too noisy to pass on: CV \d\.\d% > /);
+  });
+
+  it("GIVEN a noisy baseline judged against a fixed 3% threshold and an unchanged kernel WHEN decided THEN 'cannot rule out', not 'too noisy' (it would not PASS anyway)", () => {
+    const k = decide([ks("a", series(100, 10, 12))], [ks("a", series(100, 10, 12, 0.3))], { cvMultiplier: 0 }).kernels[0]!;
+    expect(k.baselineCvPct!).toBeGreaterThan(10);
+    expect(k.ciHighPct!).toBeGreaterThan(3);
+    expect(k.shiftPct!).toBeLessThan(3);
+    expect(k.reason).toMatch(/^cannot rule out a slowdown of 3\.00%: 98% CI [-+]\d+\.\d\d%\.\.\+\d+\.\d\d% reaches past it/);
+  });
+
+  it("GIVEN an empty baseline or an empty candidate WHEN decided THEN too few repetitions and no statistics at all", () => {
+    for (const [b, c] of [
+      [[], flat(100, 12)],
+      [flat(100, 12), []],
+    ] as const) {
+      const k = decide([ks("a", [...b])], [ks("a", [...c])]).kernels[0]!;
+      expect(k.verdict).toBe("INCONCLUSIVE");
+      expect(k.reason).toBe(`too few repetitions (baseline ${b.length}, candidate ${c.length}; need 10 per side)`);
+      expect([k.baselineMedianNs, k.candidateMedianNs, k.baselineCvPct, k.u, k.p, k.method, k.shiftPct]).toEqual([
+        null, null, null, null, null, null, null,
+      ]);
+      expect([k.ciLowPct, k.ciHighPct, k.thresholdPct, k.pAdjusted]).toEqual([null, null, null, null]);
+    }
+  });
+
+  it("GIVEN 9 baseline repetitions and 20 candidate ones WHEN decided THEN too few repetitions, exactly worded", () => {
+    const k = decide([ks("a", series(100, 9, 1))], [ks("a", series(150, 20, 1))]).kernels[0]!;
+    expect(k.verdict).toBe("INCONCLUSIVE");
+    expect(k.reason).toBe("too few repetitions (baseline 9, candidate 20; need 10 per side)");
+    expect(k.pAdjusted).toBeNull();
+  });
+
+  it("GIVEN too few repetitions and notes from the benchmark WHEN decided THEN the first note (baseline's before candidate's) ends the reason", () => {
+    const few = (notes?: string[]): KernelSamples => ({ ...ks("a", series(100, 5, 1)), ...(notes ? { notes } : {}) });
+    const reason = (b?: string[], c?: string[]) => decide([few(b)], [few(c)]).kernels[0]!.reason;
+    const head = "too few repetitions (baseline 5, candidate 5; need 10 per side)";
+    expect(reason(undefined, ["stopped at the time budget"])).toBe(`${head}: stopped at the time budget`);
+    expect(reason(["baseline cut short"], ["stopped at the time budget"])).toBe(`${head}: baseline cut short`);
+    expect(reason(["baseline cut short"], undefined)).toBe(`${head}: baseline cut short`);
+    expect(reason()).toBe(head);
+  });
+
+  it("GIVEN benchmark errors on both sides WHEN decided THEN every error is quoted with its side, baseline first", () => {
+    const r = decide(
+      [{ ...ks("a", series(100, 10, 1)), errors: ["driver reset"] }],
+      [{ ...ks("a", series(100, 10, 1)), errors: ["CUDA out of memory", "timeout"] }],
+    );
+    expect(r.kernels[0]!.verdict).toBe("INCONCLUSIVE");
+    expect(r.kernels[0]!.reason).toBe(
+      "the benchmark reported an error (baseline: driver reset; candidate: CUDA out of memory; candidate: timeout)",
+    );
+    expect(r.kernels[0]!.pAdjusted).toBeNull();
+  });
+
+  it("GIVEN no options WHEN decided THEN the documented defaults are in force and reported", () => {
+    expect(decide([], []).options).toEqual({
+      alpha: 0.01,
+      minEffectPct: 3,
+      cvMultiplier: 2,
+      minRepetitions: 10,
+      confidence: 0.98,
+      maxBaselineCvPct: 10,
+    });
+    expect(decide([], [], { alpha: 0.05 }).options.alpha).toBe(0.05);
+  });
+});

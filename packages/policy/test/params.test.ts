@@ -2,7 +2,7 @@
 // (inclusive, UTC), list encoding, and the fallback domains when a profile declares none.
 import { describe, expect, it } from "vitest";
 import { fixtureProfile } from "../src/fixtures.js";
-import { activeTransfers, buildParams, PARAMS_NAME, PARAMS_NAMESPACE } from "../src/params.js";
+import { activeTransfers, buildParams, CLUSTER_NAMESPACES, ENDPOINT_CONTROLLERS, PARAMS_NAME, PARAMS_NAMESPACE } from "../src/params.js";
 
 const profile = fixtureProfile();
 const withExpiry = (expires: string) => {
@@ -93,5 +93,88 @@ describe("residency params", () => {
     expect(buildParams(p).data.demo).toBe("true");
     p.metadata.labels = { "sovereign.ai/demo": "yes" };
     expect(buildParams(p).data.demo).toBe("false");
+  });
+  it("GIVEN a training ledger, a training pool and data placed at two sites WHEN params are built THEN pools, recipes, claims and each recipe's data sources are listed", () => {
+    const p = structuredClone(profile);
+    p.spec.gpuPools.push({ ...p.spec.gpuPools[0]!, name: "train", purpose: "training" });
+    p.spec.gpuPools.push({ ...p.spec.gpuPools[0]!, name: "train2", purpose: "training" });
+    p.spec.storage.dataClasses["training-data"]!.sites = { fx2: { storageClass: "resident-archive" } };
+    p.spec.storage.dataClasses.checkpoints = { storageClass: "resident-archive", size: "1Ti" };
+    const a = "a".repeat(64);
+    const b = "b".repeat(64);
+    p.spec.training = {
+      ...p.spec.training,
+      approvedRecipes: [
+        { name: "cpt", sha256: a, dataSources: ["news", "wiki", "news"] },
+        { name: "sft", sha256: b, dataSources: ["chat"] },
+      ],
+    } as NonNullable<typeof p.spec.training>;
+    const d = buildParams(p).data;
+    expect(d.trainingPools).toBe("train,train2");
+    expect(d.approvedRecipes).toBe(`${a},${b}`);
+    expect(d.trainingDataClaims).toBe("training-data,training-data-fx2");
+    expect(d.checkpointsClaims).toBe("checkpoints");
+    expect(d[`recipe.${a}.name`]).toBe("cpt");
+    expect(d[`recipe.${a}.dataSources`]).toBe("news,wiki");
+    expect(d[`recipe.${b}.name`]).toBe("sft");
+    expect(d[`recipe.${b}.dataSources`]).toBe("chat");
+    expect(d["dataClass.training-data.storageClass"]).toBe("resident-block,resident-archive");
+  });
+
+  it("GIVEN the fixture profile WHEN params are built THEN the fixed lists (in-cluster suffixes, cluster namespaces, endpoint controllers) are written in full", () => {
+    const d = buildParams(profile).data;
+    expect(d.inClusterSuffixes).toBe("svc,svc.cluster.local,cluster.local");
+    expect(d.clusterNamespaces).toBe("kube-system,kube-public,kube-node-lease,default,gpu-operator,kueue-system,jobset-system");
+    expect(d.clusterNamespaces).toBe(CLUSTER_NAMESPACES.join(","));
+    expect(d.endpointControllers).toBe(
+      "system:serviceaccount:kube-system:endpoint-controller,system:serviceaccount:kube-system:endpointslice-controller," +
+        "system:serviceaccount:kube-system:endpointslicemirroring-controller,system:kube-controller-manager",
+    );
+    expect(ENDPOINT_CONTROLLERS).toHaveLength(4);
+    expect(d.residencyLabel).toBe("sovereign.ai/residency");
+    expect(d.kmsEndpoint).toBe("https://kms.fx1.sovereign.example");
+    expect(d.kmsKeyRef).toBe("fx-root");
+    expect(d.dataClasses).toBe("model-weights,training-data,interaction-logs,backups");
+    expect([d.approvedRecipes, d.trainingPools, d.checkpointsClaims, d.trainingDataClaims]).toEqual(["", "", "", "training-data"]);
+  });
+
+  it("GIVEN a profile adding cluster namespaces WHEN params are built THEN they follow the kit's own, each once", () => {
+    const p = structuredClone(profile);
+    p.spec.residency!.clusterNamespaces = ["metallb-system", "kube-system"];
+    expect(buildParams(p).data.clusterNamespaces).toBe(`${CLUSTER_NAMESPACES.join(",")},metallb-system`);
+  });
+
+  it("GIVEN a class on another driver with its own parameters, unencrypted, and a data class left empty WHEN params are built THEN the class's provisioner, sorted parameter keys and values are pinned and the empty data class writes nothing", () => {
+    const p = structuredClone(profile);
+    p.spec.storage.classes.push({
+      name: "plain",
+      site: "fx2",
+      provisioner: "nfs.csi.k8s.io",
+      encrypted: false,
+      parameters: { zeta: "z", alpha: "a", mid: "m" },
+    } as (typeof p.spec.storage.classes)[number]);
+    p.spec.storage.dataClasses.backups = undefined;
+    const d = buildParams(p).data;
+    expect(d.storageClasses).toBe("resident-block,resident-archive,scratch,plain");
+    expect(d.encryptedStorageClasses).toBe("resident-block,resident-archive,scratch");
+    expect(d.storageProvisioners).toBe("rbd.csi.ceph.com,nfs.csi.k8s.io");
+    expect(d["storageClassProvisioner.plain"]).toBe("nfs.csi.k8s.io");
+    expect(d["storageClassProvisioner.resident-block"]).toBe("rbd.csi.ceph.com");
+    expect(d["storageClassParameterKeys.plain"]).toBe("alpha,mid,zeta");
+    expect(d["storageClassParameter.plain.zeta"]).toBe("z");
+    expect(d["storageClassParameter.plain.alpha"]).toBe("a");
+    expect(d["storageClassParameter.resident-block.pool"]).toBe("rbd");
+    expect(d["storageClassParameter.resident-archive.clusterID"]).toBe("fx2-ceph");
+    expect(d["storageClassZones.plain"]).toBe("fx2-a");
+    expect(Object.keys(d).filter((k) => k.startsWith("dataClass.backups."))).toEqual([]);
+    expect(d.dataClasses).toBe("model-weights,training-data,interaction-logs,backups");
+  });
+
+  it("GIVEN a class naming an undeclared site WHEN params are built THEN its zone list is empty (the admission rule then admits no zone for it)", () => {
+    const p = structuredClone(profile);
+    p.spec.storage.classes[2]!.site = "nowhere";
+    const d = buildParams(p).data;
+    expect(d["storageClassZones.scratch"]).toBe("");
+    expect(d["storageClassSite.scratch"]).toBe("nowhere");
   });
 });
