@@ -7,7 +7,11 @@ const modules = {
   // and the naming and reference rules it (and the constructs, gate and CEL) applies.
   "profile-checks": {
     mutate: ["packages/profile/src/checks.ts"],
-    tests: ["packages/profile/test/boundaries.test.ts", "packages/profile/test/checks-table.test.ts"],
+    tests: [
+      "packages/profile/test/boundaries.test.ts",
+      "packages/profile/test/checks-table.test.ts",
+      "packages/profile/test/checks-branches.test.ts",
+    ],
   },
   "naming-rules": {
     mutate: ["packages/diagnostics/src/rules.ts"],
