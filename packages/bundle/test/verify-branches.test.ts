@@ -240,3 +240,118 @@ describe("bundle verify: every refusal branch", () => {
     expect(check(dir).problems).toEqual([unsafe]);
   });
 });
+
+describe("bundle verify: the signed manifest's fields and the expectations", () => {
+  const bad = `${MANIFEST_FILE}: is not a BundleManifest with country, created, kitVersion, sequence, checksums and index`;
+  it.each([
+    ["null", () => null],
+    ["an array", () => []],
+    ["without country", (m: Record<string, unknown>) => ({ ...m, country: undefined })],
+    ["with a numeric country", (m: Record<string, unknown>) => ({ ...m, country: 764 })],
+    ["without created", (m: Record<string, unknown>) => ({ ...m, created: undefined })],
+    ["with a created that is no date", (m: Record<string, unknown>) => ({ ...m, created: "yesterday" })],
+    ["without kitVersion", (m: Record<string, unknown>) => ({ ...m, kitVersion: undefined })],
+    ["with a fractional sequence", (m: Record<string, unknown>) => ({ ...m, sequence: 1.5 })],
+    ["with a string sequence", (m: Record<string, unknown>) => ({ ...m, sequence: "1" })],
+    ["without the checksums digest", (m: Record<string, unknown>) => ({ ...m, checksums: { path: CHECKSUMS_FILE } })],
+    ["without checksums", (m: Record<string, unknown>) => ({ ...m, checksums: undefined })],
+    ["without the index digest", (m: Record<string, unknown>) => ({ ...m, index: { path: "index.json" } })],
+    ["without index", (m: Record<string, unknown>) => ({ ...m, index: undefined })],
+  ])("GIVEN a signed bundle.json %s WHEN checked THEN it is refused as no BundleManifest, and nothing it says is reported", (_what, edit) => {
+    const r = check(asRead(seal(contents(), { manifest: edit })));
+    expect(r.problems.map((p) => `${p.file}: ${p.message}`)).toContain(bad);
+    expect(r.ok).toBe(false);
+    expect([r.country, r.created, r.sequence, r.kitVersion]).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
+  it("GIVEN a valid bundle WHEN checked THEN the report carries the signed fields, the byte total and the walked graph", () => {
+    const s = seal(contents());
+    const r = check(asRead(s));
+    expect([r.country, r.created, r.sequence, r.kitVersion]).toEqual(["TH", "2026-01-01T00:00:00Z", 1, "0.1.0"]);
+    expect(r.manifest?.kind).toBe("BundleManifest");
+    expect(r.bytes).toBe([...s.values()].reduce((a, b) => a + b.length, 0));
+    expect(r.bundle).toBe("b");
+    expect(r.kind).toBe("dir");
+    expect(r.graph?.referenced.size).toBe(3);
+  });
+
+  it("GIVEN a bundle signed by another key WHEN checked THEN the manifest is read but none of its fields are reported, and no graph", () => {
+    const r = check(asRead(seal(contents())), stranger.key);
+    expect(r.manifest?.country).toBe("TH");
+    expect([r.country, r.created, r.sequence, r.kitVersion]).toEqual([undefined, undefined, undefined, undefined]);
+    expect(r.graph).toBeUndefined();
+  });
+
+  it("GIVEN a signed bundle for TH, created 2026-01-01, sequence 1 WHEN expectations are at each limit and one past it THEN only past the limit is refused", () => {
+    const b = asRead(seal(contents()));
+    const got = (e: Parameters<typeof checkBundle>[3]) => checkBundle(b, signer.key, "b", e).problems.map((p) => `${p.file}: ${p.message}`);
+    expect(got({ country: "TH", notBefore: new Date("2026-01-01T00:00:00Z"), minSequence: 1 })).toEqual([]);
+    expect(got({ country: "th" })).toEqual([`${MANIFEST_FILE}: signed for country TH, not th (another country's bundle)`]);
+    expect(got({ notBefore: new Date("2026-01-01T00:00:00.001Z") })).toEqual([
+      `${MANIFEST_FILE}: created 2026-01-01T00:00:00Z, before --not-before 2026-01-01T00:00:00.001Z (an older release)`,
+    ]);
+    expect(got({ minSequence: 2 })).toEqual([
+      `${MANIFEST_FILE}: sequence 1 is below --min-sequence 2 (a rollback to an older bundle)`,
+    ]);
+    expect(got({ country: "KR", minSequence: 9 })).toHaveLength(2);
+    // Unsigned claims are not compared: the signature problem is the only one.
+    expect(checkBundle(b, stranger.key, "b", { country: "KR" }).problems).toHaveLength(1);
+  });
+
+  it("GIVEN the same problem found twice WHEN reported THEN it is listed once", () => {
+    const unsafe = { file: "oci-layout", message: "missing" };
+    const s = seal(contents());
+    s.delete("oci-layout");
+    const r = check(asRead(s, { problems: [unsafe] }));
+    expect(r.problems.filter((p) => p.file === "oci-layout" && p.message === "missing")).toHaveLength(1);
+  });
+});
+
+describe("bundle verify: signature encodings", () => {
+  const der = () => {
+    let sig = "";
+    seal(contents(), { signature: (x) => (sig = x) });
+    return Buffer.from(sig, "base64");
+  };
+  const corrupted = `${SIGNATURE_FILE}: is not a base64 DER ECDSA signature (corrupted)`;
+  it.each([
+    ["base64 with a character outside the alphabet", (d: Buffer) => `${d.toString("base64")}!`],
+    ["base64 with three padding characters", (d: Buffer) => `${d.toString("base64").replace(/=*$/, "")}===`],
+    ["base64url instead of base64", (d: Buffer) => d.toString("base64url")],
+    ["a 7-byte DER", (d: Buffer) => d.subarray(0, 7).toString("base64")],
+    ["a DER not starting with SEQUENCE", (d: Buffer) => Buffer.concat([Buffer.from([0x31]), d.subarray(1)]).toString("base64")],
+    ["empty", () => ""],
+  ])("GIVEN a signature that is %s WHEN checked THEN corrupted", (_what, enc) => {
+    const d = der();
+    expect(lines(asRead(seal(contents(), { signature: () => enc(d) })))).toEqual([corrupted]);
+  });
+
+  it("GIVEN the signature with surrounding whitespace WHEN checked THEN it verifies (the file is trimmed)", () => {
+    expect(check(asRead(seal(contents(), { signature: (x) => `  ${x}\n` }))).ok).toBe(true);
+  });
+
+  it("GIVEN a DER with a high s (the malleated twin) WHEN checked THEN refused as not strict low-s", () => {
+    const d = der();
+    // SEQUENCE { INTEGER r, INTEGER s }: replace s by n - s.
+    const n = BigInt("0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
+    const rLen = d[3]!;
+    const sOff = 4 + rLen;
+    const s = BigInt(`0x${d.subarray(sOff + 2, sOff + 2 + d[sOff + 1]!).toString("hex")}`);
+    let hi = (n - s).toString(16).padStart(64, "0");
+    if (Number.parseInt(hi.slice(0, 2), 16) >= 0x80) hi = `00${hi}`;
+    const sBytes = Buffer.from(hi, "hex");
+    const r = d.subarray(2, sOff);
+    const body = Buffer.concat([r, Buffer.from([0x02, sBytes.length]), sBytes]);
+    const twin = Buffer.concat([Buffer.from([0x30, body.length]), body]);
+    expect(lines(asRead(seal(contents(), { signature: () => twin.toString("base64") })))).toEqual([
+      `${SIGNATURE_FILE}: is not a strict DER low-s signature (a malleated copy of a signature is refused)`,
+    ]);
+  });
+
+  it("GIVEN bundle.json replaced by non-JSON under a valid-looking signature WHEN checked THEN 'was modified', not 'wrong key'", () => {
+    const got = lines(asRead(seal(contents(), { tamperManifest: () => Buffer.from("{") })));
+    expect(got).toContain(
+      `${SIGNATURE_FILE}: signature does not verify over ${MANIFEST_FILE} with key ${signer.key.keyId.slice(0, 16)}… (${MANIFEST_FILE} or ${SIGNATURE_FILE} was modified)`,
+    );
+  });
+});
