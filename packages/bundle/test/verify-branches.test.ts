@@ -355,3 +355,81 @@ describe("bundle verify: signature encodings", () => {
     );
   });
 });
+
+describe("bundle verify: listing, layout and report details", () => {
+  it("GIVEN a listed extra file whose name sorts before every other (upper case) WHEN checked THEN the list is in order and the bundle ok", () => {
+    const c = contents();
+    c.set("LICENSE", Buffer.from("terms\n"));
+    expect(lines(asRead(seal(c)))).toEqual([]);
+  });
+
+  it("GIVEN a checksum line with a prefix before the digest, or with CRLF line ends WHEN checked THEN the line is refused", () => {
+    const prefixed = (t: string) => t.replace(/^/, "x");
+    expect(lines(asRead(seal(contents(), { checksums: prefixed })))).toContain(`${CHECKSUMS_FILE}: line 1 is not "<sha256>  <path>"`);
+    const crlf = (t: string) => t.replace(/\n/g, "\r\n");
+    expect(lines(asRead(seal(contents(), { checksums: crlf })))).toContain(`${CHECKSUMS_FILE}: line 1 is not "<sha256>  <path>"`);
+  });
+
+  it("GIVEN two unlisted files and two unexpected directories added out of order WHEN checked THEN each is named, in name order", () => {
+    const s = seal(contents());
+    s.set("zz", Buffer.from("z"));
+    s.set("README", Buffer.from("r"));
+    const b = asRead(s);
+    b.dirs.add("zdir");
+    b.dirs.add("adir");
+    expect(lines(b)).toEqual([
+      "README: not listed in checksums.sha256 (unexpected file)",
+      "zz: not listed in checksums.sha256 (unexpected file)",
+      "adir/: unexpected directory",
+      "zdir/: unexpected directory",
+    ]);
+  });
+
+  it("GIVEN a blob named by its own digest and listed, but referenced by nothing WHEN checked THEN 'unexpected blob'", () => {
+    const c = contents();
+    const stray = Buffer.from("stray\n");
+    c.set(`blobs/sha256/${sha(stray)}`, stray);
+    expect(lines(asRead(seal(c)))).toEqual([`blobs/sha256/${sha(stray)}: not referenced by the OCI index or manifest (unexpected blob)`]);
+  });
+
+  it("GIVEN a blob path nested under another directory WHEN checked THEN it is not taken for a blob (only the directories are refused)", () => {
+    const c = contents();
+    const layer = blobPath(c, "weights of a very small model\n");
+    c.set(`extra/${layer}`, c.get(layer)!);
+    const b = asRead(seal(c));
+    b.dirs.add("extra");
+    expect(lines(b)).toEqual(["extra/: unexpected directory"]);
+  });
+
+  it("GIVEN a file under blobs/sha256 whose name continues past the digest on a new line WHEN checked THEN not a sha256 blob path", () => {
+    const s = seal(contents());
+    const layer = blobPath(s, "weights of a very small model\n");
+    s.set(`${layer}\nx`, s.get(layer)!);
+    expect(lines(asRead(s)).filter((l) => l.endsWith(": not a sha256 blob path"))).toHaveLength(1);
+  });
+
+  it("GIVEN bundle.json removed WHEN checked THEN exactly that is reported (no JSON error on the absent file)", () => {
+    const s = seal(contents());
+    s.delete(MANIFEST_FILE);
+    const r = check(asRead(s));
+    expect(r.problems.map((p) => `${p.file}: ${p.message}`)).toEqual([`${MANIFEST_FILE}: missing`]);
+  });
+
+  it("GIVEN the signature removed WHEN checked THEN bundle.json is read but none of its claims are reported", () => {
+    const s = seal(contents());
+    s.delete(SIGNATURE_FILE);
+    const r = check(asRead(s), signer.key);
+    expect(r.manifest?.country).toBe("TH");
+    expect([r.country, r.created, r.sequence, r.kitVersion]).toEqual([undefined, undefined, undefined, undefined]);
+    expect(checkBundle(asRead(s), signer.key, "b", { country: "KR" }).problems.map((p) => p.file)).toEqual([SIGNATURE_FILE]);
+  });
+
+  it("GIVEN an unsafe tar whose files are also incomplete WHEN checked THEN only the reader's problem; the same from a directory THEN every problem", () => {
+    const s = seal(contents());
+    s.delete(MANIFEST_FILE);
+    const unsafe = { file: "../evil", message: "path escapes the bundle" };
+    expect(check(asRead(s, { kind: "tar", problems: [unsafe] })).problems).toEqual([unsafe]);
+    expect(check(asRead(s, { kind: "dir", problems: [unsafe] })).problems).toEqual([unsafe, { file: MANIFEST_FILE, message: "missing" }]);
+    expect(check(asRead(s, { kind: "tar" })).problems).toEqual([{ file: MANIFEST_FILE, message: "missing" }]);
+  });
+});
