@@ -3,9 +3,10 @@
 // in any case. Each case edits one field of the shipped Thailand profile.
 import { formatPath, ruleCases } from "@sovereign/diagnostics";
 import { describe, expect, it } from "vitest";
-import { type CountryProfile, crossCheck, loadProfileFile, shippedProfilePath } from "../src/index.js";
+import { type CountryProfile, crossCheck } from "../src/index.js";
+import { shippedThailand } from "./shipped-th.js";
 
-const th = loadProfileFile(shippedProfilePath("th"));
+const th = shippedThailand();
 const edit = (f: (p: CountryProfile) => void): CountryProfile => {
   const p = structuredClone(th);
   f(p);

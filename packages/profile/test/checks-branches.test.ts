@@ -5,9 +5,10 @@
 import { formatPath } from "@sovereign/diagnostics";
 import { describe, expect, it } from "vitest";
 import { stackChecks } from "../src/checks.js";
-import { type CountryProfile, crossCheck, loadProfileFile, residencyChecks, shippedProfilePath } from "../src/index.js";
+import { type CountryProfile, crossCheck, residencyChecks } from "../src/index.js";
+import { shippedThailand } from "./shipped-th.js";
 
-const th = loadProfileFile(shippedProfilePath("th"));
+const th = shippedThailand();
 const edit = (f: (p: CountryProfile) => void): CountryProfile => {
   const p = structuredClone(th);
   f(p);
@@ -19,6 +20,10 @@ const found = (p: CountryProfile) => crossCheck(p).map((i) => `${i.code}@${forma
 const issue = (p: CountryProfile, code: string) => crossCheck(p).find((i) => i.code === code);
 
 describe("cross-field checks: branches and exact limits", () => {
+  it("GIVEN the shipped profile THEN it has no cross-field issue (the baseline every case edits)", () => {
+    expect(found(th)).toEqual([]);
+  });
+
   it("GIVEN a site, a pool and a model declared twice WHEN checked THEN each duplicate is named with its kind and the first index", () => {
     const p = edit((q) => {
       q.spec.sites.push({ ...q.spec.sites[0]!, zones: ["bkk9-a"] });

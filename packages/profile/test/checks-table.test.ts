@@ -5,14 +5,13 @@ import { describe, expect, it } from "vitest";
 import {
   type CountryProfile,
   crossCheck,
-  loadProfileFile,
   profileChecks,
   shippedPackNames,
-  shippedProfilePath,
 } from "../src/index.js";
+import { shippedThailand } from "./shipped-th.js";
 import { malformedCases } from "./malformed.cases.js";
 
-const th = loadProfileFile(shippedProfilePath("th"));
+const th = shippedThailand();
 type Edit = (p: CountryProfile) => void;
 const m0 = (p: CountryProfile) => p.spec.serving.models[0]!;
 
