@@ -13,12 +13,15 @@ import type { K8sObject } from "../src/types.js";
 
 const { CASE_DOMAINS, CASE_REGISTRY, HOST_CASES, IMAGE_CASES } = ruleCases;
 const profile = fixtureProfile();
-const params = jsonToCel(buildParams(profile, { now: FIXTURE_NOW }));
 const core = loadPacks(["residency-core"])[0]!;
 const rule = (id: string) => core.rules.find((r) => r.id === id)!;
 
-/** Whether every given rule admits the object (no finding of any kind). */
+/**
+ * Whether every given rule admits the object (no finding of any kind). The params are built
+ * inside each test, not at import, so mutation testing credits the tests that use them.
+ */
 function admitted(ids: string[], obj: K8sObject): boolean {
+  const params = jsonToCel(buildParams(profile, { now: FIXTURE_NOW }));
   return ids.every((id) => evaluateRule(rule(id), prepareObject(obj), params, []).length === 0);
 }
 
