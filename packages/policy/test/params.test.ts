@@ -136,6 +136,7 @@ describe("residency params", () => {
     expect(d.kmsKeyRef).toBe("fx-root");
     expect(d.dataClasses).toBe("model-weights,training-data,interaction-logs,backups");
     expect([d.approvedRecipes, d.trainingPools, d.checkpointsClaims, d.trainingDataClaims]).toEqual(["", "", "", "training-data"]);
+    expect(Object.keys(d).filter((k) => k.startsWith("recipe."))).toEqual([]);
   });
 
   it("GIVEN a profile adding cluster namespaces WHEN params are built THEN they follow the kit's own, each once", () => {
