@@ -156,9 +156,9 @@ describe("residency params", () => {
     } as (typeof p.spec.storage.classes)[number]);
     p.spec.storage.dataClasses.backups = undefined;
     const d = buildParams(p).data;
-    expect(d.storageClasses).toBe("resident-block,resident-archive,scratch,plain");
-    expect(d.encryptedStorageClasses).toBe("resident-block,resident-archive,scratch");
-    expect(d.storageProvisioners).toBe("rbd.csi.ceph.com,nfs.csi.k8s.io");
+    expect(d.storageClasses).toBe("resident-block,resident-archive,scratch,resident-shared,plain");
+    expect(d.encryptedStorageClasses).toBe("resident-block,resident-archive,scratch,resident-shared");
+    expect(d.storageProvisioners).toBe("rbd.csi.ceph.com,cephfs.csi.ceph.com,nfs.csi.k8s.io");
     expect(d["storageClassProvisioner.plain"]).toBe("nfs.csi.k8s.io");
     expect(d["storageClassProvisioner.resident-block"]).toBe("rbd.csi.ceph.com");
     expect(d["storageClassParameterKeys.plain"]).toBe("alpha,mid,zeta");

@@ -248,9 +248,10 @@ describe("residency checks that depend on the profile alone", () => {
     expect(found(p)).toEqual(["ref.policy_pack@spec.policies[1]", "ref.policy_pack@spec.policies[3]"]);
   });
 
-  it("GIVEN two unencrypted classes WHEN checked THEN each is named", () => {
+  it("GIVEN every class unencrypted WHEN checked THEN each is named", () => {
     const p = edit((q) => q.spec.storage.classes.forEach((c) => (c.encrypted = false)));
-    expect(found(p)).toEqual(["storage.unencrypted@spec.storage.classes[0].encrypted", "storage.unencrypted@spec.storage.classes[1].encrypted"]);
+    expect(found(p)).toEqual(th.spec.storage.classes.map((_, i) => `storage.unencrypted@spec.storage.classes[${i}].encrypted`));
+    expect(th.spec.storage.classes.length).toBeGreaterThan(1);
   });
 });
 

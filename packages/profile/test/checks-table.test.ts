@@ -146,7 +146,7 @@ const SAYS: Record<string, [message: string, hint: string]> = {
   ],
   "ref.storageClass": [
     "storage class \"tape\" is not declared in spec.storage.classes[].name",
-    "use one of the declared names: \"resident-block\", \"resident-archive\"",
+    "use one of the declared names: \"resident-block\", \"resident-archive\", \"resident-shared\"",
   ],
   "retention.exceeds_limit": [
     "retention of 30 days exceeds the legal limit of 29 days",
@@ -202,7 +202,7 @@ const SAYS: Record<string, [message: string, hint: string]> = {
   ],
   "storage.site_class": [
     "\"tape\" is not a storage class of site \"bkk1\"",
-    "use one of: resident-block, resident-archive",
+    "use one of: resident-block, resident-archive, resident-shared",
   ],
   "gpu_operator.component": [
     "unknown GPU Operator component \"fooExporter\"",
