@@ -23,6 +23,10 @@ const CONTROL_MAX: Record<string, number> = {
   [SIGNATURE_FILE]: 4 * 1024,
   [CHECKSUMS_FILE]: 32 * 1024 * 1024,
 };
+/** How much of a file is kept in memory: the checksum list whole (up to its cap), others to 1 MiB. */
+function keepLimit(name: string): number {
+  return name === CHECKSUMS_FILE ? CONTROL_MAX[CHECKSUMS_FILE]! : KEEP_BYTES;
+}
 const BLOCK = 512;
 const RECORD = 20 * BLOCK;
 
@@ -75,7 +79,7 @@ class Collector {
 
   consumer(name: string, size: number) {
     const h: Hash | undefined = this.o.hash ? createHash("sha256") : undefined;
-    const keep: Buffer[] | undefined = size <= KEEP_BYTES ? [] : undefined;
+    const keep: Buffer[] | undefined = size <= keepLimit(name) ? [] : undefined;
     const blob = this.o.blobSink ? BLOB.exec(name) : null;
     const dest = blob ? join(this.o.blobSink!, blob[1]!) : undefined;
     // Exclusive create: a name seen twice is a refused archive anyway, never an overwrite.
@@ -144,7 +148,7 @@ async function readDir(root: string, o: ReadOptions): Promise<BundleFiles> {
         if (dirs.size > 16) problems.push({ file: `${r}/`, message: "too many directories (a bundle has two)" });
         else await visit(r);
       } else if (!st.isFile()) problems.push({ file: r, message: "special file (device, FIFO or socket) refused" });
-      else if (!o.hash && st.size > KEEP_BYTES) col.files.set(r, { size: st.size });
+      else if (!o.hash && st.size > keepLimit(r)) col.files.set(r, { size: st.size });
       else {
         const fh = await openRegular(join(root, r), r, problems);
         if (!fh) continue;

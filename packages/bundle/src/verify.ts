@@ -234,6 +234,8 @@ export function checkBundle(
         message: `sha256 ${sums.sha256} does not match ${MANIFEST_FILE} (${printable(manifest.checksums.sha256)})`,
       });
     } else if (sums.content) listed = parseChecksums(sums.content.toString("utf8"), problems);
+    // Unread, it would check nothing: every file's checksum and every unlisted file would pass.
+    else problems.push({ file: CHECKSUMS_FILE, message: `${sums.size} bytes is too large to check (refused)` });
   }
   if (listed) checkListed(b, listed, problems);
   if (manifest && b.files.get("index.json") && b.files.get("index.json")!.sha256 !== manifest.index.sha256)

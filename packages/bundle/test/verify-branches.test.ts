@@ -2,8 +2,11 @@
 // bundle is built, one thing is broken, the file set is re-signed where the case says so, and the
 // problem must name the file and say what is wrong. Independent of pack: only the verify API.
 import { createHash, generateKeyPairSync, verify } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { BundleFiles, FoundFile } from "../src/read.js";
+import { type BundleFiles, type FoundFile, readBundle } from "../src/read.js";
 import { checkBundle, CHECKSUMS_FILE, MANIFEST_FILE, MEDIA, SIGNATURE_FILE, signDer, type VerifyKey } from "../src/index.js";
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
@@ -431,5 +434,34 @@ describe("bundle verify: listing, layout and report details", () => {
     expect(check(asRead(s, { kind: "tar", problems: [unsafe] })).problems).toEqual([unsafe]);
     expect(check(asRead(s, { kind: "dir", problems: [unsafe] })).problems).toEqual([unsafe, { file: MANIFEST_FILE, message: "missing" }]);
     expect(check(asRead(s, { kind: "tar" })).problems).toEqual([{ file: MANIFEST_FILE, message: "missing" }]);
+  });
+
+  it("GIVEN a checksum list the reader did not keep (too large) WHEN checked THEN it is refused, not skipped", () => {
+    const b = asRead(seal(contents()));
+    const sums = b.files.get(CHECKSUMS_FILE)!;
+    b.files.set(CHECKSUMS_FILE, { size: sums.size, sha256: sums.sha256 });
+    expect(lines(b)).toEqual([`${CHECKSUMS_FILE}: ${sums.size} bytes is too large to check (refused)`]);
+  });
+
+  it("GIVEN a directory bundle whose checksum list is over 1 MiB WHEN an unlisted file is added THEN the read list still names it", async () => {
+    const files = contents();
+    // 3,500 listed files with long names: a list of about 1.1 MiB, past what is kept for other files.
+    for (let i = 0; i < 3500; i++) files.set(`n${String(i).padStart(5, "0")}-${"x".repeat(240)}`, Buffer.from(`${i}`));
+    const sealed = seal(files);
+    const dir = mkdtempSync(join(tmpdir(), "verify-large-list-"));
+    try {
+      for (const [p, b] of sealed) {
+        mkdirSync(dirname(join(dir, p)), { recursive: true });
+        writeFileSync(join(dir, p), b);
+      }
+      expect(sealed.get(CHECKSUMS_FILE)!.length).toBeGreaterThan(1024 * 1024);
+      expect(check(await readBundle(dir, { hash: true })).problems).toEqual([]);
+      writeFileSync(join(dir, "zz-unlisted"), "smuggled");
+      expect(lines(await readBundle(dir, { hash: true }))).toEqual([
+        "zz-unlisted: not listed in checksums.sha256 (unexpected file)",
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
