@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import {
   checkOutput,
   ExitCode,
   type InputPath,
+  makeTempDir,
   printable,
   UsageError,
   writeFileAtomic,
@@ -59,13 +60,15 @@ const USAGE = [
 async function synthInputs(
   profile: CountryProfile,
 ): Promise<{ objects: SynthObject[]; terraform: TerraformStack[] }> {
-  const dir = mkdtempSync(join(tmpdir(), "sovereign-policy-"));
+  // A guarded temp directory: removed even if the run is killed (see makeTempDir).
+  const tmp = makeTempDir(tmpdir(), "policy");
+  const dir = join(tmp.path, "out");
   try {
     // Checked below by buildReport, which reports findings instead of refusing the synth.
     await synthesizeCountry(profile, dir, { residencyCheck: false });
     return { objects: (await collectObjects(dir)) as SynthObject[], terraform: await collectTerraform(dir) };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    tmp.remove();
   }
 }
 

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import type { KubernetesObject } from "@sovereign/constructs";
@@ -7,6 +7,7 @@ import {
   checkOutput,
   ExitCode,
   KitError,
+  makeTempDir,
   type OutputOptions,
   parseYamlSource,
   readInputFile,
@@ -89,7 +90,9 @@ export async function readinessOfPlan(profile: CountryProfile, plan: TrainingPla
     import("@sovereign/readiness"),
     import("@sovereign/stacks"),
   ]);
-  const dir = mkdtempSync(join(tmpdir(), "sovereign-train-"));
+  // A guarded temp directory: removed even if the run is killed (see makeTempDir).
+  const tmp = makeTempDir(tmpdir(), "train");
+  const dir = join(tmp.path, "out");
   try {
     // The synth's own residency and readiness checks already ran when the country was synthesized.
     await synthesizeCountry(profile, dir, { residencyCheck: false });
@@ -98,7 +101,7 @@ export async function readinessOfPlan(profile: CountryProfile, plan: TrainingPla
     const stack = mine[0]?.stack;
     return checkReadiness({ profile, objects: [...objects, ...mine], unrendered }).filter((f) => f.stack === stack);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    tmp.remove();
   }
 }
 
