@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { shippedProfilePath } from "@sovereign/profile";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixtureArgs, ROOT, runCli, spawnCli } from "./cli-harness.js";
@@ -45,6 +45,65 @@ describe("special files and sizes", () => {
     expect(r.err).toMatch(/over the 1024-byte limit/);
     expect(r.err).toMatch(/--max-input-size/);
     expect((await runCli(["validate", "--profile", p, "--max-input-size", "1M"], work)).code).toBe(0);
+  });
+});
+
+// Every other reader a command reaches: gate's result and baselines files, policy packs given with
+// `policy test --dir`, and training recipes. Each refuses a FIFO or device at once and a file over
+// --max-input-size, naming the file (and the flag that raises the cap).
+const gbench = join(ROOT, "packages/gate/test/fixtures/gbench-1.7.json");
+const readers: { name: string; argv: (file: string) => string[]; place: (file: string) => string }[] = [
+  { name: "gate --candidate", argv: (f) => ["gate", "--candidate", f, "--baseline", gbench], place: (f) => f },
+  { name: "gate --baseline", argv: (f) => ["gate", "--candidate", gbench, "--baseline", f], place: (f) => f },
+  { name: "gate --baselines", argv: (f) => ["gate", "--candidate", gbench, "--baselines", f, "--gpu", "H100"], place: (f) => f },
+  {
+    name: "policy test --dir (a pack)",
+    argv: (f) => ["policy", "test", "--dir", f.replace(/\/[^/]+$/, ""), "--pack", "odd"],
+    place: (f) => join(f, "..", "odd.yaml"),
+  },
+  { name: "train plan --recipe", argv: (f) => ["train", "plan", "--recipe", f, "--country", "th"], place: (f) => f },
+];
+
+/** The last two segments of a path: how it appears whether shown absolute or relative. */
+const shownTail = (p: string) => p.split("/").slice(-2).join("/");
+
+describe("gate, policy packs and training recipes are bounded regular inputs too", () => {
+  it.each(readers)("GIVEN a FIFO for $name WHEN run THEN exit 2 at once naming it", async (r) => {
+    const dir = mkdtempSync(join(work, "fifo-"));
+    const file = r.place(join(dir, "input.json"));
+    execFileSync("mkfifo", [file]);
+    const run = await runCli(r.argv(file), work);
+    expect(run.code, run.err).toBe(2);
+    expect(run.err).toContain(shownTail(file));
+    expect(run.err).toMatch(/is a FIFO; only regular files are read/);
+  });
+
+  it.each(readers.filter((r) => !r.name.startsWith("policy")))("GIVEN /dev/zero for $name WHEN run THEN exit 2: a device", async (r) => {
+    const run = await runCli(r.argv("/dev/zero"), work);
+    expect(run.code, run.err).toBe(2);
+    expect(run.err).toMatch(/\/dev\/zero is a device/);
+  });
+
+  it.each(readers)("GIVEN a file over --max-input-size for $name WHEN run THEN exit 2 names the file and the flag that raises the cap", async (r) => {
+    const dir = mkdtempSync(join(work, "big-"));
+    const file = r.place(join(dir, "input.json"));
+    // Larger than the cap; the other inputs of the command line are below it.
+    writeFileSync(file, `${" ".repeat(64 * 1024)}{}\n`);
+    const run = await runCli([...r.argv(file), "--max-input-size", "32K"], work);
+    expect(run.code, run.err).toBe(2);
+    expect(run.err).toContain(shownTail(file));
+    expect(run.err).toMatch(/over the 32768-byte limit/);
+    expect(run.err).toMatch(/--max-input-size/);
+  });
+
+  it("GIVEN --record-baseline naming a --candidate file WHEN run THEN exit 2 and the result file is byte-identical", async () => {
+    const cand = join(work, "cand.json");
+    writeFileSync(cand, readFileSync(gbench));
+    const before = readFileSync(cand);
+    const run = await runCli(["gate", "--candidate", cand, "--record-baseline", cand, "--gpu", "H100"], work);
+    expect(run.code, run.err).toBe(2);
+    expect(run.err).toMatch(/--record-baseline .* is an input/);
+    expect(readFileSync(cand).equals(before)).toBe(true);
   });
 });
 
@@ -128,4 +187,30 @@ describe("each input is read once", () => {
     expect(count(join(work, "keys/bundle.key"))).toBe(1);
     expect(count(join(ROOT, "recipes/th.yaml"))).toBe(1);
   }, 120_000);
+
+  // A profile that makes validate warn twice (an uncited framework, a capacity shortfall): those
+  // warnings are placed at their lines from the document already parsed, not from a second read.
+  const warned = th
+    .replace("frameworks: [TH-PDPA]", "frameworks: [TH-PDPA, TH-EXTRA]")
+    .replace("        tensorParallel: 2\n", "        tensorParallel: 2\n        engine: { minConcurrency: 100000 }\n");
+  it.each([
+    ["validate", (p: string) => ["validate", "--profile", p]],
+    ["plan", (p: string) => ["plan", "--profile", p]],
+    ["synth", (p: string) => ["synth", "--profile", p, "--out", "once-synth"]],
+    ["policy report", (p: string) => ["policy", "report", "--profile", p, "--out", "once-report"]],
+  ] as const)("GIVEN %s under strace with a profile it warns about WHEN it runs THEN the profile is opened exactly once", async (name, argv) => {
+    expect(warned).toContain("TH-EXTRA");
+    expect(warned).toContain("minConcurrency: 100000");
+    const p = join(work, `warned-${name.replace(" ", "-")}.yaml`);
+    writeFileSync(p, warned);
+    const trace = join(work, `trace-${name.replace(" ", "-")}`);
+    const r = await spawnCli([...argv(p)], work, {}, ["strace", "-f", "-qq", "-e", "trace=open,openat", "-o", trace]);
+    expect(r.code, r.err).toBe(0);
+    // validate and policy report warn about the framework; validate, plan and synth about capacity.
+    if (name === "validate" || name === "policy report") expect(r.err).toMatch(/warning framework\.uncited/);
+    if (name !== "policy report") expect(r.err).toMatch(/warning capacity\.low_concurrency/);
+    const opens = readFileSync(trace, "utf8").split("\n").filter((l) => !/ENOENT|O_DIRECTORY/.test(l));
+    // By its name, so an open through a relative path counts too.
+    expect(opens.filter((l) => l.includes(`/${basename(p)}"`) || l.includes(`"${basename(p)}"`)).length).toBe(1);
+  }, 300_000);
 });

@@ -52,6 +52,7 @@ export function spawnCli(
   cwd: string,
   env: NodeJS.ProcessEnv = {},
   wrap: string[] = [],
+  kill?: { signal: NodeJS.Signals; afterMs: number },
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }> {
   const node = [
     process.execPath,
@@ -75,7 +76,14 @@ export function spawnCli(
   child.stderr.on("data", (d) => {
     err += d;
   });
-  return new Promise((res) => child.on("close", (code, signal) => res({ code, signal, out, err })));
+  // `kill`: signal the child after a delay (kill tests' random points; no outcome depends on it).
+  const timer = kill ? setTimeout(() => child.kill(kill.signal), kill.afterMs) : undefined;
+  return new Promise((res) =>
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      res({ code, signal, out, err });
+    }),
+  );
 }
 
 /** Every entry under `dir` (links by target, files by sha256), for byte-for-byte comparisons. */
@@ -107,4 +115,27 @@ export function temps(dir: string): { names: string[]; bytes: number } {
   };
   for (const n of names) count(join(dir, n));
   return { names, bytes };
+}
+
+/** True while a cleanup sentinel of the kit works on a path under `dir` (Linux: reads /proc). */
+function sentinelAlive(dir: string): boolean {
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    } catch {
+      continue;
+    }
+    if (argv.includes("sovereign-cleanup") && argv.some((a) => a.startsWith(`${dir}/`))) return true;
+  }
+  return false;
+}
+
+/**
+ * Resolves once no cleanup sentinel works under `dir` any more. No time limit of its own: only
+ * the test's hang timeout ends a wait that never finishes.
+ */
+export async function sentinelsSettled(dir: string): Promise<void> {
+  while (sentinelAlive(dir)) await new Promise((r) => setTimeout(r, 50));
 }

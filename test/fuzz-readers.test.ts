@@ -51,8 +51,11 @@ const recipe = readFileSync(join(ROOT, "recipes/th.yaml"));
 const manifest = Buffer.from(
   "apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web, namespace: sovereign-serving, labels: &l { app: web } }\nspec:\n  template:\n    metadata: { labels: *l }\n    spec:\n      containers: [ { name: web, image: docker.io/x/web:1 } ]\n---\napiVersion: v1\nkind: List\nitems: [ { apiVersion: v1, kind: ConfigMap, metadata: { name: c } } ]\n",
 );
+const gbench = readFileSync(join(ROOT, "packages/gate/test/fixtures/gbench-1.7.json"));
+const pack = readFileSync(join(ROOT, "policies/th-pdpa.yaml"));
 let pub: Buffer;
 let archive: Buffer;
+let baselines: Buffer;
 
 beforeAll(async () => {
   mkdirSync(join(work, "cwd"));
@@ -62,6 +65,11 @@ beforeAll(async () => {
   expect(p.code, p.err).toBe(0);
   pub = readFileSync(join(work, "keys/bundle.pub"));
   archive = readFileSync(join(work, "b.tar"));
+  writeFileSync(join(work, "gbench.json"), gbench);
+  const g = await runCli(["gate", "--candidate", "gbench.json", "--record-baseline", "baselines.json", "--gpu", "H100"], work);
+  expect(g.code, g.err).toBe(0);
+  baselines = readFileSync(join(work, "baselines.json"));
+  mkdirSync(join(work, "cwd", "packs"));
 }, 120_000);
 
 describe("fuzzed inputs to every reading command end in exit 0, 1 or 2 and write nothing", () => {
@@ -103,6 +111,44 @@ describe("fuzzed inputs to every reading command end in exit 0, 1 or 2 and write
         probe("k.pub", input, ["bundle", "verify", join(work, "b.tar"), "--key", "k.pub"]),
       ),
       { numRuns: 40, seed: SEED },
+    );
+  });
+
+  it("GIVEN mutated benchmark results and baselines WHEN gated THEN exit 0/1/2/3 (3: inconclusive)", async () => {
+    const gated = async (r: { code: number; err: string }, what: string) => {
+      expect([0, 1, 2, 3], `${what}: exit ${r.code}\n${r.err.slice(0, 2000)}`).toContain(r.code);
+      expect(r.err).not.toMatch(/internal error/);
+    };
+    await fc.assert(
+      fc.asyncProperty(mutated(gbench), mutated(baselines), async (result, file) => {
+        const cwd = join(work, "cwd");
+        writeFileSync(join(cwd, "c.json"), result);
+        writeFileSync(join(cwd, "bl.json"), file);
+        const before = snapshot(cwd);
+        await gated(await runCli(["gate", "--candidate", "c.json", "--baseline", join(work, "gbench.json")], cwd), "gate --candidate");
+        await gated(await runCli(["gate", "--candidate", join(work, "gbench.json"), "--baselines", "bl.json", "--gpu", "H100"], cwd), "gate --baselines");
+        expect(snapshot(cwd)).toEqual(before);
+      }),
+      { numRuns: 40, seed: SEED },
+    );
+  });
+
+  it("GIVEN mutated policy packs WHEN tested from a custom directory THEN exit 0/1/2", async () => {
+    await fc.assert(
+      fc.asyncProperty(mutated(pack), (input) =>
+        probe("packs/odd.yaml", input, ["policy", "test", "--dir", "packs", "--pack", "odd"]),
+      ),
+      { numRuns: 40, seed: SEED },
+    );
+  });
+
+  it("GIVEN mutated recipes WHEN planned for training (no --out: nothing is written) THEN exit 0/1/2", async () => {
+    await fc.assert(
+      fc.asyncProperty(mutated(recipe), (input) =>
+        probe("t.yaml", input, ["train", "plan", "--recipe", "t.yaml", "--country", "th"]),
+      ),
+      // Each plan that parses synthesizes the country for the readiness check: few runs.
+      { numRuns: 8, seed: SEED },
     );
   });
 

@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { InputError, type Issue } from "@sovereign/diagnostics";
+import { InputError, type Issue, readInputFile } from "@sovereign/diagnostics";
 import { sha256File, sha256Hex } from "./hash.js";
 import { listFiles } from "./items.js";
 
@@ -123,12 +123,10 @@ export async function checkWeightsDirectory(dir: string, manifestText: string): 
 export async function checkWeightsInputs(paths: readonly string[]): Promise<void> {
   const issues: Issue[] = [];
   for (const p of paths) {
-    let text: string;
-    try {
-      text = readFileSync(join(p, WEIGHTS_MANIFEST_FILE), "utf8");
-    } catch {
-      continue;
-    }
+    const file = join(p, WEIGHTS_MANIFEST_FILE);
+    if (!existsSync(file)) continue;
+    // Bounded, regular files only: a FIFO or device in a weights directory is exit 2, not a hang.
+    const text = readInputFile(file, { what: "weights manifest" }).bytes.toString("utf8");
     issues.push(...(await checkWeightsDirectory(p, text)));
   }
   if (issues.length > 0) throw new InputError(issues);

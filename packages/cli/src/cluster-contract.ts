@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter } from "node:path";
 import { GPU_POOL_LABEL, ZONE_LABEL } from "@sovereign/constructs";
+import { readInputFile } from "@sovereign/diagnostics";
 import { cidrContains, type CountryProfile, parseCidr } from "@sovereign/profile";
 import { parse as parseYaml } from "yaml";
 
@@ -36,7 +37,7 @@ function providerKubeconfigs(env: NodeJS.ProcessEnv): string[] {
 function contextsOf(files: string[]): string[] {
   return files.flatMap((f) => {
     try {
-      const doc = parseYaml(readFileSync(f, "utf8")) as { contexts?: { name?: string }[] } | null;
+      const doc = parseYaml(readInputFile(f, { what: "kubeconfig" }).bytes.toString("utf8")) as { contexts?: { name?: string }[] } | null;
       return (doc?.contexts ?? []).map((c) => String(c.name));
     } catch {
       return [];

@@ -1,3 +1,4 @@
+import { relative } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { DEFAULT_INPUT_LIMIT, printable, resolveUserPath, UsageError } from "@sovereign/diagnostics";
 import { loadProfileInput, type ProfileInput, shippedProfilePath } from "@sovereign/profile";
@@ -116,5 +117,7 @@ export function loadProfileFrom(
   ctx: CommandContext,
 ): ProfileInput & { path: string } {
   const path = profilePathFrom(values, ctx);
-  return { ...loadProfileInput(path, { limit: inputLimitOf(values) }), path };
+  const rel = relative(ctx.cwd, path);
+  const displayName = rel === "" || rel.startsWith("..") ? path : rel;
+  return { ...loadProfileInput(path, { limit: inputLimitOf(values), displayName }), path };
 }

@@ -1,4 +1,4 @@
-import { readYamlSource, UsageError } from "@sovereign/diagnostics";
+import { UsageError, type YamlSource } from "@sovereign/diagnostics";
 import { findingText, loadPacks, type ResidencyFailure, uncitedFrameworks } from "@sovereign/policy";
 import type { CountryProfile } from "@sovereign/profile";
 import { type ReadinessFinding, readinessText } from "@sovereign/readiness";
@@ -110,12 +110,12 @@ export function reportPolicyFailure(
 /**
  * Warns (stderr, with file and line) about every framework the profile declares that no pack of
  * its spec.policies cites: the report can show no provision for it and says "no legal basis
- * recorded". Returns the uncited frameworks. `validate`, `init` and `policy report` call it.
+ * recorded". Returns the uncited frameworks. `validate`, `init` and `policy report` call it with
+ * the document the profile was validated from (the file is not read again).
  */
-export function warnUncitedFrameworks(ctx: CommandContext, profile: CountryProfile, file: string): string[] {
+export function warnUncitedFrameworks(ctx: CommandContext, profile: CountryProfile, src: YamlSource): string[] {
   const uncited = uncitedFrameworks(profile, loadPacks(profile.spec.policies));
   if (uncited.length === 0) return uncited;
-  const src = readYamlSource(file, file.startsWith(`${ctx.cwd}/`) ? file.slice(ctx.cwd.length + 1) : file);
   for (const fw of uncited) {
     const i = profile.spec.frameworks.indexOf(fw);
     const at = src.place({ code: "framework.uncited", path: ["spec", "frameworks", i], message: "" });

@@ -47,6 +47,6 @@ export {
   writeFileAtomic,
   writeTreeAtomic,
 } from "./output.js";
-export { checkpoint, makeTempDir, sweepStaleTemps, TEMP_PREFIX, trackTemp } from "./temp.js";
+export { checkpoint, makeTempDir, type Recovery, sweepStaleTemps, TEMP_PREFIX, type TempDir, trackTemp } from "./temp.js";
 export { printable } from "./sanitize.js";
 export { DEFAULT_INPUT_LIMIT, type InputFile, readInputFile } from "./input.js";

@@ -2,6 +2,7 @@ import {
   closeSync,
   constants,
   fsyncSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -9,14 +10,13 @@ import {
   readSync,
   realpathSync,
   renameSync,
-  rmdirSync,
   rmSync,
   chmodSync,
   writeSync,
 } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { UsageError } from "./issue.js";
-import { checkpoint, makeTempDir } from "./temp.js";
+import { checkpoint, makeTempDir, type TempDir } from "./temp.js";
 
 /**
  * The output discipline of every command that writes (see docs/threat-model.md):
@@ -275,8 +275,7 @@ export async function writeTreeAtomic(
     const made = walk(tmp.path).files;
     if (o.marker !== false) writeNew(join(tmp.path, OUTPUT_MARKER), markerText(made));
     await checkpoint(`${label}:built`);
-    await replaceTree(dir, tmp.path, made, o, label);
-    tmp.release();
+    await replaceTree(dir, tmp, made, o, label);
   } catch (e) {
     tmp.remove();
     throw e;
@@ -285,21 +284,23 @@ export async function writeTreeAtomic(
 
 async function replaceTree(
   dir: string,
-  tmp: string,
+  tmp: TempDir,
   made: Map<string, number>,
   o: OutputOptions,
   label: string,
 ): Promise<void> {
   const st = exists(dir);
   if (!st) {
-    renameSync(tmp, dir);
+    renameSync(tmp.path, dir);
+    tmp.release();
     return;
   }
   checkOutput(dir, "dir", o);
   const { owned, foreign, empty } = survey(dir, o);
   if (empty) {
-    rmdirSync(dir);
-    renameSync(tmp, dir);
+    // rename(2) replaces an empty directory in one step.
+    renameSync(tmp.path, dir);
+    tmp.release();
     return;
   }
   const protectedInside = (o.inputs ?? [])
@@ -307,29 +308,39 @@ async function replaceTree(
     .filter((p) => within(realResolve(dir), p))
     .map((p) => relative(realResolve(dir), p).split(sep).join("/"));
   if (foreign.size === 0 && protectedInside.length === 0) {
-    // Only the kit's own files: swap whole trees, then delete the old one. The two renames run
-    // back to back in synchronous code, where no SIGINT/SIGTERM handler can run between them.
-    const aside = makeTempDir(dirname(resolve(dir)), `${basename(dir)}-old`);
-    renameSync(dir, join(aside.path, "old"));
-    renameSync(tmp, dir);
-    await checkpoint(`${label}:swapped`);
-    aside.remove();
+    // Only the kit's own files: swap whole trees. Between the two renames the output path is
+    // missing; the aside directory's recovery plan puts the previous tree back if the run dies
+    // there (its sentinel, the signal handler, or the next run).
+    const aside = makeTempDir(dirname(resolve(dir)), `${basename(dir)}-old`, { mode: "swap", target: resolve(dir) });
+    try {
+      renameSync(dir, join(aside.path, "old"));
+      await checkpoint(`${label}:aside`);
+      renameSync(tmp.path, dir);
+      tmp.release();
+      await checkpoint(`${label}:swapped`);
+    } finally {
+      aside.remove();
+    }
     return;
   }
-  await mergeTree(dir, tmp, made, owned, new Set([...foreign, ...protectedInside]), o, label);
+  await mergeTree(dir, tmp, made, owned, new Set([...foreign, ...protectedInside]), label);
 }
 
 /**
  * Moves the kit's new files into a directory that also holds files the kit did not write, which
- * stay. Refused before any change if a new file would land on one of them.
+ * stay. Refused before any change if a new file would land on one of them. Not one atomic step
+ * (each file is), but recoverable: the kit's previous files (marker included) are first moved
+ * into an aside directory, then the new ones are hard-linked in from the complete staged tree,
+ * and only then is the aside directory renamed to commit. A run that dies before the commit is
+ * rolled back (the new links removed, the previous files moved back) by the aside directory's
+ * recovery plan; the user's own files are never moved.
  */
 async function mergeTree(
   dir: string,
-  tmp: string,
+  tmp: TempDir,
   made: Map<string, number>,
   owned: OwnedFiles,
   keep: Set<string>,
-  o: OutputOptions,
   label: string,
 ): Promise<void> {
   const clash = [...made.keys()].filter(
@@ -349,22 +360,33 @@ async function mergeTree(
       "move those files away, or write into a new directory",
     );
   }
-  const markerPath = join(dir, OUTPUT_MARKER);
-  const union: OwnedFiles = new Map([...owned, ...made]);
-  // The marker first claims old and new files, so a run killed mid-way leaves nothing unclaimed.
-  replaceFile(markerPath, markerText(union));
-  for (const f of [...made.keys()].sort()) {
-    mkdirSync(dirname(join(dir, f)), { recursive: true });
-    renameSync(join(tmp, f), join(dir, f));
+  const aside = makeTempDir(dirname(resolve(dir)), `${basename(dir)}-old`, {
+    mode: "merge",
+    target: resolve(dir),
+    staged: tmp.path,
+  });
+  // The aside directory's plan now covers the staged tree as well.
+  tmp.release();
+  try {
+    const old = join(aside.path, "old");
+    const previous = [...owned.keys(), ...(exists(join(dir, OUTPUT_MARKER))?.isFile() ? [OUTPUT_MARKER] : [])];
+    for (const f of previous.filter((p) => !keep.has(p)).sort()) {
+      mkdirSync(dirname(join(old, f)), { recursive: true });
+      renameSync(join(dir, f), join(old, f));
+    }
+    await checkpoint(`${label}:aside`);
+    for (const f of [...walk(tmp.path).files.keys()].sort()) {
+      mkdirSync(dirname(join(dir, f)), { recursive: true });
+      linkSync(join(tmp.path, f), join(dir, f));
+    }
+    await checkpoint(`${label}:merged`);
+    // The commit: without `old` the plan rolls nothing back.
+    renameSync(old, join(aside.path, "committed"));
+    await checkpoint(`${label}:committed`);
+  } finally {
+    rmSync(tmp.path, { recursive: true, force: true });
+    aside.remove();
   }
-  await checkpoint(`${label}:merged`);
-  for (const f of owned.keys()) {
-    if (made.has(f) || keep.has(f)) continue;
-    rmSync(join(dir, f), { force: true });
-  }
-  if (o.marker !== false) replaceFile(markerPath, markerText(made));
-  else rmSync(markerPath, { force: true });
-  rmSync(tmp, { recursive: true, force: true });
 }
 
 /** Replaces one file via an exclusive temp directory and rename. */

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
-import { type DocPath, InputError, type Issue, writeFileAtomic } from "@sovereign/diagnostics";
+import { existsSync } from "node:fs";
+import { type DocPath, InputError, type InputPath, type Issue, readInputFile, writeFileAtomic } from "@sovereign/diagnostics";
 import { caseKey, type KernelSamples } from "./samples.js";
 
 export const BASELINES_API_VERSION = "sovereign.ai/v1alpha1";
@@ -132,21 +132,24 @@ export function parseBaselines(json: unknown, file?: string): KernelBaselines {
 }
 
 /** Reads and validates a baselines file. A missing file is an error naming the path. */
-export function loadBaselines(path: string, displayName = path): KernelBaselines {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
+export function loadBaselines(
+  path: string,
+  displayName = path,
+  o: { /** @default DEFAULT_INPUT_LIMIT */ limit?: number } = {},
+): KernelBaselines {
+  if (!existsSync(path)) {
     throw new InputError([
       {
         code: "file.read",
         path: [],
         file: displayName,
-        message: `cannot read ${displayName}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        message: `cannot read ${displayName}: ENOENT`,
         hint: "record one with `sovereign gate --candidate <file> --record-baseline <file> --gpu <model>`",
       },
     ]);
   }
+  // Regular files only, bounded (a FIFO or device is refused at once, an oversized file unread).
+  const text = readInputFile(path, { displayName, limit: o.limit, what: "baselines file" }).bytes.toString("utf8");
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -214,9 +217,13 @@ export function recordBaselines(
 }
 
 /** Writes a baselines file atomically (temp file + rename): readers never see half a file. */
-export function writeBaselines(path: string, file: KernelBaselines): void {
+export function writeBaselines(
+  path: string,
+  file: KernelBaselines,
+  o: { /** Files the command reads, never overwritten. @default none */ inputs?: readonly InputPath[] } = {},
+): void {
   parseBaselines(file, path); // never write what could not be read back
-  writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`);
+  writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`, { inputs: o.inputs, flag: "--record-baseline" });
 }
 
 /** JSON Schema (draft 2020-12) of the baselines file; committed as kernel-baselines.schema.json. */

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { basename, dirname, isAbsolute, resolve } from "node:path";
-import { InputError } from "@sovereign/diagnostics";
+import { InputError, readInputFile } from "@sovereign/diagnostics";
 import { parseGoogleBenchmark } from "./google-benchmark.js";
 import { parseNvbench } from "./nvbench.js";
 import type { KernelSamples } from "./samples.js";
@@ -37,22 +37,14 @@ function sampleFilePath(recorded: string, jsonPath: string, cwd: string): string
  * Reads one benchmark result file, Google Benchmark or nvbench JSON (detected from its shape).
  * `path` is resolved against `cwd`; issues name the file as given.
  */
-export function readBenchmarkFile(path: string, cwd = process.cwd()): KernelSamples[] {
+export function readBenchmarkFile(
+  path: string,
+  cwd = process.cwd(),
+  o: { /** @default DEFAULT_INPUT_LIMIT */ limit?: number } = {},
+): KernelSamples[] {
   const full = isAbsolute(path) ? path : resolve(cwd, path);
-  let text: string;
-  try {
-    text = readFileSync(full, "utf8");
-  } catch (e) {
-    throw new InputError([
-      {
-        code: "file.read",
-        path: [],
-        file: path,
-        message: `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-        hint: "check the path",
-      },
-    ]);
-  }
+  // Regular files only, bounded: a FIFO or device is refused at once, an oversized file unread.
+  const text = readInputFile(full, { displayName: path, limit: o.limit, what: "benchmark result" }).bytes.toString("utf8");
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -73,7 +65,8 @@ export function readBenchmarkFile(path: string, cwd = process.cwd()): KernelSamp
     case "nvbench":
       return parseNvbench(json, {
         file: path,
-        readBinary: (p) => readFileSync(sampleFilePath(p, full, cwd)),
+        readBinary: (p) =>
+          readInputFile(sampleFilePath(p, full, cwd), { displayName: p, limit: o.limit, what: "nvbench sample file" }).bytes,
       });
     default:
       throw new InputError([

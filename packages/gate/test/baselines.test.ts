@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InputError } from "@sovereign/diagnostics";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   type KernelBaselines,
   type KernelSamples,
@@ -15,6 +15,17 @@ import {
   recordBaselines,
   writeBaselines,
 } from "../src/index.js";
+
+const scratchDirs: string[] = [];
+/** A fresh temp directory, removed once this file's tests have run. */
+function scratch(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  scratchDirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of scratchDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 const H100 = "NVIDIA H100 80GB HBM3";
 const run = (kernel: string, shape: string, samples: number[]): KernelSamples => ({
@@ -94,7 +105,7 @@ describe("baselines file", () => {
   });
 
   it("GIVEN a baselines file WHEN written and loaded again THEN it round-trips and no temp file is left behind", () => {
-    const dir = mkdtempSync(join(tmpdir(), "gate-bl-"));
+    const dir = scratch("gate-bl-");
     const path = join(dir, "baselines.json");
     writeBaselines(path, sample());
     expect(loadBaselines(path)).toEqual(sample());
@@ -102,7 +113,7 @@ describe("baselines file", () => {
   });
 
   it("GIVEN an invalid document WHEN it would be written THEN nothing is written", () => {
-    const dir = mkdtempSync(join(tmpdir(), "gate-bl-"));
+    const dir = scratch("gate-bl-");
     const bad = { ...sample(), entries: [{ ...sample().entries[0]!, samples: [] }] };
     expect(() => writeBaselines(join(dir, "b.json"), bad)).toThrow(InputError);
     expect(existsSync(join(dir, "b.json"))).toBe(false);

@@ -1,9 +1,20 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InputError } from "@sovereign/diagnostics";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parseGoogleBenchmark, parseNvbench, readBenchmarkFile, splitBenchmarkName } from "../src/index.js";
+
+const scratchDirs: string[] = [];
+/** A fresh temp directory, removed once this file's tests have run. */
+function scratch(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  scratchDirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of scratchDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 const fixture = (name: string) =>
   JSON.parse(readFileSync(new URL(`fixtures/${name}`, import.meta.url), "utf8"));
@@ -145,7 +156,7 @@ describe("nvbench JSON", () => {
 });
 
 describe("readBenchmarkFile", () => {
-  const dir = mkdtempSync(join(tmpdir(), "gate-read-"));
+  const dir = scratch("gate-read-");
 
   it("GIVEN files of both formats WHEN read THEN the format is detected and nvbench sample files are found next to the JSON", () => {
     writeFileSync(join(dir, "g.json"), readFileSync(new URL("fixtures/gbench-1.7.json", import.meta.url)));
@@ -161,8 +172,9 @@ describe("readBenchmarkFile", () => {
   });
 
   it("GIVEN a missing file, broken JSON or an unknown document WHEN read THEN InputError with the file named", () => {
+    // The kit's one bounded reader reports it (the code every unreadable input file has).
     expect(inputError(() => readBenchmarkFile("nope.json", dir)).issues[0]).toMatchObject({
-      code: "file.read",
+      code: "file.unreadable",
       file: "nope.json",
     });
     writeFileSync(join(dir, "bad.json"), "{ not json");

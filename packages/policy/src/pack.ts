@@ -187,7 +187,12 @@ const cache = new Map<string, PolicyPack>();
  * other pack (edited, new, or an integrator's) goes through the full check, which also locates
  * every error, and its precompiled copy is then written for the next run.
  */
-export function loadPacks(names: string[], dir = policiesDir(), precompiledDir?: string): PolicyPack[] {
+export function loadPacks(
+  names: string[],
+  dir = policiesDir(),
+  precompiledDir?: string,
+  o: { /** Cap on each pack file. @default DEFAULT_INPUT_LIMIT */ limit?: number } = {},
+): PolicyPack[] {
   return names.map((name) => {
     const file = join(dir, `${name}.yaml`);
     const hit = cache.get(file);
@@ -204,7 +209,8 @@ export function loadPacks(names: string[], dir = policiesDir(), precompiledDir?:
     }
     const shown = relative(process.cwd(), file);
     const where = shown.startsWith("..") ? file : shown;
-    const text = readSourceText(file, where);
+    // Regular files only, bounded: a FIFO, device or oversized pack is refused (exit 2) naming it.
+    const text = readSourceText(file, where, { limit: o.limit });
     let pack = readPrecompiled(text, name, where, precompiledDir);
     if (!pack) {
       pack = packFromSource(parseYamlSource(text, where), name);

@@ -1,12 +1,23 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InputError } from "@sovereign/diagnostics";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { loadManifests } from "../src/index.js";
 
+const scratchDirs: string[] = [];
+/** A fresh temp directory, removed once this file's tests have run. */
+function scratch(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  scratchDirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of scratchDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
 // Issue 9, item 8: integrators' manifests are read as kubectl and the API server read them.
-const dir = mkdtempSync(join(tmpdir(), "sovereign-manifests-"));
+const dir = scratch("sovereign-manifests-");
 function file(name: string, text: string): string {
   const p = join(dir, name);
   writeFileSync(p, text);

@@ -12,6 +12,7 @@ export {
   type ProfileInput,
   parseProfile,
   shippedProfilePath,
+  validateProfileSource,
 } from "./load.js";
 export { shippedPackNames } from "./root.js";
 export {

@@ -7,12 +7,13 @@ import {
   parseYamlSource,
   readYamlSource,
   UsageError,
+  type YamlSource,
 } from "@sovereign/diagnostics";
 import { crossCheck } from "./checks.js";
 import { type CountryProfile, countryProfileSchema } from "./schema.js";
 
 /** Validates a parsed YAML source. Returns the profile, or throws InputError with every issue located. */
-function validateSource(src: ReturnType<typeof parseYamlSource>): CountryProfile {
+export function validateProfileSource(src: ReturnType<typeof parseYamlSource>): CountryProfile {
   const profile = src.parse(countryProfileSchema);
   const cross = crossCheck(profile).map((i: Issue) => src.place(i));
   if (cross.length > 0) throw new InputError(cross);
@@ -21,7 +22,7 @@ function validateSource(src: ReturnType<typeof parseYamlSource>): CountryProfile
 
 /** Parses and validates profile YAML text. `file` is used in messages only. */
 export function parseProfile(text: string, file = "<profile>"): CountryProfile {
-  return validateSource(parseYamlSource(text, file));
+  return validateProfileSource(parseYamlSource(text, file));
 }
 
 /** A profile read once: the validated value and the exact bytes it was validated from. */
@@ -30,15 +31,20 @@ export interface ProfileInput {
   /** The file's bytes as read (a command that stores the profile stores these, never a re-read). */
   bytes: Buffer;
   sha256: string;
+  /** The parsed document, for placing later findings at their line without reading the file again. */
+  source: YamlSource;
 }
 
 /**
  * Loads and validates a profile file, reading it once (regular file, at most `limit` bytes).
  */
-export function loadProfileInput(path: string, o: { limit?: number } = {}): ProfileInput {
+export function loadProfileInput(
+  path: string,
+  o: { limit?: number; /** @default the path relative to the process's directory */ displayName?: string } = {},
+): ProfileInput {
   const shown = relative(process.cwd(), path) || path;
-  const src = readYamlSource(path, shown.startsWith("..") ? path : shown, o);
-  return { profile: validateSource(src), bytes: src.bytes, sha256: src.sha256 };
+  const src = readYamlSource(path, o.displayName ?? (shown.startsWith("..") ? path : shown), o);
+  return { profile: validateProfileSource(src), bytes: src.bytes, sha256: src.sha256, source: src };
 }
 
 /** Loads and validates a profile file. */

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 // Verify, inspect and extract load only the reading side; pack imports the rest when it runs.
@@ -13,7 +13,17 @@ import {
   verifyBundle,
   writeKeyPair,
 } from "@sovereign/bundle/verify";
-import { checkOutput, ExitCode, InputError, type InputPath, printable, repoRoot, UsageError } from "@sovereign/diagnostics";
+import {
+  checkOutput,
+  ExitCode,
+  InputError,
+  type InputPath,
+  makeTempDir,
+  printable,
+  repoRoot,
+  type TempDir,
+  UsageError,
+} from "@sovereign/diagnostics";
 import type { SynthObject } from "@sovereign/policy";
 import type { CountryProfile } from "@sovereign/profile";
 import { helmBinary } from "@sovereign/tools";
@@ -264,7 +274,7 @@ async function pack(ctx: CommandContext, argv: string[]): Promise<number> {
   const lockfile = join(root, "package-lock.json");
 
   let synthDir = values["synth-dir"] ? abs(ctx, values["synth-dir"]) : undefined;
-  let tmpSynth: string | undefined;
+  let tmpSynth: TempDir | undefined;
   if (synthDir && !existsSync(synthDir))
     throw new UsageError(`--synth-dir ${printable(values["synth-dir"]!)} does not exist`, "run `sovereign synth` first");
   // Imported here, not at the top: verify, inspect and extract never load the policy engine.
@@ -276,15 +286,16 @@ async function pack(ctx: CommandContext, argv: string[]): Promise<number> {
     // rendered objects for the image list.
     let objects: SynthObject[];
     if (!synthDir) {
-      tmpSynth = mkdtempSync(join(tmpdir(), `sovereign-synth-${cc}-`));
+      // A guarded temp directory: removed even if the run is killed (see makeTempDir).
+      tmpSynth = makeTempDir(tmpdir(), `synth-${cc}`);
       try {
-        objects = (await synthesizeChecked([profile], join(tmpSynth, "out"))).checked.objects;
+        objects = (await synthesizeChecked([profile], join(tmpSynth.path, "out"))).checked.objects;
       } catch (e) {
         if (!(e instanceof PolicyFailure || e instanceof ReadinessFailure)) throw e;
         reportPolicyFailure(ctx, e, "bundle pack", format, shown(ctx, out));
         return ExitCode.Findings;
       }
-      synthDir = join(tmpSynth, "out");
+      synthDir = join(tmpSynth.path, "out");
     } else {
       // An output made elsewhere (cdktf synth, an integrator's script, an edited tree) is signed
       // only once the residency packs pass on it, exactly as they would at synth.
@@ -330,7 +341,7 @@ async function pack(ctx: CommandContext, argv: string[]): Promise<number> {
     }
     return ExitCode.Ok;
   } finally {
-    if (tmpSynth) rmSync(tmpSynth, { recursive: true, force: true });
+    tmpSynth?.remove();
   }
 }
 

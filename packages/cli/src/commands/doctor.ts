@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
-import { ExitCode } from "@sovereign/diagnostics";
+import { ExitCode, readInputFile } from "@sovereign/diagnostics";
 import { toolBinary, which } from "@sovereign/tools";
 import { type ClusterGet, clusterContractChecks, providerEnvChecks } from "../cluster-contract.js";
 import { type Command, formatOf, loadProfileFrom, parseCommandArgs, profileOptions } from "../context.js";
@@ -36,7 +36,7 @@ function providerMirror(env: NodeJS.ProcessEnv): string | undefined {
   );
   for (const f of files) {
     if (!existsSync(f)) continue;
-    const text = readFileSync(f, "utf8");
+    const text = readInputFile(f, { what: "Terraform CLI config" }).bytes.toString("utf8");
     if (/filesystem_mirror|network_mirror/.test(text)) return `${f} (provider_installation mirror)`;
   }
   if (env.TF_PLUGIN_CACHE_DIR && existsSync(env.TF_PLUGIN_CACHE_DIR))

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { ExitCode, UsageError } from "@sovereign/diagnostics";
+import { checkOutput, ExitCode, UsageError } from "@sovereign/diagnostics";
 import {
   baselineGpus,
   DEFAULT_DECIDE_OPTIONS,
@@ -15,7 +15,7 @@ import {
   recordBaselines,
   writeBaselines,
 } from "@sovereign/gate";
-import { type Command, formatOf, parseCommandArgs } from "../context.js";
+import { type Command, formatOf, inputLimitOf, parseCommandArgs } from "../context.js";
 
 const options = {
   baseline: { type: "string", multiple: true },
@@ -28,6 +28,7 @@ const options = {
   alpha: { type: "string" },
   "min-effect": { type: "string" },
   "max-baseline-cv": { type: "string" },
+  "max-input-size": { type: "string" },
 } as const;
 
 const EXIT: Record<string, number> = {
@@ -66,7 +67,7 @@ export const gateCommand: Command = {
     "kernel-benchmark gate: is the candidate slower than the baseline? exit 0 PASS, 1 FAIL, 3 INCONCLUSIVE",
   usage:
     "sovereign gate (--baseline <file>... | --baselines <file> --gpu <model>) --candidate <file>... " +
-    "[--record-baseline <file> --gpu <model> [--image <ref>]] [--format text|json|markdown] [--alpha 0.01] [--min-effect 3] [--max-baseline-cv 10]",
+    "[--record-baseline <file> --gpu <model> [--image <ref>]] [--format text|json|markdown] [--alpha 0.01] [--min-effect 3] [--max-baseline-cv 10] [--max-input-size <bytes>]",
   async run(ctx, argv) {
     const { values } = parseCommandArgs("gate", argv, options);
     const format = formatOf(values.format, ["text", "json", "markdown"]) as GateFormat;
@@ -77,6 +78,10 @@ export const gateCommand: Command = {
     const candidateFiles = values.candidate ?? [];
     const record = values["record-baseline"];
     const abs = (p: string) => resolve(ctx.cwd, p);
+    const limit = inputLimitOf(values);
+    // The result files are never overwritten by --record-baseline (the baselines file may be: it is updated in place).
+    const inputs = [...candidateFiles.map((f) => ({ path: abs(f), what: `--candidate ${f}` })), ...baselineFiles.map((f) => ({ path: abs(f), what: `--baseline ${f}` }))];
+    if (record) checkOutput(abs(record), "file", { inputs, flag: "--record-baseline" });
 
     if (candidateFiles.length === 0) {
       throw new UsageError(
@@ -109,12 +114,12 @@ export const gateCommand: Command = {
       );
     }
 
-    const candidate = mergeSamples(...candidateFiles.map((f) => readBenchmarkFile(f, ctx.cwd)));
+    const candidate = mergeSamples(...candidateFiles.map((f) => readBenchmarkFile(f, ctx.cwd, { limit })));
     let baseline: KernelSamples[] | undefined;
     if (baselineFiles.length > 0) {
-      baseline = mergeSamples(...baselineFiles.map((f) => readBenchmarkFile(f, ctx.cwd)));
+      baseline = mergeSamples(...baselineFiles.map((f) => readBenchmarkFile(f, ctx.cwd, { limit })));
     } else if (values.baselines && !(record && !existsSync(abs(values.baselines)))) {
-      const file = loadBaselines(abs(values.baselines), values.baselines);
+      const file = loadBaselines(abs(values.baselines), values.baselines, { limit });
       const found = lookupBaselines(file, values.gpu!);
       if (found.length > 0) baseline = found;
       else if (!record) {
@@ -130,12 +135,12 @@ export const gateCommand: Command = {
     // Nothing to compare with and asked to record (first rollout on this GPU model): the run
     // becomes the baseline. Without --record-baseline an empty baseline is INCONCLUSIVE below.
     if (!baseline) {
-      const existing = existsSync(abs(record!)) ? loadBaselines(abs(record!), record) : undefined;
+      const existing = existsSync(abs(record!)) ? loadBaselines(abs(record!), record, { limit }) : undefined;
       const out = recordBaselines(existing, candidate, {
         gpu: values.gpu!,
         image: values.image ?? "unknown",
       });
-      writeBaselines(abs(record!), out);
+      writeBaselines(abs(record!), out, { inputs });
       const n = candidate.filter((s) => s.samples.length > 0 && !s.errors?.length).length;
       const msg = { recorded: n, gpu: values.gpu, file: record };
       ctx.stdout(
@@ -155,10 +160,11 @@ export const gateCommand: Command = {
     if (record) {
       // Only a passing run may become the new reference; a regression must not be baked in.
       if (result.verdict === "PASS") {
-        const existing = existsSync(abs(record)) ? loadBaselines(abs(record), record) : undefined;
+        const existing = existsSync(abs(record)) ? loadBaselines(abs(record), record, { limit }) : undefined;
         writeBaselines(
           abs(record),
           recordBaselines(existing, candidate, { gpu: values.gpu!, image: values.image ?? "unknown" }),
+          { inputs },
         );
         ctx.stderr(
           `sovereign gate: recorded the candidate as the baseline for GPU ${values.gpu} in ${record}\n`,

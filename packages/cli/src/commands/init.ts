@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { ExitCode, UsageError, writeFileAtomic } from "@sovereign/diagnostics";
-import { ISO_3166_ALPHA2, parseProfile } from "@sovereign/profile";
+import { ExitCode, parseYamlSource, UsageError, writeFileAtomic } from "@sovereign/diagnostics";
+import { ISO_3166_ALPHA2, validateProfileSource } from "@sovereign/profile";
 import { type Command, parseCommandArgs } from "../context.js";
 import { warnUncitedFrameworks } from "../residency.js";
 
@@ -130,9 +130,11 @@ export const initCommand: Command = {
       );
     }
     const text = profileTemplate(cc);
-    const profile = parseProfile(text, out); // the template must validate as written; a failure here is a bug
+    const source = parseYamlSource(text, relative(ctx.cwd, out) || out);
+    // The template must validate as written; a failure here is a bug.
+    const profile = validateProfileSource(source);
     writeFileAtomic(out, text);
-    warnUncitedFrameworks(ctx, profile, out);
+    warnUncitedFrameworks(ctx, profile, source);
     ctx.stdout(
       `wrote ${relative(ctx.cwd, out)}: edit the lines marked CHANGE, then run \`sovereign validate --profile ${relative(ctx.cwd, out)}\`\n`,
     );

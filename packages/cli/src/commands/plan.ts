@@ -16,8 +16,8 @@ export const planCommand: Command = {
   async run(ctx, argv) {
     const { values } = parseCommandArgs("plan", argv, profileOptions);
     const format = formatOf(values.format, ["text", "json", "markdown"]);
-    const { profile, path } = loadProfileFrom(values, ctx);
-    const report = checkedCapacity(profile, path, path.replace(`${ctx.cwd}/`, ""));
+    const { profile, source } = loadProfileFrom(values, ctx);
+    const report = checkedCapacity(profile, source);
     if (format === "json") ctx.stdout(`${JSON.stringify(capacityJson(report), null, 2)}\n`);
     else if (format === "markdown") ctx.stdout(capacityMarkdown(report));
     else ctx.stdout(capacityText({ ...report, warnings: [] }));

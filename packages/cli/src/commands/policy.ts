@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import {
   checkOutput,
   ExitCode,
   type InputPath,
+  makeTempDir,
   printable,
   UsageError,
   writeFileAtomic,
@@ -59,13 +60,15 @@ const USAGE = [
 async function synthInputs(
   profile: CountryProfile,
 ): Promise<{ objects: SynthObject[]; terraform: TerraformStack[] }> {
-  const dir = mkdtempSync(join(tmpdir(), "sovereign-policy-"));
+  // A guarded temp directory: removed even if the run is killed (see makeTempDir).
+  const tmp = makeTempDir(tmpdir(), "policy");
+  const dir = join(tmp.path, "out");
   try {
     // Checked below by buildReport, which reports findings instead of refusing the synth.
     await synthesizeCountry(profile, dir, { residencyCheck: false });
     return { objects: (await collectObjects(dir)) as SynthObject[], terraform: await collectTerraform(dir) };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    tmp.remove();
   }
 }
 
@@ -107,7 +110,7 @@ async function gather(ctx: CommandContext, values: GatherValues) {
   if (values["synth-dir"] && values["manifest-only"]) {
     throw new UsageError("--synth-dir and --manifest-only exclude each other", "pass one of them");
   }
-  const { profile, path } = loadProfileFrom(values, ctx);
+  const { profile, path, source } = loadProfileFrom(values, ctx);
   const manifests = loadManifests(
     (values.manifest ?? []).map((f) => pathFrom(ctx, f)),
     { limit: inputLimitOf(values) },
@@ -120,6 +123,7 @@ async function gather(ctx: CommandContext, values: GatherValues) {
   return {
     profile,
     path,
+    source,
     objects: [...synth.objects, ...manifests],
     terraform: synth.terraform,
     inputs: inputsOf(ctx, values, path),
@@ -159,10 +163,13 @@ async function test(ctx: CommandContext, argv: string[]): Promise<number> {
     pack: { type: "string", multiple: true },
     dir: { type: "string" },
     format: { type: "string", default: "text" },
+    "max-input-size": { type: "string" },
   });
   const format = formatOf(values.format);
   const dir = values.dir ? pathFrom(ctx, values.dir) : policiesDir();
-  const packs = loadPacks(values.pack?.length ? values.pack : availablePacks(dir), dir);
+  const packs = loadPacks(values.pack?.length ? values.pack : availablePacks(dir), dir, undefined, {
+    limit: inputLimitOf(values),
+  });
   const results = runFixtures(packs);
   const failed = results.filter((r) => !r.ok);
   if (format === "json") {
@@ -203,8 +210,8 @@ async function reportCmd(ctx: CommandContext, argv: string[]): Promise<number> {
     "synth-dir": { type: "string" },
   });
   const format = formatOf(values.format);
-  const { profile, path, objects, terraform, inputs } = await gather(ctx, values);
-  warnUncitedFrameworks(ctx, profile, path);
+  const { profile, source, objects, terraform, inputs } = await gather(ctx, values);
+  warnUncitedFrameworks(ctx, profile, source);
   const report: ComplianceReport = buildReport({ profile, objects, terraform });
   const outRel = values.out ?? join("policy-report", profile.metadata.name);
   const out = pathFrom(ctx, outRel);

@@ -1,6 +1,5 @@
-import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ExitCode, KitError } from "@sovereign/diagnostics";
+import { ExitCode, KitError, readInputFile } from "@sovereign/diagnostics";
 import { type CountryProfile, loadProfileFile, shippedProfilePath } from "@sovereign/profile";
 import { type Command, formatOf, parseCommandArgs, profileOptions, profilePathFrom } from "../context.js";
 
@@ -11,7 +10,7 @@ function countriesOf(dir: string): string[] {
   const manifest = join(dir, "manifest.json");
   let stacks: Record<string, unknown>;
   try {
-    stacks = (JSON.parse(readFileSync(manifest, "utf8")) as { stacks: Record<string, unknown> }).stacks;
+    stacks = (JSON.parse(readInputFile(manifest, { what: "cdktf manifest" }).bytes.toString("utf8")) as { stacks: Record<string, unknown> }).stacks;
   } catch {
     throw new KitError(`${manifest} not found or not a cdktf manifest`, ExitCode.BadInput, {
       code: "preflight.no_manifest",

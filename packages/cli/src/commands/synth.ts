@@ -46,7 +46,8 @@ export const synthCommand: Command = {
     }
     const paths = values.all ? shippedProfiles() : [profilePathFrom(values, ctx)];
     const limit = inputLimitOf(values);
-    const profiles = paths.map((p) => loadProfileInput(p, { limit }).profile);
+    const loaded = paths.map((p) => loadProfileInput(p, { limit, displayName: relative(ctx.cwd, p).startsWith("..") ? p : relative(ctx.cwd, p) }));
+    const profiles = loaded.map((l) => l.profile);
     const outdir = pathFrom(ctx, values.out ?? "cdktf.out");
     const output = {
       force: values.force,
@@ -54,7 +55,7 @@ export const synthCommand: Command = {
     };
     checkOutput(outdir, "dir", { ...output, cwd: ctx.cwd });
     // A model that cannot hold one sequence is refused here, located in its profile, before any stack is built.
-    profiles.forEach((p, i) => ctx.stderr(warningLines(checkedCapacity(p, paths[i]!, paths[i]!.replace(`${ctx.cwd}/`, "")))));
+    loaded.forEach((l) => ctx.stderr(warningLines(checkedCapacity(l.profile, l.source))));
     const rel = relative(ctx.cwd, outdir);
     const shown = rel === "" ? "." : rel.startsWith("..") ? outdir : rel;
 

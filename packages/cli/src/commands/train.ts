@@ -1,36 +1,64 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import type { KubernetesObject } from "@sovereign/constructs";
-import { ExitCode, KitError, UsageError, writeFileAtomic, writeTreeAtomic } from "@sovereign/diagnostics";
+import {
+  checkOutput,
+  ExitCode,
+  KitError,
+  makeTempDir,
+  type OutputOptions,
+  parseYamlSource,
+  readInputFile,
+  UsageError,
+  writeTreeAtomic,
+} from "@sovereign/diagnostics";
 import type { Finding, SynthObject } from "@sovereign/policy";
 import type { ReadinessFinding } from "@sovereign/readiness";
-import { type CountryProfile, loadProfileFile, shippedProfilePath } from "@sovereign/profile";
-import { parse, stringify } from "yaml";
-import { type Command, type CommandContext, formatOf, parseCommandArgs, pathFrom, profilePathFrom } from "../context.js";
-import { expandJobSet, planTrainingFile, type TrainingPlan } from "../train/plan.js";
+import { type CountryProfile, loadProfileInput, shippedProfilePath } from "@sovereign/profile";
+import { stringify } from "yaml";
+import {
+  type Command,
+  type CommandContext,
+  forceOption,
+  formatOf,
+  inputLimitOf,
+  loadProfileFrom,
+  type ParsedValues,
+  parseCommandArgs,
+  pathFrom,
+  profileOptions,
+} from "../context.js";
+import { expandJobSet, planTraining, type TrainingPlan } from "../train/plan.js";
 
 const options = {
+  ...profileOptions,
+  ...forceOption,
   recipe: { type: "string" },
-  country: { type: "string" },
-  profile: { type: "string" },
-  format: { type: "string", default: "text" },
   out: { type: "string" },
   via: { type: "string", default: "terraform" },
 } as const;
 
 const USAGE =
-  "sovereign train plan|submit --recipe <file> [--country <cc> | --profile <file>] [--out <dir>]" +
-  " [--via terraform|kubectl] [--format text|json]";
+  "sovereign train plan|submit --recipe <file> [--country <cc> | --profile <file>] [--out <dir>] [--force]" +
+  " [--via terraform|kubectl] [--max-input-size <bytes>] [--format text|json]";
 
-/** The profile: `--country`/`--profile`, else the shipped profile of the recipe's `metadata.country`. */
-function profileFor(values: { country?: string; profile?: string }, recipeCountry: unknown, ctx: CommandContext) {
-  if (values.country || values.profile) return loadProfileFile(profilePathFrom(values, ctx));
+/**
+ * The profile: `--country`/`--profile`, else the shipped profile of the recipe's
+ * `metadata.country`; read once, bounded like every input.
+ */
+function profileFor(
+  values: ParsedValues<typeof options>,
+  recipeCountry: unknown,
+  ctx: CommandContext,
+): { profile: CountryProfile; path: string } {
+  if (values.country || values.profile) return loadProfileFrom(values, ctx);
   if (typeof recipeCountry !== "string") {
     throw new UsageError("no profile given and the recipe names no metadata.country", "pass --country <cc>");
   }
-  return loadProfileFile(shippedProfilePath(recipeCountry));
+  const path = shippedProfilePath(recipeCountry);
+  return { profile: loadProfileInput(path, { limit: inputLimitOf(values) }).profile, path };
 }
 
 /** The plan's objects as synthesized objects, JobSets also as the Jobs they create. */
@@ -62,7 +90,9 @@ export async function readinessOfPlan(profile: CountryProfile, plan: TrainingPla
     import("@sovereign/readiness"),
     import("@sovereign/stacks"),
   ]);
-  const dir = mkdtempSync(join(tmpdir(), "sovereign-train-"));
+  // A guarded temp directory: removed even if the run is killed (see makeTempDir).
+  const tmp = makeTempDir(tmpdir(), "train");
+  const dir = join(tmp.path, "out");
   try {
     // The synth's own residency and readiness checks already ran when the country was synthesized.
     await synthesizeCountry(profile, dir, { residencyCheck: false });
@@ -71,7 +101,7 @@ export async function readinessOfPlan(profile: CountryProfile, plan: TrainingPla
     const stack = mine[0]?.stack;
     return checkReadiness({ profile, objects: [...objects, ...mine], unrendered }).filter((f) => f.stack === stack);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    tmp.remove();
   }
 }
 
@@ -83,7 +113,12 @@ const yamlDocs = (objs: KubernetesObject[]) => objs.map((o) => stringify(o)).joi
  * would hang a failed run until the timeout); the evaluation Jobs are `kubernetes_job_v1`, which
  * fail the apply when a Job fails, and they refuse to run on a run that did not complete.
  */
-async function synthRun(profile: CountryProfile, plan: TrainingPlan, outdir: string): Promise<string> {
+async function synthRun(
+  profile: CountryProfile,
+  plan: TrainingPlan,
+  outdir: string,
+  output: OutputOptions,
+): Promise<string> {
   const [{ App, fact, JOBSET, K8sObject, KubernetesJobV1, TerraformStack }, { configureStack }] = await Promise.all([
     import("@sovereign/constructs"),
     import("@sovereign/stacks"),
@@ -106,7 +141,7 @@ async function synthRun(profile: CountryProfile, plan: TrainingPlan, outdir: str
       new KubernetesJobV1(stack, job.metadata.name, { job, timeout: "24h", dependsOn: [js.resource] });
     }
     app.synth();
-  });
+  }, { ...output, label: "train" });
   return join(outdir, "stacks", name);
 }
 
@@ -128,17 +163,25 @@ function kubectlRun(ctx: CommandContext, plan: TrainingPlan, dir: string, kubect
   run(["apply", "--server-side", "-f", join(dir, "evaluation.yaml")]);
 }
 
-function writeManifests(dir: string, plan: TrainingPlan): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileAtomic(join(dir, "training.yaml"), yamlDocs(plan.training));
-  writeFileAtomic(join(dir, "evaluation.yaml"), yamlDocs(plan.evaluation));
+/** Writes the plan's two manifest files as one output directory (the output discipline applies). */
+async function writeManifests(dir: string, plan: TrainingPlan, output: OutputOptions): Promise<void> {
+  await writeTreeAtomic(
+    dir,
+    (tmp) => {
+      writeFileSync(join(tmp, "training.yaml"), yamlDocs(plan.training), { flag: "wx" });
+      writeFileSync(join(tmp, "evaluation.yaml"), yamlDocs(plan.evaluation), { flag: "wx" });
+    },
+    { ...output, label: "train" },
+  );
 }
 
 interface TrainArgs {
   action: "plan" | "submit";
   format: string;
   via: "terraform" | "kubectl";
+  /** `--out` resolved against the command's directory, when given. */
   out?: string;
+  output: OutputOptions;
   profile: CountryProfile;
   plan: TrainingPlan;
 }
@@ -157,16 +200,29 @@ async function planFromArgs(ctx: CommandContext, argv: string[]): Promise<TrainA
     throw new UsageError(`--via ${JSON.stringify(via)} is not supported`, "use terraform or kubectl");
   }
   const path = pathFrom(ctx, values.recipe);
+  const shown = relative(ctx.cwd, path) || path;
+  // The recipe is read once, bounded (regular file, --max-input-size); these bytes are planned,
+  // hashed and carried into the ConfigMap.
+  const text = readInputFile(path, { displayName: shown, limit: inputLimitOf(values), what: "recipe" }).bytes.toString("utf8");
   let country: unknown;
   try {
-    country = (parse(readFileSync(path, "utf8")) as { metadata?: { country?: unknown } })?.metadata?.country;
+    country = (parseYamlSource(text, shown).value as { metadata?: { country?: unknown } } | null)?.metadata?.country;
   } catch {
-    country = undefined; // planTrainingFile reports the read or syntax error with its location
+    country = undefined; // planTraining reports the syntax error with its location
   }
-  const profile = profileFor(values, country, ctx);
+  const { profile, path: profilePath } = profileFor(values, country, ctx);
+  const output: OutputOptions = {
+    force: values.force,
+    inputs: [
+      { path, what: `--recipe ${shown}` },
+      { path: profilePath, what: `profile ${relative(ctx.cwd, profilePath) || profilePath}` },
+    ],
+  };
+  const out = values.out === undefined ? undefined : pathFrom(ctx, values.out);
+  if (out) checkOutput(out, "dir", { ...output, cwd: ctx.cwd });
   const { TRAINING_NAMESPACE } = await import("@sovereign/stacks");
-  const plan = planTrainingFile(path, relative(ctx.cwd, path) || path, profile, TRAINING_NAMESPACE);
-  return { action, format, via, out: values.out, profile, plan };
+  const plan = planTraining(text, shown, profile, TRAINING_NAMESPACE);
+  return { action, format, via, out, output, profile, plan };
 }
 
 function printPlan(ctx: CommandContext, a: TrainArgs, findings: Finding[]): void {
@@ -187,7 +243,9 @@ function printPlan(ctx: CommandContext, a: TrainArgs, findings: Finding[]): void
 async function submit(ctx: CommandContext, a: TrainArgs): Promise<void> {
   const p = a.plan;
   if (a.via === "terraform") {
-    const dir = await synthRun(a.profile, p, a.out ?? "cdktf.out.train");
+    const out = a.out ?? pathFrom(ctx, "cdktf.out.train");
+    checkOutput(out, "dir", { ...a.output, cwd: ctx.cwd });
+    const dir = relative(ctx.cwd, await synthRun(a.profile, p, out, a.output)) || out;
     ctx.stdout(
       a.format === "json"
         ? `${JSON.stringify({ run: p.run, stack: dir })}\n`
@@ -195,8 +253,9 @@ async function submit(ctx: CommandContext, a: TrainArgs): Promise<void> {
     );
     return;
   }
-  const out = a.out ?? join("train.out", p.run);
-  writeManifests(out, p);
+  const out = a.out ?? pathFrom(ctx, join("train.out", p.run));
+  checkOutput(out, "dir", { ...a.output, cwd: ctx.cwd });
+  await writeManifests(out, p, a.output);
   const { toolBinary } = await import("@sovereign/tools");
   kubectlRun(ctx, p, out, toolBinary("kubectl", ctx.env));
   ctx.stdout(`submitted ${p.run}\n`);
@@ -224,7 +283,7 @@ export const trainCommand: Command = {
       return ExitCode.Findings;
     }
     if (a.action === "plan") {
-      if (a.out) writeManifests(a.out, a.plan);
+      if (a.out) await writeManifests(a.out, a.plan, a.output);
       printPlan(ctx, a, findings);
     } else await submit(ctx, a);
     return ExitCode.Ok;

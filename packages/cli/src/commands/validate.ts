@@ -16,10 +16,10 @@ export const validateCommand: Command = {
   async run(ctx, argv) {
     const { values } = parseCommandArgs("validate", argv, profileOptions);
     const format = formatOf(values.format);
-    const { profile, path } = loadProfileFrom(values, ctx);
-    warnUncitedFrameworks(ctx, profile, path);
+    const { profile, path, source } = loadProfileFrom(values, ctx);
+    warnUncitedFrameworks(ctx, profile, source);
     // A model that cannot hold one sequence on its GPUs is bad input, like a dangling reference.
-    const capacity = checkedCapacity(profile, path, path.replace(`${ctx.cwd}/`, ""));
+    const capacity = checkedCapacity(profile, source);
     ctx.stderr(warningLines(capacity));
     if (format === "json") ctx.stdout(`${JSON.stringify(profile, null, 2)}\n`);
     else {

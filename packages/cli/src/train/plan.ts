@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { checkRecipe, type TrainingRecipe, trainingRecipeSchema } from "@sovereign/bundle";
 import {
   apiVersionOf,
@@ -442,16 +441,6 @@ export function planTraining(
   plan.training.push(...configMaps(plan, recipeText), jobSet(plan));
   plan.evaluation.push(...recipe.spec.evaluation.suites.map((s) => evaluationJob(plan, s)));
   return plan;
-}
-
-/** Reads a recipe file and plans it (see {@link planTraining}). */
-export function planTrainingFile(
-  path: string,
-  shown: string,
-  profile: CountryProfile,
-  namespace: string,
-): TrainingPlan {
-  return planTraining(readFileSync(path, "utf8"), shown, profile, namespace);
 }
 
 /**
