@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { isAbsolute, join, resolve, sep } from "node:path";
 import { promisify } from "node:util";
 import { jobFromV1Body, type KubernetesObject } from "@sovereign/constructs";
-import { ExitCode, KitError, repoRoot } from "@sovereign/diagnostics";
+import { ExitCode, KitError, readInputFile, repoRoot } from "@sovereign/diagnostics";
 import { helmBinary } from "@sovereign/tools";
 import { parseAllDocuments } from "yaml";
 import { readRendering, renderCacheDir, renderKey, writeRendering } from "./render-cache.js";
@@ -61,17 +61,30 @@ export async function collectTerraform(outdir: string): Promise<{ stack: string;
       { code: "synth.output_missing", file: outdir, hint: "run `sovereign synth` first (or pass the synth output directory)" },
     );
   }
-  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as {
+  const manifest = JSON.parse(readSynthFile(manifestPath)) as {
     stacks: Record<string, { synthesizedStackPath: string }>;
   };
   return Object.keys(manifest.stacks)
     .sort()
     .map((stack) => ({
       stack,
-      json: JSON.parse(
-        readFileSync(join(outdir, manifest.stacks[stack]!.synthesizedStackPath), "utf8"),
-      ) as object,
+      json: JSON.parse(readSynthFile(join(outdir, manifest.stacks[stack]!.synthesizedStackPath))) as object,
     }));
+}
+
+/**
+ * Largest synthesized file read back (a `--synth-dir` may be anyone's folder): far above what the
+ * kit writes (a two-site country's largest stack is about 0.4 MB), so only a foreign file meets it.
+ */
+const SYNTH_FILE_LIMIT = 256 * 1024 * 1024;
+
+/** A file of a synth output, read as a bounded regular file: a FIFO or device there is refused, not waited on. */
+function readSynthFile(path: string): string {
+  return readInputFile(path, {
+    limit: SYNTH_FILE_LIMIT,
+    what: "synthesized file",
+    overLimitHint: "this is not a file `sovereign synth` wrote: synthesize again into an empty --out and pass that",
+  }).bytes.toString("utf8");
 }
 
 /** The chart directory of a release when it is a chart of this repository (`charts/...`), else undefined. */

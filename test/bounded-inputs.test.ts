@@ -107,6 +107,20 @@ describe("gate, policy packs and training recipes are bounded regular inputs too
   });
 });
 
+describe("a --synth-dir is read as bounded regular files", () => {
+  it("GIVEN a synth output whose stack file was replaced by a FIFO WHEN policy check reads it THEN exit 2 at once naming the file", async () => {
+    const out = join(mkdtempSync(join(work, "synthdir-")), "out");
+    expect((await runCli(["synth", "--country", "th", "--out", out], work)).code).toBe(0);
+    const stack = join(out, "stacks", "th-serving", "cdk.tf.json");
+    rmSync(stack);
+    execFileSync("mkfifo", [stack]);
+    const run = await runCli(["policy", "check", "--country", "th", "--synth-dir", out], work);
+    expect(run.code, run.err).toBe(2);
+    expect(run.err).toContain("th-serving/cdk.tf.json");
+    expect(run.err).toMatch(/synthesized file .* is a FIFO; only regular files are read/);
+  });
+});
+
 describe("YAML that exhausts a parser", () => {
   it("GIVEN billion laughs WHEN validated THEN exit 2 yaml.aliases at the first alias, no stack trace", async () => {
     const p = join(work, "laughs.yaml");

@@ -26,7 +26,13 @@ function unreadable(file: string, message: string, hint: string): InputError {
  */
 export function readInputFile(
   path: string,
-  o: { limit?: number; displayName?: string; what?: string } = {},
+  o: {
+    limit?: number;
+    displayName?: string;
+    what?: string;
+    /** Fix shown for a file over the limit. @default raise it with --max-input-size */
+    overLimitHint?: string;
+  } = {},
 ): InputFile {
   const shown = o.displayName ?? path;
   const what = o.what ?? "input";
@@ -58,7 +64,7 @@ export function readInputFile(
       throw unreadable(
         shown,
         `${what} ${shown} is ${st.size} bytes, over the ${limit}-byte limit`,
-        "check that this is the right file; raise the limit with --max-input-size <bytes> if it is",
+        o.overLimitHint ?? "check that this is the right file; raise the limit with --max-input-size <bytes> if it is",
       );
     }
     // Read at most limit + 1 bytes: a file that grows while read is refused, not followed.
