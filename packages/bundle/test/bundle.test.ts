@@ -5,9 +5,10 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { Spec, Validation } from "@cyclonedx/cyclonedx-library";
 import { helmBinary } from "@sovereign/tools";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ANNOTATION, inspectBundle, MEDIA, packageCharts, verifyBundle } from "../src/index.js";
-import { EPOCH, FIXTURES, keyPair, packFixture, tmpDir, verifyKey } from "./helpers.js";
+import { EPOCH, FIXTURES, keyPair, packFixture, removeTmpDirs, tmpDir, verifyKey } from "./helpers.js";
+afterAll(removeTmpDirs);
 
 type Layer = { mediaType: string; digest: string; size: number; annotations: Record<string, string> };
 

@@ -1,7 +1,8 @@
 import { createPrivateKey, createPublicKey, verify } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { generateKeyPair, loadSigningKey, signDer, signRaw } from "../src/index.js";
-import { tmpFile } from "./helpers.js";
+import { removeTmpDirs, tmpFile } from "./helpers.js";
+afterAll(removeTmpDirs);
 
 // RFC 6979 appendix A.2.5 (P-256), private key and the SHA-256 signature of "sample".
 const X = 0xc9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721n;

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { extractBundle } from "../src/index.js";
-import { keyPair, packFixture, tmpDir, verifyKey } from "./helpers.js";
+import { keyPair, packFixture, removeTmpDirs, tmpDir, verifyKey } from "./helpers.js";
+afterAll(removeTmpDirs);
 
 describe("bundle extract", () => {
   const keys = keyPair();

@@ -1,8 +1,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { isCanonicalSignature, MANIFEST_FILE, SIGNATURE_FILE, verifyBundle } from "../src/index.js";
-import { EPOCH, keyPair, packFixture, tmpDir, verifyKey } from "./helpers.js";
+import { EPOCH, keyPair, packFixture, removeTmpDirs, tmpDir, verifyKey } from "./helpers.js";
+afterAll(removeTmpDirs);
 
 // Issue 9, item 7: what is signed binds the country and is dated; rollbacks, another country's
 // bundle, high-s signatures and extra zstd frames are refused.

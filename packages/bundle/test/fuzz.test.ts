@@ -1,9 +1,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyBundle } from "../src/index.js";
-import { keyPair, packFixture, tmpDir, verifyKey } from "./helpers.js";
+import { keyPair, packFixture, removeTmpDirs, tmpDir, verifyKey } from "./helpers.js";
+afterAll(removeTmpDirs);
 
 describe("any single bit flip in a .tar bundle", () => {
   const keys = keyPair();

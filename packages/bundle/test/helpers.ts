@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadProfileFile, shippedProfilePath } from "@sovereign/profile";
 import { helmBinary } from "@sovereign/tools";
-import { afterAll } from "vitest";
 import {
   generateKeyPair,
   loadRecipeFile,
@@ -26,9 +25,14 @@ export function tmpDir(prefix = "sovereign-bundle-test-"): string {
   return d;
 }
 
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+/**
+ * Removes the temp directories made so far. Each test file registers it (`afterAll(removeTmpDirs)`):
+ * test files share a worker and load this module once, so a hook registered here would run only
+ * after the first file of the worker.
+ */
+export function removeTmpDirs(): void {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}
 
 export function tmpFile(name: string, content: string | Buffer): string {
   const p = join(tmpDir(), name);

@@ -1,10 +1,11 @@
 import { generateKeyPairSync } from "node:crypto";
 import { cpSync, mkdirSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { InputError } from "@sovereign/diagnostics";
 import { KeyScanner, keyMaterialIn } from "../src/index.js";
-import { FIXTURES, keyPair, packFixture, tmpDir } from "./helpers.js";
+import { FIXTURES, keyPair, packFixture, removeTmpDirs, tmpDir } from "./helpers.js";
+afterAll(removeTmpDirs);
 
 // Issue 9, item 6: key material is refused in every common form, wherever it hides, naming the file.
 const ec = generateKeyPairSync("ec", { namedCurve: "prime256v1" });

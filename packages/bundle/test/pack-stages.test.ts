@@ -6,14 +6,15 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { CHECKSUMS_FILE, MANIFEST_FILE, SIGNATURE_FILE } from "../src/format.js";
 import { readAhead } from "../src/hash.js";
 import type { BundleItem } from "../src/items.js";
 import { type BundleEntry, type HashedArtifact, hashArtifacts, layoutBundle, signBundle } from "../src/pack-stages.js";
 import { writeBundleArchive } from "../src/pack-write.js";
-import { keyPair, tmpDir, tmpFile, verifyKey } from "./helpers.js";
+import { keyPair, removeTmpDirs, tmpDir, tmpFile, verifyKey } from "./helpers.js";
 import { loadSigningKey } from "../src/index.js";
+afterAll(removeTmpDirs);
 
 const sha = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 const bytes = (n: number, seed: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff));

@@ -12,7 +12,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CHECKSUMS_FILE,
   MANIFEST_FILE,
@@ -22,7 +22,8 @@ import {
   type VerifyReport,
   verifyBundle,
 } from "../src/index.js";
-import { keyPair, packFixture, tmpDir, verifyKey } from "./helpers.js";
+import { keyPair, packFixture, removeTmpDirs, tmpDir, verifyKey } from "./helpers.js";
+afterAll(removeTmpDirs);
 
 const keys = keyPair();
 const other = keyPair();

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   CHECKSUMS_FILE,
   extractBundle,
@@ -12,7 +12,8 @@ import {
   SIGNATURE_FILE,
   verifyBundle,
 } from "../src/index.js";
-import { keyPair, packFixture, tmpDir, verifyKey } from "./helpers.js";
+import { keyPair, packFixture, removeTmpDirs, tmpDir, verifyKey } from "./helpers.js";
+afterAll(removeTmpDirs);
 
 // Issue 9, item 3: extract writes exactly the bytes that were verified, read once.
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");

@@ -2,9 +2,10 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { rawFrame, zstdCompress } from "../src/zstd.js";
-import { keyPair, packFixture, tmpDir } from "./helpers.js";
+import { keyPair, packFixture, removeTmpDirs, tmpDir } from "./helpers.js";
+afterAll(removeTmpDirs);
 
 function decode(frames: Buffer): Buffer {
   return execFileSync("zstd", ["-q", "-d", "-c"], { input: frames, maxBuffer: 64 * 1024 * 1024 });
