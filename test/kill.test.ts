@@ -1,6 +1,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { mulberry32 } from "@sovereign/gate";
 import { shippedProfilePath } from "@sovereign/profile";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixtureArgs, runCli, sentinelsSettled, snapshot, spawnCli, temps } from "./cli-harness.js";
@@ -136,25 +137,13 @@ describe.each(cases)("$name interrupted", (c) => {
   }, 300_000);
 });
 
-/** Deterministic pseudo-random numbers in [0, 1) from a seed (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // Random points: the run is signalled after a seeded fraction of the time an uninterrupted run
 // of the same command took here. Wherever it lands, the same invariants hold (the assertions do
 // not depend on when it landed; a signal after the end finds the complete new output).
 const SEEDS = [7, 1009, 65537];
 describe.each(cases.filter((c) => c.name !== "bundle pack (.tar.zst)"))("$name interrupted at random points", (c) => {
   it.each(SEEDS)(`GIVEN a previous output WHEN signalled at the point seed %i picks THEN the previous output or the complete new one is at its path and temps are bounded`, async (s) => {
-    const rnd = random(s);
+    const rnd = mulberry32(s);
     const signal = rnd() < 0.5 ? "SIGKILL" : "SIGTERM";
     const cwd = await prepared(c, `${c.out}-random-${s}`);
     const t0 = performance.now();

@@ -1,10 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { InputError } from "@sovereign/diagnostics";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type KernelBaselines,
   type KernelSamples,
@@ -15,17 +14,10 @@ import {
   recordBaselines,
   writeBaselines,
 } from "../src/index.js";
+import { scratchDirs } from "../../../test/scratch.js";
 
-const scratchDirs: string[] = [];
 /** A fresh temp directory, removed once this file's tests have run. */
-function scratch(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  scratchDirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of scratchDirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const scratch = scratchDirs();
 
 const H100 = "NVIDIA H100 80GB HBM3";
 const run = (kernel: string, shape: string, samples: number[]): KernelSamples => ({

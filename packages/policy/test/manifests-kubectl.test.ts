@@ -1,20 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InputError } from "@sovereign/diagnostics";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadManifests } from "../src/index.js";
+import { scratchDirs } from "../../../test/scratch.js";
 
-const scratchDirs: string[] = [];
 /** A fresh temp directory, removed once this file's tests have run. */
-function scratch(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  scratchDirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of scratchDirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const scratch = scratchDirs();
 
 // Issue 9, item 8: integrators' manifests are read as kubectl and the API server read them.
 const dir = scratch("sovereign-manifests-");
