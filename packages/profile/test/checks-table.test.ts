@@ -1,5 +1,6 @@
 // The cross-field checks as a table: each named check reports only its own codes, and every code
 // of the table has a case here that makes the check (and only that check) report it.
+import { readFileSync } from "node:fs";
 import { formatPath } from "@sovereign/diagnostics";
 import { describe, expect, it } from "vitest";
 import {
@@ -276,6 +277,13 @@ const SAYS: Record<string, [message: string, hint: string]> = {
 };
 
 describe("crossCheck is a table of named checks", () => {
+  it("GIVEN the table WHEN listed THEN its checks, their names and codes are exactly the pinned list (check-names.json)", () => {
+    // The pinned list is the contract: a check removed, renamed or given other codes fails here,
+    // and the change is made on purpose by editing the list beside it.
+    const pinned = JSON.parse(readFileSync(new URL("./check-names.json", import.meta.url), "utf8")) as unknown;
+    expect(profileChecks().map((c) => ({ name: c.name, codes: [...c.codes] }))).toEqual(pinned);
+  });
+
   it("GIVEN the table WHEN listing codes THEN names are unique and every code has a case here or in the malformed table", () => {
     expect(new Set(profileChecks().map((c) => c.name)).size).toBe(profileChecks().length);
     const codes = new Set(profileChecks().flatMap((c) => c.codes));
