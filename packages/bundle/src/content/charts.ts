@@ -3,15 +3,13 @@ import {
   chmodSync,
   cpSync,
   existsSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
-  rmSync,
   utimesSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ExitCode, KitError } from "@sovereign/diagnostics";
+import { ExitCode, KitError, makeTempDir } from "@sovereign/diagnostics";
 import { listFiles } from "../items.js";
 import { parse } from "yaml";
 
@@ -45,7 +43,9 @@ export function packageCharts(chartsDir: string, helm: string, mtime: number): P
     .sort();
   const out: PackagedChart[] = [];
   for (const name of names) {
-    const stage = mkdtempSync(join(tmpdir(), "sovereign-chart-"));
+    // Guarded: removed even when the run is killed while helm packages the chart.
+    const tmp = makeTempDir(tmpdir(), "chart");
+    const stage = tmp.path;
     try {
       const src = join(stage, name);
       // Regular files only: a link or FIFO in a chart is refused before anything is copied.
@@ -86,7 +86,7 @@ export function packageCharts(chartsDir: string, helm: string, mtime: number): P
         data: readFileSync(join(dest, file)),
       });
     } finally {
-      rmSync(stage, { recursive: true, force: true });
+      tmp.remove();
     }
   }
   return out;
