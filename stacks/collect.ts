@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { isAbsolute, join, resolve, sep } from "node:path";
 import { promisify } from "node:util";
 import { jobFromV1Body, type KubernetesObject } from "@sovereign/constructs";
-import { ExitCode, KitError, readInputFile, repoRoot } from "@sovereign/diagnostics";
+import { ExitCode, KitError, makeTempDir, readInputFile, repoRoot } from "@sovereign/diagnostics";
 import { helmBinary } from "@sovereign/tools";
 import { parseAllDocuments } from "yaml";
 import { readRendering, renderCacheDir, renderKey, writeRendering } from "./render-cache.js";
@@ -132,7 +132,9 @@ async function renderRelease(chartDir: string, release: HelmReleaseJson): Promis
     : "";
   const cached = readRendering(cache, key);
   if (cached) return cached;
-  const work = mkdtempSync(join(tmpdir(), "sovereign-render-"));
+  // Guarded: removed even when the run is killed while helm renders.
+  const tmp = makeTempDir(tmpdir(), "render");
+  const work = tmp.path;
   try {
     const args = ["template", release.name, chartDir, "--skip-tests"];
     if (release.namespace) args.push("--namespace", release.namespace);
@@ -157,7 +159,7 @@ async function renderRelease(chartDir: string, release: HelmReleaseJson): Promis
       { code: "chart.template_failed", file: chartDir, hint: `run \`helm lint ${chartDir}\` and fix the values it reports` },
     );
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    tmp.remove();
   }
 }
 
