@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "@sovereign/cli";
+import { runMain } from "./cli-main.js";
 import { buildParams } from "@sovereign/policy";
 import { loadProfileFile, shippedProfilePath } from "@sovereign/profile";
 import { afterAll, describe, expect, it } from "vitest";
@@ -335,11 +335,9 @@ const CASES: Case[] = [
 async function check(name: string, object: Obj) {
   const file = join(root, `${name.replace(/[^a-z0-9]+/gi, "-")}.yaml`);
   writeFileSync(file, stringify(object));
-  let stdout = "";
-  let stderr = "";
-  const code = await main(
+  const { code, stdout, stderr } = await runMain(
     ["policy", "check", "--country", "th", "--manifest", file, "--manifest-only", "--format", "json"],
-    { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), cwd: root, env: {}, isTTY: false },
+    root,
   );
   const out = JSON.parse(stdout || "{}") as { findings?: { ruleId: string; message: string }[] };
   return { code, stderr, findings: out.findings ?? [] };

@@ -1,28 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "@sovereign/cli";
+import { runMain } from "./cli-main.js";
 import { afterAll, describe, expect, it } from "vitest";
 
 const root = mkdtempSync(join(tmpdir(), "sovereign-readiness-cli-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function run(argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(argv, {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-    cwd: root,
-    env: {},
-    isTTY: false,
-  });
-  return { code, stdout, stderr };
-}
+const run = (argv: string[]) => runMain(argv, root);
 
 
 describe("sovereign synth: the deploy-readiness gate", () => {

@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "@sovereign/cli";
+import { runMain } from "./cli-main.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // An output not made by `sovereign synth` (cdktf synth, an integrator's script, a hand-edited
@@ -11,18 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const work = mkdtempSync(join(tmpdir(), "sovereign-synth-dir-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function run(argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(argv, {
-    stdout: (s) => void (stdout += s),
-    stderr: (s) => void (stderr += s),
-    cwd: work,
-    env: { SOURCE_DATE_EPOCH: "1700000000", PATH: process.env.PATH },
-    isTTY: false,
-  });
-  return { code, stdout, stderr };
-}
+const run = (argv: string[]) => runMain(argv, work, { SOURCE_DATE_EPOCH: "1700000000", PATH: process.env.PATH });
 
 /** Re-creates the th storage class `resident-block` on an NFS driver inside a copy of the synth. */
 function tamper(from: string, to: string): void {

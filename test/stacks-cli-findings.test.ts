@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "@sovereign/cli";
+import { runMain } from "./cli-main.js";
 import { afterAll, describe, expect, it, vi } from "vitest";
 
 // The residency engine is replaced here so that this file tests the command's handling of
@@ -41,22 +41,7 @@ vi.mock("@sovereign/policy", async (importOriginal) => {
 const root = mkdtempSync(join(tmpdir(), "sovereign-synth-findings-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function run(argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(argv, {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-    cwd: root,
-    env: {},
-    isTTY: false,
-  });
-  return { code, stdout, stderr };
-}
+const run = (argv: string[]) => runMain(argv, root);
 
 describe("sovereign synth with residency findings", () => {
   it("GIVEN an error-severity finding WHEN synthesizing THEN exit 1, the finding is printed in full and nothing is written", async () => {

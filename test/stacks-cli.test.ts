@@ -1,28 +1,13 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "@sovereign/cli";
+import { runMain } from "./cli-main.js";
 import { afterAll, describe, expect, it } from "vitest";
 
 const root = mkdtempSync(join(tmpdir(), "sovereign-synth-cli-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function run(argv: string[], cwd = root) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(argv, {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-    cwd,
-    env: {},
-    isTTY: false,
-  });
-  return { code, stdout, stderr };
-}
+const run = (argv: string[], cwd = root) => runMain(argv, cwd);
 
 describe("sovereign synth: usage", () => {
   it.each([

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "@sovereign/cli";
+import { runMain } from "./cli-main.js";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
@@ -143,8 +143,7 @@ const MUTATIONS: Record<string, Mutation> = {
 const verdicts = new Map<string, { validate: number; synth: number; stderr: string }>();
 
 async function cli(argv: string[]) {
-  let stderr = "";
-  const code = await main(argv, { stdout: () => {}, stderr: (s) => void (stderr += s), cwd: work, env: {}, isTTY: false });
+  const { code, stderr } = await runMain(argv, work);
   return { code, stderr };
 }
 
