@@ -177,6 +177,9 @@ function planOf(parent: string, dir: string): Recovery {
   return { mode: "remove" };
 }
 
+/** Folders {@link makeTempDir} has swept in this process. */
+const swept = new Set<string>();
+
 /**
  * Recovers temp directories a killed run left in `parent` (the owner process is gone): a recorded
  * swap or merge is rolled back first, then everything is removed. Only names with the kit's prefix
@@ -214,7 +217,12 @@ export interface TempDir {
  * signal handlers, which carry out `recovery` if the run ends before `release`/`remove`.
  */
 export function makeTempDir(parent: string, label: string, recovery: Recovery = { mode: "remove" }): TempDir {
-  sweepStaleTemps(parent);
+  // Once per folder and process: an owner found dead stays dead, and helm rendering and chart
+  // packaging make a temp directory per release, where a readdir of a busy /tmp each time would add up.
+  if (!swept.has(parent)) {
+    swept.add(parent);
+    sweepStaleTemps(parent);
+  }
   const path = mkdtempSync(join(parent, `${TEMP_PREFIX}${process.pid}-${label.replace(/[^\w.-]/g, "_").slice(0, 40)}-`));
   if (recovery.mode !== "remove") {
     const plan = { ...recovery, target: basename(recovery.target), ...(recovery.mode === "merge" ? { staged: basename(recovery.staged) } : {}) };
