@@ -89,6 +89,22 @@ function claimsOf(objects: readonly SynthObject[], classSite: Map<string, string
   const place = (labels: Record<string, string>, cls: string) =>
     classSite.get(cls) ?? labels["sovereign.ai/site"] ?? "(unknown)";
   const labelled = (labels: Record<string, string>) => labels["sovereign.ai/site"];
+  /** The row of a claim a workload makes from a template (an ephemeral volume or a StatefulSet's). */
+  const templateRow = (o: K8sObject, podSpec: Json, name: string, tpl: Json, kind: "per-pod cache" | "claim template") => {
+    const tspec = (tpl.spec as Json) ?? {};
+    const labels = labelsOf(tpl.metadata);
+    const cls = String(tspec.storageClassName ?? "(cluster default)");
+    return {
+      claim: `${ref(o)} ▸ ${name}`,
+      kind,
+      dataClass: labels["sovereign.ai/data-class"] ?? "(unlabelled)",
+      storageClass: cls,
+      size: ((tspec.resources as Json)?.requests as Json)?.storage as string | undefined,
+      mountedBy: [{ workload: ref(o), access: accessOf(o, podSpec, name) }],
+      site: place(labels, cls),
+      label: labelled(labels),
+    };
+  };
   for (const { object: o } of objects) {
     if (o.kind !== "PersistentVolumeClaim") continue;
     const spec = (o as unknown as { spec?: Json }).spec ?? {};
@@ -119,38 +135,12 @@ function claimsOf(objects: readonly SynthObject[], classSite: Map<string, string
         byKey.get(`${o.metadata.namespace ?? ""}/${String(pvc.claimName)}`)?.mountedBy.push({ workload: ref(o), access: accessOf(o, spec, name) });
       }
       const tpl = (v.ephemeral as Json | undefined)?.volumeClaimTemplate as Json | undefined;
-      if (tpl) {
-        const tspec = (tpl.spec as Json) ?? {};
-        const labels = labelsOf(tpl.metadata);
-        const cls = String(tspec.storageClassName ?? "(cluster default)");
-        rows.push({
-          claim: `${ref(o)} ▸ ${name}`,
-          kind: "per-pod cache",
-          dataClass: labels["sovereign.ai/data-class"] ?? "(unlabelled)",
-          storageClass: cls,
-          size: ((tspec.resources as Json)?.requests as Json)?.storage as string | undefined,
-          mountedBy: [{ workload: ref(o), access: accessOf(o, spec, name) }],
-          site: place(labels, cls),
-          label: labelled(labels),
-        });
-      }
+      if (tpl) rows.push(templateRow(o, spec, name, tpl, "per-pod cache"));
     }
     if (o.kind === "StatefulSet") {
       for (const t of ((o as unknown as { spec?: Json }).spec?.volumeClaimTemplates as Json[]) ?? []) {
-        const tspec = (t.spec as Json) ?? {};
-        const labels = labelsOf(t.metadata);
-        const cls = String(tspec.storageClassName ?? "(cluster default)");
         const name = String((t.metadata as Json | undefined)?.name ?? "(unnamed)");
-        rows.push({
-          claim: `${ref(o)} ▸ ${name}`,
-          kind: "claim template",
-          dataClass: labels["sovereign.ai/data-class"] ?? "(unlabelled)",
-          storageClass: cls,
-          size: ((tspec.resources as Json)?.requests as Json)?.storage as string | undefined,
-          mountedBy: [{ workload: ref(o), access: accessOf(o, spec, name) }],
-          site: place(labels, cls),
-          label: labelled(labels),
-        });
+        rows.push(templateRow(o, spec, name, t, "claim template"));
       }
     }
   }
