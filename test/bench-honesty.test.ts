@@ -98,16 +98,31 @@ describe("policy benchmark corpus", () => {
 
     const { packs, ids } = shippedRules();
     const { findings, applied } = evaluateCorpus(parts, packs);
-    if (ids.length < 40) {
-      process.stdout.write(
-        `bench honesty: only ${ids.length} distinct rules are shipped (fewer than 40); the corpus runs all of them\n`,
-      );
-    }
+    expect(ids.length).toBeGreaterThanOrEqual(40);
     expect([...new Set([...applied.keys()].map((r) => r.id))].sort()).toEqual(ids);
     const flagged = new Set(findings.map((f) => `${f.stack}|${f.address}|${f.objectRef.kind}|${f.objectRef.name}`));
     expect(flagged.size / objects.length).toBeGreaterThanOrEqual(0.1);
     expect(new Set(findings.map((f) => f.ruleId)).size).toBeGreaterThanOrEqual(Math.min(ids.length, 15));
     expect(findings.some((f) => f.message.startsWith("failed expression:"))).toBe(false);
+
+    // Every mutated copy is reported by a rule its mutation breaks: no mutation fits an object
+    // without making it violate something, and every rule a mutation aims at finds it.
+    const rulesOn = new Map<string, Set<string>>();
+    for (const f of findings) {
+      const k = `${f.stack}|${f.address}|${f.objectRef.kind}|${f.objectRef.name}`;
+      rulesOn.set(k, (rulesOn.get(k) ?? new Set()).add(f.ruleId));
+    }
+    const keyOf = (o: (typeof objects)[number]) => `${o.stack}|${o.address}|${o.object.kind}|${o.object.metadata?.name ?? "(unnamed)"}`;
+    const mutated = objects.filter((o) => o.mutated);
+    expect(mutated.length).toBeGreaterThan(1000);
+    const missed = mutated
+      .filter((o) => !o.mutated!.breaks.some((r) => rulesOn.get(keyOf(o))?.has(r)))
+      .map((o) => `${o.mutated!.name}: ${o.object.kind} ${o.address}`);
+    expect(missed.slice(0, 5)).toEqual([]);
+    const aimed = new Set(mutated.flatMap((o) => o.mutated!.breaks));
+    for (const id of aimed) expect(ids, `a mutation aims at unknown rule ${id}`).toContain(id);
+    // 28 distinct rules are aimed at by the mutations today: a mutation dropped or no longer fitting any object fails here.
+    expect(aimed.size).toBeGreaterThanOrEqual(28);
   }, 300_000);
 });
 

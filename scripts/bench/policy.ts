@@ -2,8 +2,9 @@
 // drawn from real synthesized stacks (the shipped countries and generated ones, helm charts
 // rendered), each country's objects repeated under new names until the corpus is full, with about
 // one in six mutated so that it violates a rule (foreign registry, tag instead of digest, foreign
-// data URI, public exposure, unapproved storage class, ...), so findings and their message
-// expressions run. Every country's share is evaluated with its own profile against every distinct
+// data URI, public exposure, unapproved storage class, DNS, host aliases, probes, host ports and
+// privileges of pods, webhooks, backup and snapshot locations, gateways and request forwarding
+// abroad, ...), so every rule applies and findings and their message expressions run. Every country's share is evaluated with its own profile against every distinct
 // rule of every shipped pack, plus its stacks' real Terraform JSON. Packs are loaded before the
 // clock starts (the synth benchmark times loading).
 import { mkdtempSync, rmSync } from "node:fs";
@@ -11,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   availablePacks,
+  CLUSTER_NAMESPACES,
   evaluate,
   type Finding,
   loadPacks,
@@ -28,7 +30,8 @@ import type { BenchRow } from "./lib/types.js";
 /** One country's share of the corpus. */
 export interface CorpusPart {
   profile: CountryProfile;
-  objects: (SynthObject & { mutated?: string })[];
+  /** Objects; a mutated copy says which mutation and the rules it breaks. */
+  objects: (SynthObject & { mutated?: { name: string; breaks: string[] } })[];
   terraform: { stack: string; json: object }[];
 }
 
@@ -70,22 +73,69 @@ function mapUris(v: unknown): boolean {
   return hit;
 }
 
-/** Mutations that make a copy of a real object break a rule; each says whether it fit the object. */
-const MUTATIONS: [string, (o: Json) => boolean][] = [
-  ["image tag", (o) => mapImages(o, (s) => s.replace(/@sha256:[0-9a-f]{64}$/, ":latest"))],
-  ["foreign registry", (o) => mapImages(o, (s) => `${FOREIGN}/${s.slice(s.indexOf("/") + 1)}`)],
-  ["foreign URI", (o) => mapUris(o)],
-  ["public Service", (o) => o.kind === "Service" && Boolean((o.spec as Json | undefined) && ((o.spec as Json).type = "LoadBalancer"))],
+/** Kinds that carry a pod template. */
+const WORKLOADS = new Set(["Pod", "PodTemplate", "ReplicationController", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"]);
+
+/** The pod spec of a workload (Pod, PodTemplate, CronJob or a kind with spec.template), if any. */
+function podSpecOf(o: Json): Json | undefined {
+  const spec = o.spec as Json | undefined;
+  if (o.kind === "Pod") return spec;
+  if (o.kind === "PodTemplate") return (o.template as Json | undefined)?.spec as Json | undefined;
+  const template = o.kind === "CronJob" ? ((spec?.jobTemplate as Json | undefined)?.spec as Json | undefined)?.template : spec?.template;
+  return (template as Json | undefined)?.spec as Json | undefined;
+}
+
+/** A mutation of the first container of a workload's pod spec. */
+function firstContainer(f: (c: Json, pod: Json) => void): (o: Json) => boolean {
+  return (o) => {
+    const pod = podSpecOf(o);
+    const c = (pod?.containers as Json[] | undefined)?.[0];
+    if (!pod || !c) return false;
+    f(c, pod);
+    return true;
+  };
+}
+
+/** An object of kind `from` turned into `to`, keeping its name (and namespace when `to` is namespaced). */
+function becomes(from: string, to: Json, namespaced = true): (o: Json) => boolean {
+  return (o) => {
+    if (o.kind !== from) return false;
+    const { name, namespace } = o.metadata as Json;
+    for (const k of Object.keys(o)) delete o[k];
+    Object.assign(o, structuredClone(to), { metadata: { name, ...(namespaced && namespace ? { namespace } : {}) } });
+    return true;
+  };
+}
+
+/**
+ * A change that makes a copy of a real object break a rule: its name, the rules it breaks (any
+ * one of them must report the object), and the change itself, which says whether it fit.
+ */
+type Mutation = [name: string, breaks: string[], apply: (o: Json) => boolean];
+
+/** Mutations that make a copy of a real object break a rule. */
+const MUTATIONS: Mutation[] = [
+  ["image tag", ["image-pinned-digest"], (o) => mapImages(o, (s) => s.replace(/@sha256:[0-9a-f]{64}$/, ":latest"))],
+  ["foreign registry", ["image-in-country-registry"], (o) => mapImages(o, (s) => `${FOREIGN}/${s.slice(s.indexOf("/") + 1)}`)],
+  [
+    "foreign URI",
+    ["data-uri-in-country", "telemetry-in-country", "workload-endpoints-in-country"],
+    (o) => (o.kind === "ConfigMap" || WORKLOADS.has(o.kind as string)) && mapUris(o),
+  ],
+  ["public Service", ["service-exposure-in-country"], (o) => o.kind === "Service" && Boolean((o.spec as Json | undefined) && ((o.spec as Json).type = "LoadBalancer"))],
   [
     "unapproved storage class",
+    ["pvc-approved-storage-class"],
     (o) => o.kind === "PersistentVolumeClaim" && Boolean((o.spec as Json | undefined) && ((o.spec as Json).storageClassName = "unapproved-class")),
   ],
   [
     "unencrypted StorageClass",
+    ["storageclass-encrypted"],
     (o) => o.kind === "StorageClass" && Boolean((o.parameters = { ...((o.parameters as Json) ?? {}), encrypted: "false" })),
   ],
   [
     "egress anywhere",
+    ["egress-in-country-cidrs"],
     (o) => {
       const egress = (o.spec as Json | undefined)?.egress;
       return o.kind === "NetworkPolicy" && Array.isArray(egress) && egress.length > 0 && egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }] }) > 0;
@@ -93,6 +143,7 @@ const MUTATIONS: [string, (o: Json) => boolean][] = [
   ],
   [
     "static PersistentVolume on a foreign NFS server",
+    ["persistentvolume-in-country"],
     (o) => {
       if (o.kind !== "PersistentVolumeClaim") return false;
       const meta = o.metadata as Json;
@@ -106,6 +157,7 @@ const MUTATIONS: [string, (o: Json) => boolean][] = [
   ],
   [
     "Service endpoints abroad (selector-less Service's EndpointSlice)",
+    ["service-endpoints-in-country"],
     (o) => {
       if (o.kind !== "Service") return false;
       Object.assign(o, {
@@ -119,9 +171,97 @@ const MUTATIONS: [string, (o: Json) => boolean][] = [
       return true;
     },
   ],
-  ["residency labels removed", (o) => Boolean(o.metadata && (delete (o.metadata as Json).labels || true))],
-  ["transfer under the corpus approval", (o) => annotate(o, APPROVAL)],
-  ["transfer under an unknown approval", (o) => annotate(o, "lapsed-approval")],
+  [
+    "residency labels removed",
+    ["residency-labels", "namespace-residency-label"],
+    (o) =>
+      (o.kind === "Namespace" || o.kind === "PersistentVolumeClaim" || WORKLOADS.has(o.kind as string)) &&
+      Boolean(o.metadata && (delete (o.metadata as Json).labels || true)),
+  ],
+  [
+    "pod DNS abroad",
+    ["pod-dns-in-country"],
+    firstContainer((_, pod) => (pod.dnsConfig = { nameservers: ["203.0.113.53"], searches: [FOREIGN] })),
+  ],
+  [
+    "host alias to a foreign address",
+    ["pod-host-aliases-in-country"],
+    firstContainer((_, pod) => (pod.hostAliases = [{ ip: "203.0.113.9", hostnames: ["weights"] }])),
+  ],
+  [
+    "liveness probe asking a foreign host",
+    ["pod-probe-hosts-in-country"],
+    firstContainer((c) => (c.livenessProbe = { httpGet: { path: "/alive", port: 443, host: FOREIGN } })),
+  ],
+  [
+    "host port",
+    ["pod-host-ports"],
+    firstContainer((c) => (c.ports = [...((c.ports as Json[] | undefined) ?? []), { containerPort: 8000, hostPort: 8000 }])),
+  ],
+  [
+    "privileged container",
+    ["container-privileges"],
+    (o) => {
+      const meta = o.metadata as Json | undefined;
+      if (typeof meta?.namespace === "string" && CLUSTER_NAMESPACES.includes(meta.namespace)) return false;
+      return firstContainer((c) => (c.securityContext = { ...((c.securityContext as Json) ?? {}), privileged: true }))(o);
+    },
+  ],
+  [
+    "admission webhook by URL abroad",
+    ["admission-webhooks-in-country"],
+    becomes("ValidatingAdmissionPolicyBinding", {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingWebhookConfiguration",
+      webhooks: [{ name: "audit.foreign.example", clientConfig: { url: `https://${FOREIGN}/audit` }, admissionReviewVersions: ["v1"], sideEffects: "None" }],
+    }, false),
+  ],
+  [
+    "backup location on AWS S3",
+    ["backup-locations-in-country"],
+    becomes("ResourceQuota", {
+      apiVersion: "velero.io/v1",
+      kind: "BackupStorageLocation",
+      spec: { provider: "velero.io/aws", objectStorage: { bucket: "cluster-backups" }, config: { region: "eu-west-1", publicUrl: `https://${FOREIGN}` } },
+    }),
+  ],
+  [
+    "snapshot class of a foreign driver",
+    ["volume-snapshots-in-country"],
+    becomes("StorageClass", {
+      apiVersion: "snapshot.storage.k8s.io/v1",
+      kind: "VolumeSnapshotClass",
+      driver: "snapshots.foreign.example",
+      deletionPolicy: "Retain",
+    }, false),
+  ],
+  [
+    "gateway listening under a foreign name",
+    ["gateway-in-country"],
+    becomes("HTTPRoute", {
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "Gateway",
+      spec: { gatewayClassName: "lb", listeners: [{ name: "https", protocol: "HTTPS", port: 443, hostname: `*.${FOREIGN}` }] },
+    }),
+  ],
+  [
+    "route redirecting abroad",
+    ["ingress-forwarding-in-country"],
+    (o) => {
+      const rules = (o.spec as Json | undefined)?.rules as Json[] | undefined;
+      if (o.kind !== "HTTPRoute" || !rules?.length) return false;
+      rules[0]!.filters = [{ type: "RequestRedirect", requestRedirect: { hostname: FOREIGN, statusCode: 302 } }];
+      return true;
+    },
+  ],
+  // The generated countries carry this approval, citing no provision (their country pack says
+  // so); the shipped countries do not have it at all.
+  [
+    "transfer under the corpus approval",
+    ["th-transfer-basis-cited", "kr-transfer-basis-cited", "sa-transfer-basis-cited", "approved-transfer-valid"],
+    (o) => annotate(o, APPROVAL),
+  ],
+  ["transfer under an unknown approval", ["approved-transfer-valid"], (o) => annotate(o, "lapsed-approval")],
 ];
 
 function annotate(o: Json, approval: string): boolean {
@@ -132,23 +272,24 @@ function annotate(o: Json, approval: string): boolean {
 
 /**
  * Turns a copy of a real object into one that breaks a residency rule: the `variant`-th of the
- * mutations that fit the object. Returns what was changed.
+ * mutations that fit the object. Returns what was changed and the rules that must report it.
  */
-export function mutate(o: Json, variant: number, recipeSha?: string): string {
-  const all: [string, (o: Json) => boolean][] = recipeSha ? [...MUTATIONS, recipeWorkload(recipeSha)] : MUTATIONS;
-  const fits = all.filter(([, f]) => f(structuredClone(o)));
-  const [name, f] = fits[variant % fits.length]!;
+export function mutate(o: Json, variant: number, recipeSha?: string): { name: string; breaks: string[] } {
+  const all = recipeSha ? [...MUTATIONS, recipeWorkload(recipeSha)] : MUTATIONS;
+  const fits = all.filter(([, , f]) => f(structuredClone(o)));
+  const [name, breaks, f] = fits[variant % fits.length]!;
   f(o);
-  return name;
+  return { name, breaks };
 }
 
 /**
  * A workload's pod template turned into a Pod of the country's approved training recipe that also
  * mounts a host path (data no approval lists): what the training-ledger rules exist to refuse.
  */
-function recipeWorkload(sha: string): [string, (o: Json) => boolean] {
+function recipeWorkload(sha: string): Mutation {
   return [
     "approved-recipe Pod mounting a host path",
+    ["training-data-in-recipe"],
     (o) => {
       const pod = ((o.spec as Json | undefined)?.template as Json | undefined)?.spec as Json | undefined;
       if (!pod) return false;
@@ -268,7 +409,7 @@ export async function run(): Promise<BenchRow[]> {
     { benchmark: label, metric: "CPU user+sys", value: Math.round((cpu.user + cpu.system) / 1000), unit: "ms" },
     {
       benchmark: label,
-      metric: `distinct shipped rules${ids.length < 40 ? " (fewer than 40 exist)" : ""}`,
+      metric: "distinct shipped rules",
       value: ids.length,
       unit: "rules",
       target: ">= 40",

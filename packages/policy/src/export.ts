@@ -59,6 +59,10 @@ export const CLUSTER_SCOPED_KINDS = new Set([
   "ValidatingAdmissionPolicyBinding",
   "IngressClass",
   "GatewayClass",
+  "ValidatingWebhookConfiguration",
+  "MutatingWebhookConfiguration",
+  "VolumeSnapshotClass",
+  "VolumeSnapshotContent",
 ]);
 
 /** Kinds a rule targets (`*` included as is). */
@@ -224,7 +228,7 @@ export function admissionYaml(profile: CountryProfile, objs: K8sObject[], packs?
   const head = [
     `# Residency admission policies for ${profile.spec.displayName} (${profile.metadata.name}).`,
     `# ValidatingAdmissionPolicy + binding per rule, params in one ConfigMap; Kubernetes >= ${MIN_KUBERNETES_VERSION}.`,
-    `# Namespace-scoped rules enforce in namespaces labelled ${RESIDENCY_LABEL}=${RESIDENCY_ENFORCED}; StorageClass, PersistentVolume and Namespace rules cluster-wide.`,
+    `# Namespace-scoped rules enforce in namespaces labelled ${RESIDENCY_LABEL}=${RESIDENCY_ENFORCED}; rules on cluster-scoped kinds (StorageClass, PersistentVolume, webhook configurations, snapshot classes) and Namespace rules cluster-wide.`,
     `# Synth-only rules (they check Terraform JSON, never seen by the API server): ${synthOnly.join(", ") || "none"}.`,
   ].join("\n");
   return `${head}\n${objs.map((o) => `---\n${stringify(o, { lineWidth: 0 })}`).join("")}`;
