@@ -1,6 +1,7 @@
 import { evaluate, type Finding, type SynthObject as PolicyObject, ResidencyFailure } from "@sovereign/policy";
 import type { CountryProfile } from "@sovereign/profile";
 import { collectObjectsDetailed, collectTerraform, type SynthObject, type UnrenderedRelease } from "./collect.js";
+import type { Renderings } from "./render.js";
 
 /** What the residency check saw in a synthesized tree. */
 export interface ResidencyCheck {
@@ -24,8 +25,10 @@ export async function checkResidency(
   dir: string,
   profiles: readonly CountryProfile[],
   enforce = true,
+  /** The synth's renderings (some started while it ran); default: rendered here. */
+  renderings?: Renderings,
 ): Promise<ResidencyCheck> {
-  const { objects, unrendered, detached } = await collectObjectsDetailed(dir);
+  const { objects, unrendered, detached } = await collectObjectsDetailed(dir, renderings);
   const terraform = await collectTerraform(dir);
   const findings: Finding[] = [];
   for (const profile of profiles) {

@@ -6,6 +6,7 @@ import { Manifest } from "@sovereign/constructs";
 import { ExitCode, KitError, type OutputOptions, repoRoot, writeTreeAtomic } from "@sovereign/diagnostics";
 import type { CountryProfile } from "@sovereign/profile";
 import { type Customize, createApp, STACK_KINDS } from "./app.js";
+import { prefetchReleases, Renderings, type RenderingOf } from "./render.js";
 import { checkResidency, type ResidencyCheck } from "./residency.js";
 
 /** One synthesized stack. */
@@ -91,11 +92,23 @@ function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
   return out;
 }
 
-function runWorker(profiles: CountryProfile[], outdir: string): Promise<void> {
+/** What a worker is given (synth-worker.ts). */
+export interface WorkerTask {
+  profiles: CountryProfile[];
+  /** Where it writes its share's tree. */
+  outdir: string;
+  /** The tree the shares are moved into, from which chart paths are resolved; absent: render nothing. */
+  renderFor?: string;
+}
+
+/** Runs a worker; resolves to the renderings it made (its share's local releases), when it rendered. */
+function runWorker(task: WorkerTask): Promise<RenderingOf[]> {
   return new Promise((done, fail) => {
-    const w = new Worker(WORKER, { workerData: { profiles, outdir }, execArgv: workerExecArgv() });
+    const w = new Worker(WORKER, { workerData: task, execArgv: workerExecArgv() });
+    let renderings: RenderingOf[] = [];
+    w.on("message", (m: { renderings: RenderingOf[] }) => (renderings = m.renderings));
     w.once("error", fail);
-    w.once("exit", (code) => (code === 0 ? done() : fail(new Error(`synth worker exited ${code}`))));
+    w.once("exit", (code) => (code === 0 ? done(renderings) : fail(new Error(`synth worker exited ${code}`))));
   });
 }
 
@@ -104,13 +117,23 @@ function runWorker(profiles: CountryProfile[], outdir: string): Promise<void> {
  * moves every stack into `tmp/stacks/` and writes one manifest over all of them with cdktf's own
  * Manifest (sorted keys), which is the tree a single app would have written. Returns false, with
  * `tmp` as it was, when a thread failed: the caller then synthesizes in this thread, which
- * reports the failure exactly as a plain synth does.
+ * reports the failure exactly as a plain synth does. With `renderings`, each thread also renders
+ * its share's local charts (helm and the parsing of its output on every core, not only this one)
+ * and hands them over, already in the render cache, by render key.
  */
-async function synthesizeInWorkers(profiles: CountryProfile[], tmp: string, workers: number): Promise<boolean> {
+async function synthesizeInWorkers(
+  profiles: CountryProfile[],
+  tmp: string,
+  workers: number,
+  renderings?: Renderings,
+): Promise<boolean> {
   const shares = Array.from({ length: workers }, (_, k) => profiles.filter((_p, i) => i % workers === k));
   const parts = shares.map((_s, k) => join(tmp, `.part-${k}`));
   try {
-    await Promise.all(shares.map((share, k) => runWorker(share, parts[k]!)));
+    const made = await Promise.all(
+      shares.map((share, k) => runWorker({ profiles: share, outdir: parts[k]!, ...(renderings ? { renderFor: tmp } : {}) })),
+    );
+    for (const m of made) renderings?.add(m, true);
   } catch {
     for (const part of parts) rmSync(part, { recursive: true, force: true });
     return false;
@@ -201,14 +224,28 @@ export async function synthesizeCountries(
   }
   let result: SynthResult | undefined;
   const workers = options.customize ? 1 : (options.workers ?? defaultSynthWorkers(profiles.length));
-  await writeTreeAtomic(outdir, async (tmp) => {
-    const threaded = workers > 1 && import.meta.url.endsWith(".js") && (await synthesizeInWorkers(profiles, tmp, workers));
-    if (!threaded) createApp(profiles, tmp, options.customize).synth();
-    assertPortable(tmp);
-    result = { outdir, stacks: summarize(tmp), threads: threaded ? workers : 1 };
-    if (options.residencyCheck ?? true) result.residency = await checkResidency(tmp, profiles);
-    await options.check?.(tmp, result);
-  }, { label: "synth", ...options.output });
+  const checked = options.residencyCheck ?? true;
+  // The charts are rendered only for the residency check; without it nothing starts early.
+  const renderings = checked ? new Renderings() : undefined;
+  try {
+    await writeTreeAtomic(outdir, async (tmp) => {
+      const threaded =
+        workers > 1 && import.meta.url.endsWith(".js") && (await synthesizeInWorkers(profiles, tmp, workers, renderings));
+      if (!threaded) {
+        const app = createApp(profiles, tmp, options.customize);
+        // helm renders on another core while cdktf synthesizes.
+        if (renderings) prefetchReleases(app, tmp, renderings);
+        app.synth();
+      }
+      assertPortable(tmp);
+      result = { outdir, stacks: summarize(tmp), threads: threaded ? workers : 1 };
+      if (renderings) result.residency = await checkResidency(tmp, profiles, true, renderings);
+      await options.check?.(tmp, result);
+    }, { label: "synth", ...options.output });
+  } finally {
+    // helm still running (the synth failed before its objects were collected) is killed here.
+    await renderings?.close();
+  }
   return result!;
 }
 
