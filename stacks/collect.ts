@@ -86,24 +86,41 @@ async function pooled<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]
   return results;
 }
 
+/** Options of {@link collectObjectsDetailed}. */
+export interface CollectOptions {
+  /**
+   * The renderings of this synth (some started while it ran).
+   * @default a fresh set, closed before returning: every release is rendered or read from the cache
+   */
+  renderings?: Renderings;
+  /**
+   * The tree the stacks will be read from by Terraform, from which relative chart paths are
+   * resolved: a worker thread collects its share in a folder of its own.
+   * @default the folder collected
+   */
+  chartsFrom?: string;
+}
+
 /**
  * Every Kubernetes object the synthesized stacks will create, plus the releases whose charts are
  * remote (the GPU Operator) and therefore not rendered here.
  */
 export async function collectObjectsDetailed(
   outdir: string,
-  /** Renderings of this synth (some started early); default: a fresh set, closed before returning. */
-  renderings?: Renderings,
+  options: CollectOptions = {},
 ): Promise<{
   objects: SynthObject[];
   unrendered: UnrenderedRelease[];
   /** Local-chart releases whose relative chart path does not resolve from `<outdir>/stacks/<stack>/`. */
   detached: UnrenderedRelease[];
+  /** The Terraform JSON of every stack, as {@link collectTerraform} reads it. */
+  terraform: { stack: string; json: object }[];
 }> {
+  const { renderings, chartsFrom = outdir } = options;
   if (!renderings) {
     const own = new Renderings();
     try {
-      return await collectObjectsDetailed(outdir, own);
+      return await collectObjectsDetailed(outdir, { ...options, renderings: own });
     } finally {
       await own.close();
     }
@@ -112,7 +129,8 @@ export async function collectObjectsDetailed(
   const parts: (() => Promise<SynthObject[]>)[] = [];
   const unrendered: UnrenderedRelease[] = [];
   const detached: UnrenderedRelease[] = [];
-  for (const { stack, json } of await collectTerraform(outdir)) {
+  const terraform = await collectTerraform(outdir);
+  for (const { stack, json } of terraform) {
     const res = (json as StackJson).resource ?? {};
     const manifests = Object.entries(res.kubernetes_manifest ?? {}).map(
       ([name, r]): SynthObject => ({
@@ -135,7 +153,7 @@ export async function collectObjectsDetailed(
     for (const [name, r] of Object.entries(res.helm_release ?? {})) {
       const address = `helm_release.${name}`;
       const chart = r.chart;
-      const chartDir = chart === undefined ? undefined : localChart(outdir, stack, chart, r.repository);
+      const chartDir = chart === undefined ? undefined : localChart(chartsFrom, stack, chart, r.repository);
       if (chart === undefined || !chartDir) {
         unrendered.push({
           stack,
@@ -147,7 +165,7 @@ export async function collectObjectsDetailed(
         continue;
       }
       // Terraform resolves the chart from the stack's directory; say so when that will not work.
-      if (!isAbsolute(chart) && !existsSync(join(resolve(outdir, "stacks", stack, chart), "Chart.yaml"))) {
+      if (!isAbsolute(chart) && !existsSync(join(resolve(chartsFrom, "stacks", stack, chart), "Chart.yaml"))) {
         detached.push({ stack, address, chart });
       }
       parts.push(async () =>
@@ -159,7 +177,7 @@ export async function collectObjectsDetailed(
   }
   // helm is a separate process per release: run a few side by side.
   const objects = (await pooled(parts, availableParallelism() + 1)).flat();
-  return { objects, unrendered, detached };
+  return { objects, unrendered, detached, terraform };
 }
 
 /** Every Kubernetes object the synthesized stacks will create, local charts rendered with helm. */

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { isAbsolute, join, resolve, sep } from "node:path";
-import type { Construct, KubernetesObject } from "@sovereign/constructs";
+import { type Construct, type KubernetesObject, resolveUnprepared, TerraformStack } from "@sovereign/constructs";
 import { ExitCode, KitError, makeTempDir, repoRoot, type TempDir } from "@sovereign/diagnostics";
 import { helmBinary } from "@sovereign/tools";
 import { parseAllDocuments } from "yaml";
@@ -87,8 +87,9 @@ export class Renderings {
   private session: TempDir | undefined;
   private closed = false;
   private helmPath: string | undefined;
-  /** helm processes started so far (tests and benchmarks read it). */
+  /** helm processes started so far, and releases whose rendering was held in memory (tests read them). */
   started = 0;
+  usedHeld = 0;
 
   private get helm(): string {
     return (this.helmPath ??= helmBinary());
@@ -130,6 +131,7 @@ export class Renderings {
     this.held.delete(key);
     const early = held ? await held.outcome : undefined;
     if (early && "objects" in early) {
+      this.usedHeld++;
       if (!held!.stored) writeRendering(this.cache, key, early.objects);
       return early.objects;
     }
@@ -157,6 +159,7 @@ export class Renderings {
       const outcome = await held.outcome;
       if (!("objects" in outcome)) continue;
       if (!held.stored) writeRendering(this.cache, key, outcome.objects);
+      held.stored = true;
       done.push({ key, objects: outcome.objects });
     }
     return done;
@@ -248,13 +251,12 @@ export class Renderings {
  */
 export function prefetchReleases(app: Construct, outdir: string, renderings: Renderings): void {
   for (const stack of app.node.children) {
-    const resolver = stack as unknown as { resolve?: (o: unknown) => unknown };
-    if (typeof resolver.resolve !== "function") continue;
+    if (!TerraformStack.isStack(stack)) continue;
     for (const c of stack.node.findAll()) {
       const r = c as unknown as { terraformResourceType?: string; synthesizeAttributes?: () => Record<string, unknown> };
       if (r.terraformResourceType !== "helm_release" || typeof r.synthesizeAttributes !== "function") continue;
       try {
-        const release = resolver.resolve.call(stack, r.synthesizeAttributes()) as HelmReleaseJson;
+        const release = resolveUnprepared(c, r.synthesizeAttributes()) as HelmReleaseJson;
         const chartDir = release.chart ? localChart(outdir, stack.node.id, release.chart, release.repository) : undefined;
         if (chartDir) renderings.prefetch(chartDir, release);
       } catch {
