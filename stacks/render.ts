@@ -87,9 +87,14 @@ export class Renderings {
   private session: TempDir | undefined;
   private closed = false;
   private helmPath: string | undefined;
-  /** helm processes started so far, and releases whose rendering was held in memory (tests read them). */
-  started = 0;
+  /** helm processes started so far (their pids), and releases whose rendering was held in memory (tests read them). */
+  readonly pids: number[] = [];
   usedHeld = 0;
+
+  /** helm processes started so far. */
+  get started(): number {
+    return this.pids.length;
+  }
 
   private get helm(): string {
     return (this.helmPath ??= helmBinary());
@@ -217,7 +222,7 @@ export class Renderings {
       closeSync(out);
       closeSync(err);
     }
-    this.started++;
+    if (child.pid !== undefined) this.pids.push(child.pid);
     this.running.add(child);
     let ended = false;
     const end = (outcome: () => Outcome) => {
