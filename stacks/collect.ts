@@ -1,13 +1,9 @@
-import { execFile } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
-import { isAbsolute, join, resolve, sep } from "node:path";
-import { promisify } from "node:util";
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
 import { jobFromV1Body, type KubernetesObject } from "@sovereign/constructs";
-import { ExitCode, KitError, makeTempDir, readInputFile, repoRoot } from "@sovereign/diagnostics";
-import { helmBinary } from "@sovereign/tools";
-import { parseAllDocuments } from "yaml";
-import { readRendering, renderCacheDir, renderKey, writeRendering } from "./render-cache.js";
+import { ExitCode, KitError, readInputFile } from "@sovereign/diagnostics";
+import { type HelmReleaseJson, localChart, Renderings } from "./render.js";
 
 /** One Kubernetes object a synthesized stack will create. */
 export interface SynthObject {
@@ -38,17 +34,6 @@ interface StackJson {
     kubernetes_job_v1?: Record<string, { metadata: unknown; spec: unknown }>;
     helm_release?: Record<string, HelmReleaseJson>;
   };
-}
-
-interface HelmReleaseJson {
-  name: string;
-  /** Absent only in hand-written JSON; such a release is reported as not rendered. */
-  chart?: string;
-  namespace?: string;
-  repository?: string;
-  version?: string;
-  values?: string[];
-  set?: { name: string; value: string; type?: string }[];
 }
 
 /** Terraform JSON of every stack of a synth output, in manifest order. */
@@ -87,25 +72,6 @@ function readSynthFile(path: string): string {
   }).bytes.toString("utf8");
 }
 
-/** The chart directory of a release when it is a chart of this repository (`charts/...`), else undefined. */
-function localChart(outdir: string, stack: string, chart: string, repository?: string): string | undefined {
-  // A chart from a repository (the GPU Operator's OCI mirror) is not rendered offline.
-  if (repository) return undefined;
-  const chartsDir = join(repoRoot(), "charts") + sep;
-  const candidates = isAbsolute(chart)
-    ? [chart]
-    : [
-        resolve(outdir, "stacks", stack, chart),
-        // Chart paths are written relative to cdktf.out/stacks/<stack>/ at the repository root,
-        // so an output tree written anywhere else still finds the repository's charts.
-        resolve(repoRoot(), "cdktf.out", "stacks", stack, chart),
-        resolve(repoRoot(), chart),
-      ];
-  return candidates.find((c) => c.startsWith(chartsDir) && existsSync(join(c, "Chart.yaml")));
-}
-
-const run = promisify(execFile);
-
 /** Runs jobs with at most `limit` in flight, keeping results in input order. */
 async function pooled<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]> {
   const results: T[] = new Array(jobs.length);
@@ -120,64 +86,51 @@ async function pooled<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]
   return results;
 }
 
-/**
- * Renders a release of a local chart with the real helm binary and the release's own values, or
- * takes the objects of an identical earlier rendering from the render cache (see render-cache.ts).
- */
-async function renderRelease(chartDir: string, release: HelmReleaseJson): Promise<KubernetesObject[]> {
-  const helm = helmBinary();
-  const cache = renderCacheDir();
-  const key = cache
-    ? renderKey(helm, chartDir, [release.name, release.namespace, release.values, release.set])
-    : "";
-  const cached = readRendering(cache, key);
-  if (cached) return cached;
-  // Guarded: removed even when the run is killed while helm renders.
-  const tmp = makeTempDir(tmpdir(), "render");
-  const work = tmp.path;
-  try {
-    const args = ["template", release.name, chartDir, "--skip-tests"];
-    if (release.namespace) args.push("--namespace", release.namespace);
-    (release.values ?? []).forEach((v, i) => {
-      const f = join(work, `values-${i}.yaml`);
-      writeFileSync(f, v);
-      args.push("--values", f);
-    });
-    for (const s of release.set ?? [])
-      args.push(s.type === "string" ? "--set-string" : "--set", `${s.name}=${s.value}`);
-    const { stdout: out } = await run(helm, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-    const objects = parseAllDocuments(out)
-      .map((d) => d.toJS() as KubernetesObject | null)
-      .filter((o): o is KubernetesObject => o !== null && typeof o === "object" && "kind" in o);
-    writeRendering(cache, key, objects);
-    return objects;
-  } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    throw new KitError(
-      `helm template ${release.name} (${chartDir}) failed: ${err.stderr?.trim() || err.message}`,
-      ExitCode.Findings,
-      { code: "chart.template_failed", file: chartDir, hint: `run \`helm lint ${chartDir}\` and fix the values it reports` },
-    );
-  } finally {
-    tmp.remove();
-  }
+/** Options of {@link collectObjectsDetailed}. */
+export interface CollectOptions {
+  /**
+   * The renderings of this synth (some started while it ran).
+   * @default a fresh set, closed before returning: every release is rendered or read from the cache
+   */
+  renderings?: Renderings;
+  /**
+   * The tree the stacks will be read from by Terraform, from which relative chart paths are
+   * resolved: a worker thread collects its share in a folder of its own.
+   * @default the folder collected
+   */
+  chartsFrom?: string;
 }
 
 /**
  * Every Kubernetes object the synthesized stacks will create, plus the releases whose charts are
  * remote (the GPU Operator) and therefore not rendered here.
  */
-export async function collectObjectsDetailed(outdir: string): Promise<{
+export async function collectObjectsDetailed(
+  outdir: string,
+  options: CollectOptions = {},
+): Promise<{
   objects: SynthObject[];
   unrendered: UnrenderedRelease[];
   /** Local-chart releases whose relative chart path does not resolve from `<outdir>/stacks/<stack>/`. */
   detached: UnrenderedRelease[];
+  /** The Terraform JSON of every stack, as {@link collectTerraform} reads it. */
+  terraform: { stack: string; json: object }[];
 }> {
+  const { renderings, chartsFrom = outdir } = options;
+  if (!renderings) {
+    const own = new Renderings();
+    try {
+      return await collectObjectsDetailed(outdir, { ...options, renderings: own });
+    } finally {
+      await own.close();
+    }
+  }
   // Each entry is a ready list (manifests) or a helm rendering; output order is entry order.
   const parts: (() => Promise<SynthObject[]>)[] = [];
   const unrendered: UnrenderedRelease[] = [];
   const detached: UnrenderedRelease[] = [];
-  for (const { stack, json } of await collectTerraform(outdir)) {
+  const terraform = await collectTerraform(outdir);
+  for (const { stack, json } of terraform) {
     const res = (json as StackJson).resource ?? {};
     const manifests = Object.entries(res.kubernetes_manifest ?? {}).map(
       ([name, r]): SynthObject => ({
@@ -200,7 +153,7 @@ export async function collectObjectsDetailed(outdir: string): Promise<{
     for (const [name, r] of Object.entries(res.helm_release ?? {})) {
       const address = `helm_release.${name}`;
       const chart = r.chart;
-      const chartDir = chart === undefined ? undefined : localChart(outdir, stack, chart, r.repository);
+      const chartDir = chart === undefined ? undefined : localChart(chartsFrom, stack, chart, r.repository);
       if (chart === undefined || !chartDir) {
         unrendered.push({
           stack,
@@ -212,11 +165,11 @@ export async function collectObjectsDetailed(outdir: string): Promise<{
         continue;
       }
       // Terraform resolves the chart from the stack's directory; say so when that will not work.
-      if (!isAbsolute(chart) && !existsSync(join(resolve(outdir, "stacks", stack, chart), "Chart.yaml"))) {
+      if (!isAbsolute(chart) && !existsSync(join(resolve(chartsFrom, "stacks", stack, chart), "Chart.yaml"))) {
         detached.push({ stack, address, chart });
       }
       parts.push(async () =>
-        (await renderRelease(chartDir, r)).map(
+        (await renderings.render(chartDir, r)).map(
           (object): SynthObject => ({ stack, address, source: "helm", object }),
         ),
       );
@@ -224,7 +177,7 @@ export async function collectObjectsDetailed(outdir: string): Promise<{
   }
   // helm is a separate process per release: run a few side by side.
   const objects = (await pooled(parts, availableParallelism() + 1)).flat();
-  return { objects, unrendered, detached };
+  return { objects, unrendered, detached, terraform };
 }
 
 /** Every Kubernetes object the synthesized stacks will create, local charts rendered with helm. */

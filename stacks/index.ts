@@ -17,6 +17,7 @@ export {
   TIERS,
   type Tier,
 } from "./platform.js";
+export { Renderings } from "./render.js";
 export { checkResidency, type ResidencyCheck } from "./residency.js";
 export { SERVING_NAMESPACE, ServingStack } from "./serving.js";
 export { purgeImage, StorageStack } from "./storage.js";

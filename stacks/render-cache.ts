@@ -25,14 +25,25 @@ function chartFiles(dir: string, root = dir): string[] {
     .flatMap((e) => (e.isDirectory() ? chartFiles(join(dir, e.name), root) : [join(dir, e.name)]));
 }
 
-/** The cache key of one rendering. */
-export function renderKey(helm: string, chartDir: string, args: unknown): string {
+/** One file of a chart: its path relative to the chart directory and its bytes. */
+export interface ChartFile {
+  path: string;
+  data: Buffer;
+}
+
+/** Every file of a chart, in key order (a synth that renders many releases of one chart reads them once). */
+export function chartFileContents(chartDir: string): ChartFile[] {
+  return chartFiles(chartDir).map((f) => ({ path: relative(chartDir, f), data: readFileSync(f) }));
+}
+
+/** The cache key of one rendering (`files`: the chart's files, read now unless given). */
+export function renderKey(helm: string, chartDir: string, args: unknown, files = chartFileContents(chartDir)): string {
   const h = createHash("sha256");
   const bin = statSync(helm);
   h.update(JSON.stringify({ helm, size: bin.size, mtimeMs: bin.mtimeMs, args }));
-  for (const f of chartFiles(chartDir)) {
-    h.update(`\0${relative(chartDir, f)}\0`);
-    h.update(readFileSync(f));
+  for (const f of files) {
+    h.update(`\0${f.path}\0`);
+    h.update(f.data);
   }
   return h.digest("hex");
 }

@@ -1,6 +1,6 @@
 import { evaluate, type Finding, type SynthObject as PolicyObject, ResidencyFailure } from "@sovereign/policy";
 import type { CountryProfile } from "@sovereign/profile";
-import { collectObjectsDetailed, collectTerraform, type SynthObject, type UnrenderedRelease } from "./collect.js";
+import { type CollectOptions, collectObjectsDetailed, type SynthObject, type UnrenderedRelease } from "./collect.js";
 
 /** What the residency check saw in a synthesized tree. */
 export interface ResidencyCheck {
@@ -11,6 +11,16 @@ export interface ResidencyCheck {
   unrendered: UnrenderedRelease[];
   /** Local-chart releases whose chart path does not resolve from the output directory. */
   detached: UnrenderedRelease[];
+}
+
+/** Options of {@link checkResidency}. */
+export interface ResidencyOptions extends CollectOptions {
+  /**
+   * Findings already evaluated, by country code, over the same stacks (a worker thread evaluates
+   * the countries it synthesized); those countries are not evaluated again.
+   * @default none: every profile is evaluated here
+   */
+  evaluated?: ReadonlyMap<string, Finding[]>;
 }
 
 /**
@@ -24,20 +34,33 @@ export async function checkResidency(
   dir: string,
   profiles: readonly CountryProfile[],
   enforce = true,
+  options: ResidencyOptions = {},
 ): Promise<ResidencyCheck> {
-  const { objects, unrendered, detached } = await collectObjectsDetailed(dir);
-  const terraform = await collectTerraform(dir);
-  const findings: Finding[] = [];
+  const { objects, unrendered, detached, terraform } = await collectObjectsDetailed(dir, options);
+  const todo = profiles.filter((p) => !options.evaluated?.has(p.metadata.name));
+  const evaluated = new Map([...(options.evaluated ?? []), ...evaluateCountries(todo, objects, terraform)]);
+  const findings = profiles.flatMap((p) => evaluated.get(p.metadata.name)!);
+  if (enforce && findings.some((f) => f.severity === "error")) throw new ResidencyFailure(findings);
+  return { findings, objects, unrendered, detached };
+}
+
+/** Each profile's residency findings over its own stacks (`<cc>-*`), by country code. */
+export function evaluateCountries(
+  profiles: readonly CountryProfile[],
+  objects: readonly SynthObject[],
+  terraform: readonly { stack: string; json: object }[],
+): Map<string, Finding[]> {
+  const out = new Map<string, Finding[]>();
   for (const profile of profiles) {
     const mine = (stack: string) => stack.startsWith(`${profile.metadata.name}-`);
-    findings.push(
-      ...evaluate({
+    out.set(
+      profile.metadata.name,
+      evaluate({
         profile,
         objects: objects.filter((o) => mine(o.stack)) as PolicyObject[],
         terraform: terraform.filter((t) => mine(t.stack)),
       }),
     );
   }
-  if (enforce && findings.some((f) => f.severity === "error")) throw new ResidencyFailure(findings);
-  return { findings, objects, unrendered, detached };
+  return out;
 }

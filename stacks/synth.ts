@@ -4,8 +4,10 @@ import { join, relative } from "node:path";
 import { Worker } from "node:worker_threads";
 import { Manifest } from "@sovereign/constructs";
 import { ExitCode, KitError, type OutputOptions, repoRoot, writeTreeAtomic } from "@sovereign/diagnostics";
+import type { Finding } from "@sovereign/policy";
 import type { CountryProfile } from "@sovereign/profile";
 import { type Customize, createApp, STACK_KINDS } from "./app.js";
+import { prefetchReleases, Renderings, type RenderingOf } from "./render.js";
 import { checkResidency, type ResidencyCheck } from "./residency.js";
 
 /** One synthesized stack. */
@@ -64,6 +66,12 @@ export interface SynthOptions {
    * saves, else one per available core.
    */
   workers?: number;
+  /**
+   * The helm renderings of this synth (closed when it ends); given by tests to see which releases
+   * were rendered early.
+   * @default a fresh set
+   */
+  renderings?: Renderings;
 }
 
 /** From this many countries on, a synth builds the cdktf apps in worker threads by default. */
@@ -91,11 +99,34 @@ function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
   return out;
 }
 
-function runWorker(profiles: CountryProfile[], outdir: string): Promise<void> {
+/** What a worker is given (synth-worker.ts). */
+export interface WorkerTask {
+  profiles: CountryProfile[];
+  /** Where it writes its share's tree. */
+  outdir: string;
+  /**
+   * The tree the shares are moved into (chart paths resolve from it): the worker renders its
+   * share's local charts and evaluates its countries' residency packs. Absent: it only synthesizes.
+   */
+  checkFor?: string;
+}
+
+/** What a worker that checked its share posts back. */
+export interface WorkerDone {
+  /** Its share's renderings, by render key (already in the render cache). */
+  renderings: RenderingOf[];
+  /** Its countries' residency findings, by country code. */
+  evaluated: [string, Finding[]][];
+}
+
+/** Runs a worker; resolves to what it posted (nothing when it only synthesized). */
+function runWorker(task: WorkerTask): Promise<WorkerDone | undefined> {
   return new Promise((done, fail) => {
-    const w = new Worker(WORKER, { workerData: { profiles, outdir }, execArgv: workerExecArgv() });
+    const w = new Worker(WORKER, { workerData: task, execArgv: workerExecArgv() });
+    let posted: WorkerDone | undefined;
+    w.on("message", (m: WorkerDone) => (posted = m));
     w.once("error", fail);
-    w.once("exit", (code) => (code === 0 ? done() : fail(new Error(`synth worker exited ${code}`))));
+    w.once("exit", (code) => (code === 0 ? done(posted) : fail(new Error(`synth worker exited ${code}`))));
   });
 }
 
@@ -104,13 +135,28 @@ function runWorker(profiles: CountryProfile[], outdir: string): Promise<void> {
  * moves every stack into `tmp/stacks/` and writes one manifest over all of them with cdktf's own
  * Manifest (sorted keys), which is the tree a single app would have written. Returns false, with
  * `tmp` as it was, when a thread failed: the caller then synthesizes in this thread, which
- * reports the failure exactly as a plain synth does.
+ * reports the failure exactly as a plain synth does. With `checked`, each thread also renders its
+ * share's local charts and evaluates its countries' residency packs (so helm, the parsing of its
+ * output and the CEL evaluation run on every core, not only this one): the renderings are handed
+ * to `checked.renderings` by render key, the findings land in `checked.evaluated` by country.
  */
-async function synthesizeInWorkers(profiles: CountryProfile[], tmp: string, workers: number): Promise<boolean> {
+async function synthesizeInWorkers(
+  profiles: CountryProfile[],
+  tmp: string,
+  workers: number,
+  checked?: { renderings: Renderings; evaluated: Map<string, Finding[]> },
+): Promise<boolean> {
   const shares = Array.from({ length: workers }, (_, k) => profiles.filter((_p, i) => i % workers === k));
   const parts = shares.map((_s, k) => join(tmp, `.part-${k}`));
   try {
-    await Promise.all(shares.map((share, k) => runWorker(share, parts[k]!)));
+    const posted = await Promise.all(
+      shares.map((share, k) => runWorker({ profiles: share, outdir: parts[k]!, ...(checked ? { checkFor: tmp } : {}) })),
+    );
+    for (const p of posted) {
+      if (!checked || !p) continue;
+      checked.renderings.add(p.renderings, true);
+      for (const [cc, findings] of p.evaluated) checked.evaluated.set(cc, findings);
+    }
   } catch {
     for (const part of parts) rmSync(part, { recursive: true, force: true });
     return false;
@@ -201,14 +247,31 @@ export async function synthesizeCountries(
   }
   let result: SynthResult | undefined;
   const workers = options.customize ? 1 : (options.workers ?? defaultSynthWorkers(profiles.length));
-  await writeTreeAtomic(outdir, async (tmp) => {
-    const threaded = workers > 1 && import.meta.url.endsWith(".js") && (await synthesizeInWorkers(profiles, tmp, workers));
-    if (!threaded) createApp(profiles, tmp, options.customize).synth();
-    assertPortable(tmp);
-    result = { outdir, stacks: summarize(tmp), threads: threaded ? workers : 1 };
-    if (options.residencyCheck ?? true) result.residency = await checkResidency(tmp, profiles);
-    await options.check?.(tmp, result);
-  }, { label: "synth", ...options.output });
+  const checked = options.residencyCheck ?? true;
+  // The charts are rendered only for the residency check; without it nothing starts early.
+  const renderings = checked ? (options.renderings ?? new Renderings()) : undefined;
+  try {
+    await writeTreeAtomic(outdir, async (tmp) => {
+      const evaluated = new Map<string, Finding[]>();
+      const threaded =
+        workers > 1 &&
+        import.meta.url.endsWith(".js") &&
+        (await synthesizeInWorkers(profiles, tmp, workers, renderings && { renderings, evaluated }));
+      if (!threaded) {
+        const app = createApp(profiles, tmp, options.customize);
+        // helm renders on another core while cdktf synthesizes.
+        if (renderings) prefetchReleases(app, tmp, renderings);
+        app.synth();
+      }
+      assertPortable(tmp);
+      result = { outdir, stacks: summarize(tmp), threads: threaded ? workers : 1 };
+      if (renderings) result.residency = await checkResidency(tmp, profiles, true, { renderings, evaluated });
+      await options.check?.(tmp, result);
+    }, { label: "synth", ...options.output });
+  } finally {
+    // helm still running (the synth failed before its objects were collected) is killed here.
+    await renderings?.close();
+  }
   return result!;
 }
 

@@ -39,7 +39,46 @@ async function synthCompiled(out: string, workers: number): Promise<number> {
   return Number(r.stdout.trim());
 }
 
+/** The residency check of a compiled synth of the shipped countries with `workers` threads (render cache off). */
+async function checkedCompiled(out: string, workers: number) {
+  const script = `
+    const { synthesizeCountries, Renderings } = await import(${JSON.stringify(join(root, "stacks", "dist", "index.js"))});
+    const { loadProfileFile } = await import(${JSON.stringify(join(root, "packages", "profile", "dist", "index.js"))});
+    const files = ${JSON.stringify(SHIPPED.map((cc) => join(root, "stacks", "countries", `${cc}.yaml`)))};
+    const renderings = new Renderings();
+    const r = await synthesizeCountries(files.map((f) => loadProfileFile(f)), ${JSON.stringify(out)}, { workers: ${workers}, renderings });
+    const { objects, findings, unrendered, detached } = r.residency;
+    process.stdout.write(JSON.stringify({ threads: r.threads, started: renderings.started, usedHeld: renderings.usedHeld, objects, findings, unrendered, detached }));`;
+  const r = await execa("node", ["--input-type=module", "-e", script], { cwd: root, env: { SOVEREIGN_RENDER_CACHE: "off" } });
+  return JSON.parse(r.stdout) as {
+    threads: number;
+    started: number;
+    usedHeld: number;
+    objects: { source: string }[];
+    findings: unknown[];
+    unrendered: unknown[];
+    detached: unknown[];
+  };
+}
+
 describe("synth in worker threads", () => {
+  it("GIVEN the shipped countries WHEN synthesized and checked by two threads and by one THEN the check sees the same objects and findings, and the threads' renderings are used by key", async () => {
+    const two = await checkedCompiled(join(tempDir(), "two"), 2);
+    const one = await checkedCompiled(join(tempDir(), "one"), 1);
+    expect([two.threads, one.threads]).toEqual([2, 1]);
+    expect(two.objects).toEqual(one.objects);
+    expect(two.findings).toEqual(one.findings);
+    expect(two.unrendered).toEqual(one.unrendered);
+    expect(two.detached).toEqual(one.detached);
+    const helmReleases = one.usedHeld;
+    expect(helmReleases).toBeGreaterThanOrEqual(SHIPPED.length);
+    expect(one.objects.filter((o) => o.source === "helm").length).toBeGreaterThan(helmReleases);
+    // One thread: every release started early and taken; two: the workers rendered, this thread started none.
+    expect(one.started).toBe(helmReleases);
+    expect(two.started).toBe(0);
+    expect(two.usedHeld).toBe(helmReleases);
+  });
+
   it("GIVEN the shipped countries WHEN synthesized by two threads and by one THEN both trees hold the same files, byte for byte", async () => {
     const two = join(tempDir(), "two");
     const one = join(tempDir(), "one");

@@ -3,6 +3,8 @@
  * its successor keeps the same API under another package name, so switching is a change to the
  * import below (or a package alias) and nothing else.
  */
+import { DefaultTokenResolver, StringConcat, TerraformStack, Tokenization } from "cdktf";
+import type { IConstruct as CdktfScope } from "constructs";
 import cdktfStackTrace from "cdktf/lib/tokens/private/stack-trace.js";
 
 export {
@@ -44,4 +46,17 @@ export function skipCreationStacks(): boolean {
   const notice = Object.freeze([CREATION_STACK_NOTICE]) as unknown as string[];
   mod.captureStackTrace = () => notice;
   return true;
+}
+
+/** The resolver cdktf's own synth uses: tokens inside strings are concatenated. */
+const TOKEN_RESOLVER = new DefaultTokenResolver(new StringConcat());
+
+/**
+ * `obj` with its tokens resolved as cdktf's synth resolves them in `scope`'s stack, but without
+ * synth's preparing pass, the one that adds cross-stack outputs and remote states to the tree:
+ * the tree is left as it was. A cross-stack reference therefore resolves to the other stack's
+ * address, not to the remote state synth will write.
+ */
+export function resolveUnprepared(scope: CdktfScope, obj: unknown): unknown {
+  return Tokenization.resolve(obj, { scope: TerraformStack.of(scope), preparing: false, resolver: TOKEN_RESOLVER });
 }
