@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { constants, mkdirSync, renameSync, utimesSync, writeFileSync } from "node:fs";
 import { copyFile, type FileHandle, open } from "node:fs/promises";
@@ -7,7 +7,7 @@ import { checkpoint, ExitCode, KitError, makeTempDir, type OutputOptions, type O
 import { CHUNK, type Progress, readAhead } from "./hash.js";
 import type { BundleEntry } from "./pack-stages.js";
 import { ARCHIVE_CONTROL_ORDER } from "./read.js";
-import { type ByteSink, type TarEntry, writeTar } from "./tar-write.js";
+import { type ByteSink, inputChanged, type TarEntry, writeTar } from "./tar-write.js";
 import { ZstdSink } from "./zstd.js";
 
 /** What the write stage needs besides the files. */
@@ -94,12 +94,6 @@ function kernelCopy(from: number, to: number): Promise<boolean> {
   });
 }
 
-const changed = (path: string, what: string) =>
-  new KitError(`${path} ${what} while it was being packed (the archive would not match the digest that was signed); nothing was written`, ExitCode.BadInput, {
-    code: "bundle.input_changed",
-    hint: "pack again once nothing writes to the weights or dataset files",
-  });
-
 class FileSink implements ByteSink {
   /** Bytes written so far: the archive is written front to back, so also the file's size. */
   private at = 0;
@@ -139,14 +133,14 @@ class FileSink implements ByteSink {
   async copyFrom(path: string, size: number, sha256: string, progress: (done: number) => void): Promise<void> {
     const src = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
-      if (!(await src.stat()).isFile()) throw changed(path, "became a special file");
+      if (!(await src.stat()).isFile()) throw inputChanged(path, "became a special file");
       if (!(await kernelCopy(src.fd, this.fh.fd)))
         for await (const chunk of readAhead(src)) await this.fh.write(chunk, 0, chunk.length);
     } finally {
       await src.close();
     }
     const end = (await this.fh.stat()).size;
-    if (end !== this.at + size) throw changed(path, `changed size (${end - this.at} bytes, not ${size})`);
+    if (end !== this.at + size) throw inputChanged(path, `changed size (${end - this.at} bytes, not ${size})`);
     const again = createHash("sha256");
     let done = 0;
     for await (const chunk of readAhead(this.fh, CHUNK, { from: this.at, length: size })) {
@@ -154,8 +148,22 @@ class FileSink implements ByteSink {
       done += chunk.length;
       progress(done);
     }
-    if (done !== size || again.digest("hex") !== sha256) throw changed(path, "changed");
+    if (done !== size || again.digest("hex") !== sha256) throw inputChanged(path, "changed");
     this.at = end;
+  }
+
+  /**
+   * Runs a process whose stdout is this file: it writes at the shared file offset, after every
+   * byte written so far. `settled` (called once it exited) moves the count to the file's new end.
+   */
+  spawnInto(cmd: string, args: string[]): { child: ChildProcess; settled: () => Promise<void> } {
+    const child = spawn(cmd, args, { stdio: ["pipe", this.fh.fd, "pipe"] });
+    return {
+      child,
+      settled: async () => {
+        this.at = (await this.fh.stat()).size;
+      },
+    };
   }
 
   async close(): Promise<void> {
