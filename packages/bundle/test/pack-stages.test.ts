@@ -136,6 +136,25 @@ describe("archive write stage", () => {
     await expect(w.run()).rejects.toThrow(/changed size \(70004 bytes, not 70000\)/);
     expect(existsSync(w.out)).toBe(false);
   });
+  it("GIVEN a weights file that shrank after it was hashed WHEN written THEN the check that follows the copy stops at its end and refuses it", async () => {
+    const data = bytes(5 * 1024 * 1024, 4);
+    const file = tmpFile("w.bin", data.subarray(0, 3 * 1024 * 1024));
+    const w = write(file, sha(data), data.length);
+    await expect(w.run()).rejects.toThrow(/changed size \(3145728 bytes, not 5242880\)/);
+    expect(existsSync(w.out)).toBe(false);
+  });
+
+  it("GIVEN a weights file of several chunks WHEN written into a .tar THEN the archive holds it whole and GNU tar lists its size", async () => {
+    const data = bytes(9 * 1024 * 1024 + 5, 3);
+    const file = tmpFile("w.bin", data);
+    const w = write(file, sha(data), data.length);
+    await w.run();
+    const listing = execFileSync("tar", ["-tvf", w.out], { encoding: "utf8" });
+    expect(listing).toContain(String(data.length));
+    const dest = tmpDir();
+    execFileSync("tar", ["-xf", w.out, "-C", dest]);
+    expect(readFileSync(join(dest, "blobs", "sha256", sha(data))).equals(data)).toBe(true);
+  });
 });
 
 describe("readAhead", () => {
