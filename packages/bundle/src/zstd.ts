@@ -247,12 +247,22 @@ export class ZstdSink implements RawCapableSink {
   }
 }
 
+/** Where a span of a `.tar.zst` goes: "raw", content of a stored frame; "zstd", bytes for a decoder. */
+export type FrameSpan = (kind: "raw" | "zstd", bytes: Uint8Array) => void;
+
+/** A stored frame as {@link ZstdSink} writes it: no checksum, no content size, window 128 KiB. */
+const isKitRawHeader = (fhd: number, wd: number) => fhd === RAW_FRAME_HEADER[4] && wd === RAW_FRAME_HEADER[5];
+
 /**
  * Checks the frame structure of a `.tar.zst` as it streams past, before the decoder sees it: only
  * standard zstd frames, back to back, as {@link ZstdSink} writes them. Refused: skippable frames
  * (a decoder ignores them, so they could smuggle bytes past every hash), unknown magic numbers,
  * reserved header bits or block types, dictionary frames, frames with no content, and a file that
  * ends inside a frame. Throws a message naming the byte offset.
+ *
+ * With `out`, it also splits the stream: the content of stored frames with the kit's own header
+ * (raw blocks only; any other block there is refused) goes out as "raw" and needs no decoder;
+ * every other frame goes out whole, as "zstd", for the zstd binary. Order is kept.
  */
 export class ZstdFrameChecker {
   private offset = 0;
@@ -264,23 +274,50 @@ export class ZstdFrameChecker {
   private skip = 0;
   private frameContent = 0;
   private lastBlock = false;
+  private fhd = 0;
+  /** The current frame: a stored frame of the kit's, another frame, or not known yet. */
+  private kind: "raw" | "zstd" | "pending" = "pending";
+  /** The current frame's bytes while its kind is not known yet. */
+  private head: number[] = [];
 
-  update(chunk: Uint8Array): void {
+  update(chunk: Uint8Array, out?: FrameSpan): void {
     let i = 0;
+    // Start of the run of this chunk's bytes that belong to a "zstd" frame, or -1.
+    let from = this.kind === "zstd" ? 0 : -1;
+    const flush = () => {
+      if (out && from >= 0 && i > from) out("zstd", chunk.subarray(from, i));
+      from = -1;
+    };
     while (i < chunk.length) {
       if (this.skip > 0) {
         const n = Math.min(this.skip, chunk.length - i);
+        if (this.kind === "raw") out?.("raw", chunk.subarray(i, i + n));
         this.skip -= n;
         i += n;
         this.offset += n;
-        if (this.skip === 0) this.afterBody();
+        if (this.skip === 0) {
+          this.afterBody();
+          if (this.kind === "pending") flush();
+        }
         continue;
       }
-      this.buf.push(chunk[i]!);
+      const b = chunk[i]!;
+      this.buf.push(b);
       i++;
       this.offset++;
-      if (this.buf.length === this.need) this.step();
+      if (this.kind === "pending") this.head.push(b);
+      if (this.buf.length !== this.need) continue;
+      const before = this.kind;
+      this.step();
+      if (before === "pending" && this.kind !== "pending") {
+        if (this.kind === "zstd") {
+          out?.("zstd", Buffer.from(this.head));
+          from = i;
+        }
+        this.head = [];
+      } else if (before === "zstd" && this.kind === "pending") flush();
     }
+    flush();
   }
 
   end(): void {
@@ -312,6 +349,7 @@ export class ZstdFrameChecker {
       }
       case "fhd": {
         const fhd = b[0]!;
+        this.fhd = fhd;
         if (fhd & 0x08) this.fail("reserved bit set in a zstd frame header");
         if (fhd & 0x03) this.fail("zstd frame needing a dictionary");
         const fcsFlag = fhd >> 6;
@@ -319,11 +357,15 @@ export class ZstdFrameChecker {
         this.checksum = Boolean(fhd & 0x04);
         const fcsBytes = [single ? 1 : 0, 2, 4, 8][fcsFlag]!;
         const rest = (single ? 0 : 1) + fcsBytes;
-        if (rest === 0) this.next("block", 3);
+        if (rest === 0) {
+          this.kind = "zstd";
+          this.next("block", 3);
+        }
         else this.next("header", rest);
         return;
       }
       case "header":
+        this.kind = isKitRawHeader(this.fhd, b[0]!) && b.length === 1 ? "raw" : "zstd";
         this.next("block", 3);
         return;
       case "block": {
@@ -332,6 +374,7 @@ export class ZstdFrameChecker {
         const type = (v >> 1) & 3;
         const size = v >>> 3;
         if (type === 3) this.fail("reserved zstd block type");
+        if (this.kind === "raw" && type !== 0) this.fail("compressed block in a stored frame");
         if (size > 128 * 1024) this.fail("zstd block larger than 128 KiB");
         // Raw and compressed blocks carry `size` bytes; an RLE block one byte repeated `size` times.
         this.frameContent += type === 2 ? Math.max(size, 1) : size;
@@ -345,7 +388,7 @@ export class ZstdFrameChecker {
         return;
       }
       case "checksum":
-        this.next("magic", 4);
+        this.frameEnd();
         return;
       default:
         return;
@@ -359,6 +402,11 @@ export class ZstdFrameChecker {
     }
     if (this.frameContent === 0) this.fail("empty zstd frame");
     if (this.checksum) this.next("checksum", 4);
-    else this.next("magic", 4);
+    else this.frameEnd();
+  }
+
+  private frameEnd(): void {
+    this.kind = "pending";
+    this.next("magic", 4);
   }
 }

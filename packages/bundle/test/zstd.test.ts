@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { verifyBundle } from "../src/index.js";
 import type { BundleEntry } from "../src/pack-stages.js";
 import { writeBundleArchive } from "../src/pack-write.js";
-import { chooseMemberEncoding, MEMBER_LEVEL, MEMBER_MIN_GAIN, rawFrame, zstdCompress } from "../src/zstd.js";
+import { chooseMemberEncoding, MEMBER_LEVEL, MEMBER_MIN_GAIN, rawFrame, ZstdFrameChecker, zstdCompress } from "../src/zstd.js";
 import { keyPair, packFixture, removeTmpDirs, tmpDir, verifyKey } from "./helpers.js";
 afterAll(removeTmpDirs);
 
@@ -127,5 +127,63 @@ describe("encoding of weight members in a .tar.zst", () => {
       code: "tool.zstd_failed",
     });
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe("splitting a .tar.zst into stored and compressed frames", () => {
+  const split = (stream: Buffer, step: number) => {
+    const c = new ZstdFrameChecker();
+    const raw: Buffer[] = [];
+    const zstd: Buffer[] = [];
+    const order: string[] = [];
+    for (let i = 0; i < stream.length; i += step)
+      c.update(stream.subarray(i, i + step), (kind, bytes) => {
+        (kind === "raw" ? raw : zstd).push(Buffer.from(bytes));
+        if (order.at(-1) !== kind) order.push(kind);
+      });
+    c.end();
+    return { raw: Buffer.concat(raw), zstd: Buffer.concat(zstd), order };
+  };
+
+  it.each([1, 7, 4096, 1 << 20])(
+    "GIVEN compressed, stored and compressed frames fed %i bytes at a time WHEN split THEN stored content comes out raw and the compressed frames whole, in order",
+    async (step) => {
+      const head = await zstdCompress("zstd", Buffer.from("header ".repeat(1000)));
+      const tail = await zstdCompress("zstd", Buffer.from("tail ".repeat(500)));
+      const a = randomBytes(200_000);
+      const b = randomBytes(70_000);
+      const got = split(Buffer.concat([head, rawFrame(a, true, false), rawFrame(b, false, true), tail]), step);
+      expect(got.raw.equals(Buffer.concat([a, b]))).toBe(true);
+      expect(got.zstd.equals(Buffer.concat([head, tail]))).toBe(true);
+      expect(got.order).toEqual(["zstd", "raw", "zstd"]);
+    },
+  );
+
+  it("GIVEN a frame with the kit's stored-frame header that holds a compressed block WHEN split THEN it is refused at that block", () => {
+    const frame = rawFrame(Buffer.from("x".repeat(100)), true, true);
+    frame[6] = frame[6]! | 0x04; // block type 2 (compressed) instead of 0 (raw)
+    expect(() => split(frame, 4096)).toThrow(/compressed block in a stored frame at byte 6/);
+  });
+
+  it("GIVEN a .tar.zst bundle with random weights (stored frames) and one with tensor weights (compressed) WHEN verified, and one tampered in a stored frame THEN the first two pass and the tampered one fails", async () => {
+    const t = tmpDir();
+    const keys = keyPair();
+    for (const [name, data] of [
+      ["random", randomBytes(3 * 1024 * 1024)],
+      ["tensor", tensorBytes(3 * 1024 * 1024)],
+    ] as const) {
+      const w = join(t, `${name}.bin`);
+      writeFileSync(w, data);
+      const out = join(t, `${name}.tar.zst`);
+      await packFixture(out, keys, { weights: [w] });
+      expect((await verifyBundle(out, verifyKey(keys.pub))).ok).toBe(true);
+      if (name !== "random") continue;
+      const bytes = readFileSync(out);
+      const at = bytes.indexOf(data.subarray(1000, 1064));
+      expect(at).toBeGreaterThan(0);
+      bytes[at] = bytes[at]! ^ 0xff;
+      writeFileSync(out, bytes);
+      expect((await verifyBundle(out, verifyKey(keys.pub))).ok).toBe(false);
+    }
   });
 });
