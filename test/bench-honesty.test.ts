@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseProfile, repoRoot } from "@sovereign/profile";
 import { describe, expect, it } from "vitest";
-import { contenderScripts } from "../scripts/bench/bundle.js";
+import { contenderScripts, DEFAULT_WEIGHTS_MIB } from "../scripts/bench/bundle.js";
 import { GATE_TRIALS, sampleTimes, simulateDrift } from "../scripts/bench/gate.js";
 import { buildCorpus, evaluateCorpus, shippedRules } from "../scripts/bench/policy.js";
 import { IDLE_LOAD, runHeader, targetCells } from "../scripts/bench/lib/header.js";
@@ -127,7 +127,7 @@ describe("policy benchmark corpus", () => {
 });
 
 describe("bundle benchmark", () => {
-  const out = { tar: "/w/b.tar", zst: "/w/b.tar.zst", dir: "/w/b-dir", tarZstd: "/w/base.tar.zst", tarOnly: "/w/base.tar", fixed: "/w/nw.tar" };
+  const out = { tar: "/w/b.tar", zst: "/w/b.tar.zst", dir: "/w/b-dir", tarZstd: "/w/base.tar.zst", tarOnly: "/w/base.tar", fixed: "/w/nw.tar", copy: "/w/copy.bin" };
   const scripts = contenderScripts({ node: "/usr/bin/node", bin: "/k/sovereign.js", key: "/w/k", weights: "/w/in/m.st", input: "/w/in", out });
 
   it("GIVEN the pack contenders THEN each one pays for its writes: sync ends every timed script", () => {
@@ -143,6 +143,14 @@ describe("bundle benchmark", () => {
     expect(scripts.fixed).not.toContain("--weights");
     for (const k of ["tarZstd", "tarOnly"] as const) expect(scripts[k]).toContain("-C '/w/in' .");
     expect(scripts.tarZstd).toContain("zstd -q -T0 -3");
+  });
+
+  it("GIVEN the bound row THEN it copies the same weights file the kit packs and pays for the disk write", () => {
+    expect(scripts.copy).toBe(`cp '/w/in/m.st' '${out.copy}' && sync`);
+  });
+
+  it("GIVEN the default size THEN the weights dominate: at least 4 GiB beside a fixed cost of about 1.5 s", () => {
+    expect(DEFAULT_WEIGHTS_MIB).toBeGreaterThanOrEqual(4096);
   });
 });
 

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { constants, mkdirSync, renameSync, utimesSync, writeFileSync } from "node:fs";
 import { copyFile, type FileHandle, open } from "node:fs/promises";
@@ -7,7 +7,7 @@ import { checkpoint, ExitCode, KitError, makeTempDir, type OutputOptions, type O
 import { CHUNK, type Progress, readAhead } from "./hash.js";
 import type { BundleEntry } from "./pack-stages.js";
 import { ARCHIVE_CONTROL_ORDER } from "./read.js";
-import { type ByteSink, type TarEntry, writeTar } from "./tar-write.js";
+import { type ByteSink, inputChanged, type TarEntry, writeTar } from "./tar-write.js";
 import { ZstdSink } from "./zstd.js";
 
 /** What the write stage needs besides the files. */
@@ -94,11 +94,51 @@ function kernelCopy(from: number, to: number): Promise<boolean> {
   });
 }
 
-const changed = (path: string, what: string) =>
-  new KitError(`${path} ${what} while it was being packed (the archive would not match the digest that was signed); nothing was written`, ExitCode.BadInput, {
-    code: "bundle.input_changed",
-    hint: "pack again once nothing writes to the weights or dataset files",
-  });
+/**
+ * Hashes `length` bytes of `fh` from `from` while another writer (`copying`) is still appending
+ * them: reads return what has landed so far (one chunk read ahead while the previous is hashed);
+ * at the current end it waits for more until the writer settles. Returns how many bytes it saw
+ * (fewer than `length` when the writer stopped short) and their digest.
+ */
+async function followAppend(
+  fh: FileHandle,
+  from: number,
+  length: number,
+  copying: Promise<void>,
+  progress: (done: number) => void,
+): Promise<{ done: number; digest: string }> {
+  let settled = false;
+  const over = copying.then(
+    () => {
+      settled = true;
+    },
+    () => {
+      settled = true;
+    },
+  );
+  const h = createHash("sha256");
+  const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  let turn = 0;
+  let done = 0;
+  const read = (buf: Buffer) => fh.read(buf, 0, Math.min(CHUNK, length - done), from + done);
+  while (done < length) {
+    const wasSettled = settled;
+    let { bytesRead } = await read(bufs[turn]!);
+    while (bytesRead > 0) {
+      const current = bufs[turn]!.subarray(0, bytesRead);
+      done += bytesRead;
+      turn ^= 1;
+      const next = done < length ? read(bufs[turn]!) : undefined;
+      h.update(current);
+      progress(done);
+      bytesRead = next ? (await next).bytesRead : 0;
+    }
+    if (done >= length || wasSettled) break;
+    // At the end of what has landed: wait for the writer to add more, or to finish.
+    await Promise.race([over, new Promise((r) => setTimeout(r, 2))]);
+  }
+  return { done, digest: h.digest("hex") };
+}
 
 class FileSink implements ByteSink {
   /** Bytes written so far: the archive is written front to back, so also the file's size. */
@@ -132,30 +172,43 @@ class FileSink implements ByteSink {
   }
 
   /**
-   * Appends a whole input file with a kernel-side copy, then reads the appended bytes back (from
-   * the page cache) and checks them against the digest that was signed: a file that grew, shrank
-   * or changed since the hash stage is refused.
+   * Appends a whole input file with a kernel-side copy and, while the kernel copies, reads the
+   * appended bytes back (from the page cache) as they land and hashes them: the copy (in `cat`,
+   * on another core) and the check overlap. The result must match the digest that was signed: a
+   * file that grew, shrank or changed since the hash stage is refused.
    */
   async copyFrom(path: string, size: number, sha256: string, progress: (done: number) => void): Promise<void> {
     const src = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    let copying: Promise<void> | undefined;
     try {
-      if (!(await src.stat()).isFile()) throw changed(path, "became a special file");
-      if (!(await kernelCopy(src.fd, this.fh.fd)))
-        for await (const chunk of readAhead(src)) await this.fh.write(chunk, 0, chunk.length);
+      if (!(await src.stat()).isFile()) throw inputChanged(path, "became a special file");
+      copying = kernelCopy(src.fd, this.fh.fd).then(async (ok) => {
+        if (!ok) for await (const chunk of readAhead(src)) await this.fh.write(chunk, 0, chunk.length);
+      });
+      const { done, digest } = await followAppend(this.fh, this.at, size, copying, progress);
+      await copying;
+      const end = (await this.fh.stat()).size;
+      if (end !== this.at + size) throw inputChanged(path, `changed size (${end - this.at} bytes, not ${size})`);
+      if (done !== size || digest !== sha256) throw inputChanged(path, "changed");
+      this.at = end;
     } finally {
+      await copying?.catch(() => undefined);
       await src.close();
     }
-    const end = (await this.fh.stat()).size;
-    if (end !== this.at + size) throw changed(path, `changed size (${end - this.at} bytes, not ${size})`);
-    const again = createHash("sha256");
-    let done = 0;
-    for await (const chunk of readAhead(this.fh, CHUNK, { from: this.at, length: size })) {
-      again.update(chunk);
-      done += chunk.length;
-      progress(done);
-    }
-    if (done !== size || again.digest("hex") !== sha256) throw changed(path, "changed");
-    this.at = end;
+  }
+
+  /**
+   * Runs a process whose stdout is this file: it writes at the shared file offset, after every
+   * byte written so far. `settled` (called once it exited) moves the count to the file's new end.
+   */
+  spawnInto(cmd: string, args: string[]): { child: ChildProcess; settled: () => Promise<void> } {
+    const child = spawn(cmd, args, { stdio: ["pipe", this.fh.fd, "pipe"] });
+    return {
+      child,
+      settled: async () => {
+        this.at = (await this.fh.stat()).size;
+      },
+    };
   }
 
   async close(): Promise<void> {

@@ -182,66 +182,155 @@ async function* handleChunks(fh: FileHandle, onRead: (n: number) => void): Async
   }
 }
 
-/** Resolves when the child's stdin drains or the child exits; removes both listeners either way. */
-function drained(child: ReturnType<typeof spawn>): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      child.stdin!.off("drain", done);
-      child.off("close", done);
-      resolve();
+/** Decompressed bytes held from a zstd child before its output is paused (a decompression bomb waits). */
+const DECODER_QUEUE = 8 * 1024 * 1024;
+
+/**
+ * One `zstd -d` process for a run of compressed frames: bytes go in with {@link write}, decoded
+ * bytes come out of the same generator calls, so the child never blocks on a full output pipe
+ * while this side waits for its input pipe to drain. Output beyond 8 MiB not yet taken pauses the
+ * pipe. {@link finish} ends the input and yields the rest.
+ */
+class ZstdDecoder {
+  private readonly child = spawn("zstd", ["-q", "-d", "-c"], { stdio: ["pipe", "pipe", "pipe"] });
+  private queue: Buffer[] = [];
+  private queued = 0;
+  private ended = false;
+  private stderr = "";
+  private wake: (() => void) | undefined;
+  private readonly exited: Promise<number>;
+
+  constructor(private readonly path: string) {
+    const poke = () => {
+      const w = this.wake;
+      this.wake = undefined;
+      w?.();
     };
-    child.stdin!.once("drain", done);
-    child.once("close", done);
-  });
+    this.child.stdout.on("data", (d: Buffer) => {
+      this.queue.push(d);
+      this.queued += d.length;
+      if (this.queued > DECODER_QUEUE) this.child.stdout.pause();
+      poke();
+    });
+    this.child.stdout.on("end", () => {
+      this.ended = true;
+      poke();
+    });
+    this.child.stderr.on("data", (d) => {
+      this.stderr += d;
+    });
+    this.child.stdin.on("error", () => {
+      // reported through the exit status
+    });
+    this.exited = new Promise<number>((res, rej) => {
+      this.child.on("error", (e) => {
+        this.ended = true;
+        poke();
+        rej(e);
+      });
+      this.child.on("close", (code) => {
+        this.ended = true;
+        poke();
+        res(code ?? 1);
+      });
+    });
+    this.exited.catch(() => undefined);
+  }
+
+  /** Waits until `ready()` holds or something happens (output, drain, exit). */
+  private wait(ready: () => boolean): Promise<void> {
+    return new Promise<void>((r) => {
+      this.wake = r;
+      if (ready() || this.queue.length > 0 || this.ended) r();
+    });
+  }
+
+  private *take(): Generator<Buffer> {
+    while (this.queue.length > 0) {
+      const d = this.queue.shift()!;
+      this.queued -= d.length;
+      if (this.queued <= DECODER_QUEUE) this.child.stdout.resume();
+      yield d;
+    }
+  }
+
+  async *write(bytes: Uint8Array): AsyncGenerator<Buffer> {
+    // A copy: the caller's buffer is read into again while the pipe holds this one.
+    if (this.child.stdin.write(Buffer.from(bytes))) return yield* this.take();
+    let drained = false;
+    const onDrain = () => {
+      drained = true;
+      this.wake?.();
+    };
+    this.child.stdin.once("drain", onDrain);
+    try {
+      while (!drained && !this.ended) {
+        yield* this.take();
+        await this.wait(() => drained);
+      }
+      yield* this.take();
+    } finally {
+      this.child.stdin.off("drain", onDrain);
+    }
+  }
+
+  async *finish(): AsyncGenerator<Buffer> {
+    this.child.stdin.end();
+    while (!this.ended) {
+      yield* this.take();
+      await this.wait(() => false);
+    }
+    yield* this.take();
+    const code = await this.exited.catch((e: NodeJS.ErrnoException) => {
+      throw new UsageError(`cannot run zstd to read ${this.path}: ${e.code ?? e.message}`, "install the Debian package zstd");
+    });
+    if (code !== 0)
+      throw new TarSafetyError("(zstd)", `zstd could not decompress the archive (corrupt or truncated): ${printable(this.stderr.trim())}`);
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null) this.child.kill();
+  }
 }
 
 /**
- * Decompresses through the zstd binary, fed from the open handle (the archive is never reopened
- * by name) after the frame structure is checked, byte for byte, on the way in.
+ * Decodes a `.tar.zst` read from the open handle (the archive is never reopened by name), its
+ * frame structure checked byte for byte on the way in. Stored frames as the kit writes them
+ * (weights that do not compress) are unwrapped here: their bytes never leave this process. Runs
+ * of other frames go through one `zstd -d` process each (tar headers, text members, compressed
+ * weights).
  */
 async function* zstdStream(fh: FileHandle, path: string): AsyncGenerator<Buffer> {
-  const child = spawn("zstd", ["-q", "-d", "-c"], { stdio: ["pipe", "pipe", "pipe"] });
-  let stderr = "";
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  const exited = new Promise<number>((res, rej) => {
-    child.on("error", rej);
-    child.on("close", (code) => res(code ?? 1));
-  });
-  child.stdin.on("error", () => {
-    // reported through the exit status
-  });
   const frames = new ZstdFrameChecker();
-  let frameError: string | undefined;
-  const pump = (async () => {
-    try {
-      for await (const c of handleChunks(fh, () => {})) {
-        frames.update(c);
-        if (!child.stdin.write(Buffer.from(c))) await drained(child);
+  let decoder: ZstdDecoder | undefined;
+  try {
+    for await (const chunk of handleChunks(fh, () => {})) {
+      const spans: ["raw" | "zstd", Uint8Array][] = [];
+      try {
+        frames.update(chunk, (kind, bytes) => spans.push([kind, bytes]));
+      } catch (e) {
+        throw new TarSafetyError("(zstd framing)", (e as Error).message);
       }
+      for (const [kind, bytes] of spans) {
+        if (kind === "zstd") {
+          decoder ??= new ZstdDecoder(path);
+          yield* decoder.write(bytes);
+          continue;
+        }
+        if (decoder) yield* decoder.finish();
+        decoder = undefined;
+        yield Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      }
+    }
+    try {
       frames.end();
     } catch (e) {
-      frameError = (e as Error).message;
-      child.kill();
-    } finally {
-      child.stdin.end();
+      throw new TarSafetyError("(zstd framing)", (e as Error).message);
     }
-  })();
-  try {
-    for await (const chunk of child.stdout) {
-      if (frameError) break;
-      yield chunk as Buffer;
-    }
-    await pump;
-    if (frameError) throw new TarSafetyError("(zstd framing)", frameError);
-    const code = await exited.catch((e: NodeJS.ErrnoException) => {
-      throw new UsageError(`cannot run zstd to read ${path}: ${e.code ?? e.message}`, "install the Debian package zstd");
-    });
-    if (code !== 0)
-      throw new TarSafetyError("(zstd)", `zstd could not decompress the archive (corrupt or truncated): ${printable(stderr.trim())}`);
+    if (decoder) yield* decoder.finish();
+    decoder = undefined;
   } finally {
-    if (child.exitCode === null) child.kill();
+    decoder?.kill();
   }
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
-import { KitError } from "@sovereign/diagnostics";
+import { ExitCode, KitError } from "@sovereign/diagnostics";
 import { CHUNK, type Progress } from "./hash.js";
 
 /**
@@ -18,6 +18,11 @@ export interface ByteSink {
    * marks the member's final chunk. Sinks without it receive those bytes through `write`.
    */
   writeRaw?(data: Uint8Array, last: boolean): Promise<void>;
+  /**
+   * Optional: called before the chunks of a file member go to `writeRaw`, with the input file, so
+   * the sink can choose how to encode them (a `.tar.zst` samples the file: stored or compressed).
+   */
+  startMember?(path: string, size: number): Promise<void>;
   /** Optional gathered write (one syscall for many small pieces). */
   writev?(parts: Uint8Array[]): Promise<void>;
   /**
@@ -28,6 +33,13 @@ export interface ByteSink {
   copyFrom?(path: string, size: number, sha256: string, progress: (done: number) => void): Promise<void>;
   close(): Promise<void>;
 }
+
+/** A weights or dataset file that changed between its hash and its write: refused, nothing written. */
+export const inputChanged = (path: string, what: string) =>
+  new KitError(`${path} ${what} while it was being packed (the archive would not match the digest that was signed); nothing was written`, ExitCode.BadInput, {
+    code: "bundle.input_changed",
+    hint: "pack again once nothing writes to the weights or dataset files",
+  });
 
 const BLOCK = 512;
 const RECORD = 20 * BLOCK;
@@ -144,12 +156,12 @@ export async function writeTar(
           // A fresh buffer per chunk: a stream sink may still hold the previous one.
           const buf = Buffer.allocUnsafe(Math.min(CHUNK, src.size - at));
           const { bytesRead } = await fh.read(buf, 0, buf.length, at);
-          if (bytesRead === 0)
-            throw new KitError(`${src.path} shrank while it was being packed; nothing was written`, 2);
+          if (bytesRead === 0) throw inputChanged(src.path, "shrank");
           return buf.subarray(0, bytesRead);
         };
         let done = 0;
         const again = src.sha256 ? createHash("sha256") : undefined;
+        if (sink.writeRaw && src.size > 0) await sink.startMember?.(src.path, src.size);
         next = src.size > 0 ? read(0) : undefined;
         while (next) {
           const chunk: Buffer = await next;
@@ -162,11 +174,7 @@ export async function writeTar(
           } else await emit(chunk);
           progress?.(src.label ?? e.name, done, src.size);
         }
-        if (again && again.digest("hex") !== src.sha256)
-          throw new KitError(
-            `${src.path} changed while it was being packed (its bytes no longer match the digest that was signed); nothing was written`,
-            2,
-          );
+        if (again && again.digest("hex") !== src.sha256) throw inputChanged(src.path, "changed");
       } finally {
         // A read still in flight after a failed write must settle before its handle closes.
         await next?.catch(() => undefined);

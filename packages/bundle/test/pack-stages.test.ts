@@ -8,7 +8,7 @@ import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CHECKSUMS_FILE, MANIFEST_FILE, SIGNATURE_FILE } from "../src/format.js";
-import { readAhead } from "../src/hash.js";
+import { PARALLEL_MIN, readAhead, sha256File } from "../src/hash.js";
 import type { BundleItem } from "../src/items.js";
 import { type BundleEntry, type HashedArtifact, hashArtifacts, layoutBundle, signBundle } from "../src/pack-stages.js";
 import { writeBundleArchive } from "../src/pack-write.js";
@@ -136,6 +136,25 @@ describe("archive write stage", () => {
     await expect(w.run()).rejects.toThrow(/changed size \(70004 bytes, not 70000\)/);
     expect(existsSync(w.out)).toBe(false);
   });
+  it("GIVEN a weights file that shrank after it was hashed WHEN written THEN the check that follows the copy stops at its end and refuses it", async () => {
+    const data = bytes(5 * 1024 * 1024, 4);
+    const file = tmpFile("w.bin", data.subarray(0, 3 * 1024 * 1024));
+    const w = write(file, sha(data), data.length);
+    await expect(w.run()).rejects.toThrow(/changed size \(3145728 bytes, not 5242880\)/);
+    expect(existsSync(w.out)).toBe(false);
+  });
+
+  it("GIVEN a weights file of several chunks WHEN written into a .tar THEN the archive holds it whole and GNU tar lists its size", async () => {
+    const data = bytes(9 * 1024 * 1024 + 5, 3);
+    const file = tmpFile("w.bin", data);
+    const w = write(file, sha(data), data.length);
+    await w.run();
+    const listing = execFileSync("tar", ["-tvf", w.out], { encoding: "utf8" });
+    expect(listing).toContain(String(data.length));
+    const dest = tmpDir();
+    execFileSync("tar", ["-xf", w.out, "-C", dest]);
+    expect(readFileSync(join(dest, "blobs", "sha256", sha(data))).equals(data)).toBe(true);
+  });
 });
 
 describe("readAhead", () => {
@@ -152,5 +171,29 @@ describe("readAhead", () => {
     } finally {
       await fh.close();
     }
+  });
+});
+
+describe("sha256File with a second thread", () => {
+  it("GIVEN a file above the parallel threshold with a PEM key near its end WHEN hashed with a scan THEN the digest is the file's, the scan saw every byte in order and found the key", async () => {
+    const size = PARALLEL_MIN + 4 * 1024 * 1024 + 5;
+    const data = Buffer.alloc(size);
+    for (let i = 0; i < size; i += 4096) data.writeUInt32LE(i * 2654435761 >>> 0, i);
+    const key = Buffer.from("-----BEGIN PRIVATE KEY-----\nMII\n");
+    key.copy(data, size - 1000);
+    const file = tmpFile("big.bin", data);
+    const seen = createHash("sha256");
+    let chunks = 0;
+    const r = await sha256File(file, undefined, "big", (c) => {
+      seen.update(c);
+      chunks++;
+    });
+    const whole = createHash("sha256").update(data).digest("hex");
+    expect(r).toEqual({ sha256: whole, size });
+    expect(seen.digest("hex")).toBe(whole);
+    expect(chunks).toBeGreaterThan(3);
+    await expect(hashArtifacts([artifact(file, "w")], undefined, undefined)).rejects.toMatchObject({
+      issues: [{ code: "bundle.secret", message: expect.stringContaining("a PEM private key") }],
+    });
   });
 });
