@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { jobFromV1Body, type KubernetesObject } from "@sovereign/constructs";
 import { ExitCode, KitError, readInputFile } from "@sovereign/diagnostics";
@@ -70,20 +69,6 @@ function readSynthFile(path: string): string {
     what: "synthesized file",
     overLimitHint: "this is not a file `sovereign synth` wrote: synthesize again into an empty --out and pass that",
   }).bytes.toString("utf8");
-}
-
-/** Runs jobs with at most `limit` in flight, keeping results in input order. */
-async function pooled<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]> {
-  const results: T[] = new Array(jobs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      results[i] = await jobs[i]!();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
-  return results;
 }
 
 /** Options of {@link collectObjectsDetailed}. */
@@ -175,8 +160,8 @@ export async function collectObjectsDetailed(
       );
     }
   }
-  // helm is a separate process per release: run a few side by side.
-  const objects = (await pooled(parts, availableParallelism() + 1)).flat();
+  // All at once: Renderings itself caps the helm processes running side by side.
+  const objects = (await Promise.all(parts.map((part) => part()))).flat();
   return { objects, unrendered, detached, terraform };
 }
 
