@@ -49,6 +49,18 @@ function perModel(check: (m: Model, mp: DocPath, s: Spec) => Issue | Issue[] | u
     });
 }
 
+/** One issue per entry of a site's `field` list that `valid` refuses, located at that entry. */
+function siteEntriesRefused(
+  sites: Spec["sites"],
+  field: "egressCidrs" | "domains",
+  valid: (value: string) => boolean,
+  issue: (value: string) => Omit<Issue, "path">,
+): Issue[] {
+  return sites.flatMap((site, i) =>
+    (site[field] ?? []).flatMap((v, j) => (valid(v) ? [] : [{ ...issue(v), path: ["spec", "sites", i, field, j] }])),
+  );
+}
+
 function unknownRef(code: string, path: DocPath, value: string, kind: string, declared: string[], where: string) {
   return declared.includes(value)
     ? []
@@ -157,39 +169,21 @@ export function profileChecks(): readonly ProfileCheck[] {
       name: "egress CIDRs parse",
       codes: ["cidr.invalid"],
       run: ({ spec: s }) =>
-        s.sites.flatMap((site, i) =>
-          site.egressCidrs.flatMap((c, j) =>
-            parseCidr(c)
-              ? []
-              : [
-                  {
-                    code: "cidr.invalid",
-                    path: ["spec", "sites", i, "egressCidrs", j],
-                    message: `${JSON.stringify(c)} is not a valid CIDR`,
-                    hint: "write an address and prefix length, e.g. 192.0.2.0/24 or 2001:db8::/32",
-                  },
-                ],
-          ),
-        ),
+        siteEntriesRefused(s.sites, "egressCidrs", (c) => parseCidr(c) !== null, (c) => ({
+          code: "cidr.invalid",
+          message: `${JSON.stringify(c)} is not a valid CIDR`,
+          hint: "write an address and prefix length, e.g. 192.0.2.0/24 or 2001:db8::/32",
+        })),
     },
     {
       name: "site domains are DNS suffixes",
       codes: ["domain.invalid"],
       run: ({ spec: s }) =>
-        s.sites.flatMap((site, i) =>
-          (site.domains ?? []).flatMap((d, j) =>
-            isDnsName(d)
-              ? []
-              : [
-                  {
-                    code: "domain.invalid",
-                    path: ["spec", "sites", i, "domains", j],
-                    message: `${JSON.stringify(d)} is not a DNS suffix`,
-                    hint: "write a lowercase domain such as bkk1.sovereign.example",
-                  },
-                ],
-          ),
-        ),
+        siteEntriesRefused(s.sites, "domains", isDnsName, (d) => ({
+          code: "domain.invalid",
+          message: `${JSON.stringify(d)} is not a DNS suffix`,
+          hint: "write a lowercase domain such as bkk1.sovereign.example",
+        })),
     },
     {
       name: "pools and storage classes name a declared site",
