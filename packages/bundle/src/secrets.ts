@@ -30,6 +30,9 @@ const PATTERNS: [RegExp, string][] = [
 /* eslint-enable no-control-regex */
 const JWK_KTY = /"kty"\s*:\s*"(?:EC|RSA|OKP|oct)"/;
 const JWK_PRIVATE = /"(?:d|k|p|q)"\s*:\s*"[A-Za-z0-9_-]{16,}/;
+/** How far past its opening quote a `"kty"` or private member's match may reach. */
+const JWK_KTY_REACH = 200;
+const JWK_PRIVATE_REACH = 256;
 
 /**
  * Bytes every match of a pattern contains (its anchor), and how far a match reaches before and
@@ -57,8 +60,6 @@ const derVersion = (b: Buffer, at: number) =>
 const DER = anchor("\x02\x01", 4, 44, derVersion);
 /** Anchors of PATTERNS, in the same order. */
 const PATTERN_ANCHORS: Anchor[] = [anchor("BEGIN", 5, 200), anchor("sh-key", 5, 12), DER, DER, DER];
-const KTY_ANCHOR = anchor('"kty"', 0, 200);
-const PRIVATE_ANCHORS = ['"d"', '"k"', '"p"', '"q"'].map((n) => anchor(n, 0, 256));
 /** Bytes kept from the end of one chunk so a match split across two chunks is still seen. */
 const OVERLAP = 256;
 
@@ -70,6 +71,29 @@ function matchesAround(buf: Buffer, a: Anchor, re: RegExp): boolean {
     if (re.test(window)) return true;
   }
   return false;
+}
+
+const QUOTE = 0x22;
+/** `d`, `k`, `p`, `q`: the JWK members that hold private key material. */
+const PRIVATE_MEMBER = new Set([0x64, 0x6b, 0x70, 0x71]);
+
+/**
+ * The two JWK facts in one pass over the chunk's quotes (instead of one search per member name):
+ * whether a `"kty"` member with a key type occurs, and whether a private member (`"d"`, `"k"`,
+ * `"p"`, `"q"`) with a value of 16 or more base64url characters does. Facts already known are not
+ * looked for again.
+ */
+function jwkFacts(buf: Buffer, known: { kty: boolean; priv: boolean }): { kty: boolean; priv: boolean } {
+  let { kty, priv } = known;
+  const around = (at: number, reach: number, re: RegExp) => re.test(buf.toString("latin1", at, Math.min(buf.length, at + reach)));
+  for (let at = buf.indexOf(QUOTE); at !== -1 && !(kty && priv); at = buf.indexOf(QUOTE, at + 1)) {
+    const c = buf[at + 1]!;
+    if (buf[at + 2] === QUOTE) {
+      if (!priv && PRIVATE_MEMBER.has(c)) priv = around(at, JWK_PRIVATE_REACH, JWK_PRIVATE);
+    } else if (!kty && c === 0x6b && buf[at + 2] === 0x74 && buf[at + 3] === 0x79 && buf[at + 4] === QUOTE)
+      kty = around(at, JWK_KTY_REACH, JWK_KTY);
+  }
+  return { kty, priv };
 }
 
 /** The DER patterns that match around any hit of the shared DER anchor. */
@@ -117,8 +141,7 @@ export class KeyScanner {
         return;
       }
     }
-    this.kty ||= matchesAround(buf, KTY_ANCHOR, JWK_KTY);
-    this.priv ||= PRIVATE_ANCHORS.some((a) => matchesAround(buf, a, JWK_PRIVATE));
+    ({ kty: this.kty, priv: this.priv } = jwkFacts(buf, { kty: this.kty, priv: this.priv }));
     if (this.kty && this.priv) this.found = "a JSON Web Key with its private part";
   }
 

@@ -57,6 +57,27 @@ describe("key material detection", () => {
     expect(keyMaterialIn(Buffer.concat([Buffer.alloc(1 << 20, 0x41), sec1]))).toBe("a SEC1 DER EC private key");
   });
 
+  it("GIVEN a JWK's private member before, after or chunks apart from its kty, among thousands of other quotes WHEN streamed THEN it is found", () => {
+    const quotes = Buffer.from('"a" "kt" "ktyx" "d":"short" "q" : 1 '.repeat(4000));
+    const cases: [string, string][] = [
+      ['{"d" : "Zm9vYmFyYmF6cXV4MTIzNDU2", ', '"kty":"EC"}'],
+      ['{"kty":"RSA", ', '"p":"Zm9vYmFyYmF6cXV4MTIzNDU2"}'],
+      ['{"kty" :  "oct",', '"k":"Zm9vYmFyYmF6cXV4MTIzNDU2"}'],
+      ['{"q":"Zm9vYmFyYmF6cXV4MTIzNDU2"', ', "kty": "OKP"}'],
+    ];
+    for (const [a, b] of cases) {
+      const scan = new KeyScanner();
+      scan.update(Buffer.concat([quotes, Buffer.from(a)]));
+      scan.update(Buffer.concat([quotes, Buffer.from(b)]));
+      expect(scan.result(1 << 30), `${a}|${b}`).toBe("a JSON Web Key with its private part");
+    }
+  });
+
+  it("GIVEN a kty and private-looking members that fall short (value under 16 characters, unknown key type, no quotes around the name) WHEN scanned THEN nothing is reported", () => {
+    for (const text of ['{"kty":"EC","d":"c2hvcnQ"}', '{"kty":"XYZ","d":"Zm9vYmFyYmF6cXV4MTIzNDU2"}', '{"kty":"EC",d:"Zm9vYmFyYmF6cXV4MTIzNDU2"}', '{kty:"EC","d":"Zm9vYmFyYmF6cXV4MTIzNDU2"}'])
+      expect(keyMaterialIn(Buffer.from(text)), text).toBeUndefined();
+  });
+
   it("GIVEN public keys, text about keys and zero bytes WHEN scanned THEN nothing is reported", () => {
     expect(keyMaterialIn(Buffer.from(ec.publicKey.export({ type: "spki", format: "pem" }) as string))).toBeUndefined();
     expect(keyMaterialIn(Buffer.from(JSON.stringify(ec.publicKey.export({ format: "jwk" }))))).toBeUndefined();
