@@ -26,34 +26,65 @@ export async function sha256File(
   label = path,
   each?: (chunk: Buffer) => void | Promise<void>,
 ): Promise<{ sha256: string; size: number }> {
-  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  const { fh, size: total } = await openRegular(path);
   try {
-    const st = await fh.stat();
-    if (!st.isFile()) {
-      throw new InputError([
-        {
-          code: "file.unreadable",
-          path: [],
-          file: path,
-          message: `${path} is not a regular file (device, FIFO or socket)`,
-          hint: "pass regular files only",
-        },
-      ]);
-    }
-    const total = st.size;
-    if (each && total >= PARALLEL_MIN) return await hashBesideWork(fh, each, (done) => progress?.(label, done, total));
-    const h = createHash("sha256");
-    let size = 0;
-    for await (const chunk of readAhead(fh)) {
-      h.update(chunk);
-      await each?.(chunk);
-      size += chunk.length;
-      progress?.(label, size, total);
-    }
-    return { sha256: h.digest("hex"), size };
+    const report = (done: number) => progress?.(label, done, total);
+    if (each && total >= PARALLEL_MIN) return await hashBesideWork(readOn(fh), each, report);
+    return await hashInOrder(readAhead(fh), each, report);
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Opens an input for reading without blocking on a FIFO, and refuses anything but a regular file
+ * (a FIFO or device is an InputError, exit 2). Returns the handle and the size it had.
+ */
+export async function openRegular(path: string): Promise<{ fh: FileHandle; size: number }> {
+  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = await fh.stat();
+    if (st.isFile()) return { fh, size: st.size };
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+  await fh.close();
+  throw new InputError([
+    {
+      code: "file.unreadable",
+      path: [],
+      file: path,
+      message: `${path} is not a regular file (device, FIFO or socket)`,
+      hint: "pass regular files only",
+    },
+  ]);
+}
+
+/** Reads the next bytes of a source into `buf` and says how many; 0 at its end. */
+export type ChunkRead = (buf: Buffer) => Promise<number>;
+
+/** {@link ChunkRead} over an open file from its current position. */
+const readOn =
+  (fh: FileHandle): ChunkRead =>
+  async (buf) =>
+    (await fh.read(buf, 0, buf.length, null)).bytesRead;
+
+/** sha256 of chunks on this thread, `each` seeing every chunk after it is hashed. */
+export async function hashInOrder(
+  chunks: AsyncIterable<Buffer>,
+  each: ((chunk: Buffer) => void | Promise<void>) | undefined,
+  progress: (done: number) => void,
+): Promise<{ sha256: string; size: number }> {
+  const h = createHash("sha256");
+  let size = 0;
+  for await (const chunk of chunks) {
+    h.update(chunk);
+    await each?.(chunk);
+    size += chunk.length;
+    progress(size);
+  }
+  return { sha256: h.digest("hex"), size };
 }
 
 /**
@@ -74,13 +105,12 @@ parentPort.on("message", (m) => {
 });`;
 
 /**
- * One read pass of an open file: each chunk, read into one of three shared buffers, is hashed on
- * a worker thread while `each` sees it here; a buffer is read into again only once the worker is
- * done with it. Same digest as {@link sha256File}'s single-thread loop, in about the time of the
- * slower of the two.
+ * One read pass of a source: each chunk, read into one of three shared buffers, is hashed on a
+ * worker thread while `each` sees it here; a buffer is read into again only once the worker is
+ * done with it. Same digest as {@link hashInOrder}, in about the time of the slower of the two.
  */
-async function hashBesideWork(
-  fh: FileHandle,
+export async function hashBesideWork(
+  readChunk: ChunkRead,
   each: (chunk: Buffer) => void | Promise<void>,
   progress: (done: number) => void,
 ): Promise<{ sha256: string; size: number }> {
@@ -100,14 +130,14 @@ async function hashBesideWork(
   });
   const read = async (slot: number) => {
     await free[slot];
-    return fh.read(Buffer.from(slots[slot]!), 0, CHUNK, null);
+    return readChunk(Buffer.from(slots[slot]!));
   };
   let next = read(0);
   try {
     let size = 0;
     let slot = 0;
     for (;;) {
-      const { bytesRead } = await Promise.race([next, failed]);
+      const bytesRead = await Promise.race([next, failed]);
       if (bytesRead === 0) break;
       free[slot] = new Promise<void>((r) => waiting.set(slot, r));
       worker.postMessage({ sab: slots[slot], length: bytesRead, slot });

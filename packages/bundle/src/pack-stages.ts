@@ -1,6 +1,5 @@
-import { constants } from "node:fs";
-import { copyFile } from "node:fs/promises";
 import { join } from "node:path";
+import { stageAndHash } from "./copy.js";
 import {
   ANNOTATION,
   type BundleManifest,
@@ -31,7 +30,7 @@ export interface HashedArtifact {
   file: string;
   sha256: string;
   size: number;
-  /** Private staged copy holding exactly the hashed bytes (directory output only). */
+  /** Private staged copy holding exactly the hashed bytes (when the hash stage staged it). */
   staged?: string;
 }
 
@@ -54,12 +53,13 @@ export interface LayerSummary {
 }
 
 /**
- * The hash stage. Without `stage` (archive output) each file is read once: every chunk is hashed
- * and scanned for key material; the write stage re-hashes the bytes it puts into the archive. With
- * `stage` (directory output) each file is first copied by the kernel into that private directory
- * (a clone where the file system offers one, else copy_file_range), and the copy is what is hashed
- * and scanned: the digest is that of the very bytes the bundle will hold, however the input changes
- * afterwards. Key material found is refused, naming the input file.
+ * The hash stage. With `stage` (a private directory beside the output) each file is copied there
+ * by the kernel (copy_file_range, a clone where the file system offers one) and the copy is hashed
+ * and scanned for key material as it lands: the digest is that of the very bytes the bundle will
+ * hold, however the input changes afterwards, and the write stage takes them from the copy.
+ * Without `stage` (an archive when the disk has no room for the copies) each file is read once,
+ * hashed and scanned, and the write stage re-hashes the bytes it puts into the archive. Key
+ * material found is refused, naming the input file.
  */
 export async function hashArtifacts(
   artifacts: readonly BundleItem[],
@@ -71,10 +71,12 @@ export async function hashArtifacts(
   for (const [i, a] of artifacts.entries()) {
     if (!("file" in a)) continue;
     const staged = stage ? join(stage, String(i)) : undefined;
-    // Exclusive create in a private directory: never through a planted name or link.
-    if (staged) await copyFile(a.file, staged, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
     const scan = new KeyScanner();
-    const { sha256, size } = await sha256File(staged ?? a.file, progress, `hash ${a.title}`, (chunk) => scan.update(chunk));
+    const label = `hash ${a.title}`;
+    const each = (chunk: Buffer) => scan.update(chunk);
+    const { sha256, size } = staged
+      ? await stageAndHash(a.file, staged, progress, label, each)
+      : await sha256File(a.file, progress, label, each);
     const what = scan.result(size);
     if (what) secrets.push({ file: a.file, what });
     hashed.push({ title: a.title, kind: a.kind, file: a.file, sha256, size, staged });
@@ -129,7 +131,7 @@ function layersOf(items: readonly BundleItem[], hashed: readonly HashedArtifact[
     add(h.title, h.kind, h.kind === "weights" ? MEDIA.weights : MEDIA.dataset, {
       digest: h.sha256,
       size: h.size,
-      source: { kind: "file", path: h.file, size: h.size, label: h.title, sha256: h.sha256 },
+      source: { kind: "file", path: h.file, size: h.size, label: h.title, sha256: h.sha256, staged: h.staged },
     });
   for (const it of items) {
     if ("text" in it)

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import { constants, mkdirSync, renameSync, utimesSync, writeFileSync } from "node:fs";
 import { copyFile, type FileHandle, open } from "node:fs/promises";
+import { chunksOf, followAppend, kernelCopy } from "./copy.js";
 import { basename, dirname, join } from "node:path";
-import { checkpoint, ExitCode, KitError, makeTempDir, type OutputOptions, type OwnedFiles, writeTreeAtomic } from "@sovereign/diagnostics";
-import { CHUNK, type Progress, readAhead } from "./hash.js";
+import { checkpoint, makeTempDir, type OutputOptions, type OwnedFiles, writeTreeAtomic } from "@sovereign/diagnostics";
+import { hashInOrder, type Progress } from "./hash.js";
 import type { BundleEntry } from "./pack-stages.js";
 import { ARCHIVE_CONTROL_ORDER } from "./read.js";
 import { type ByteSink, inputChanged, type TarEntry, writeTar } from "./tar-write.js";
@@ -68,78 +68,6 @@ export async function writeBundleArchive(w: WriteInput, all: readonly BundleEntr
   return writeArchiveAtomic(w.out, format, (sink) => writeTar(sink, entries, w.sourceDateEpoch, w.progress), w.zstd);
 }
 
-/**
- * Copies from one open file to another at their current positions with `cat`, which GNU coreutils
- * (9.0 and later) does with copy_file_range: the bytes move inside the kernel, never through this
- * process. Resolves false when `cat` cannot be started (the caller copies in user space).
- */
-function kernelCopy(from: number, to: number): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("cat", [], { stdio: [from, to, "pipe"] });
-    let err = "";
-    child.stderr!.on("data", (d) => {
-      err += d;
-    });
-    child.on("error", () => resolve(false));
-    child.on("close", (code) => {
-      if (code === 0) resolve(true);
-      else
-        reject(
-          new KitError(`copying weights into the archive failed: ${err.trim()}`, ExitCode.BadInput, {
-            code: "bundle.copy_failed",
-            hint: "check the free space and permissions beside the output; nothing was written",
-          }),
-        );
-    });
-  });
-}
-
-/**
- * Hashes `length` bytes of `fh` from `from` while another writer (`copying`) is still appending
- * them: reads return what has landed so far (one chunk read ahead while the previous is hashed);
- * at the current end it waits for more until the writer settles. Returns how many bytes it saw
- * (fewer than `length` when the writer stopped short) and their digest.
- */
-async function followAppend(
-  fh: FileHandle,
-  from: number,
-  length: number,
-  copying: Promise<void>,
-  progress: (done: number) => void,
-): Promise<{ done: number; digest: string }> {
-  let settled = false;
-  const over = copying.then(
-    () => {
-      settled = true;
-    },
-    () => {
-      settled = true;
-    },
-  );
-  const h = createHash("sha256");
-  const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
-  let turn = 0;
-  let done = 0;
-  const read = (buf: Buffer) => fh.read(buf, 0, Math.min(CHUNK, length - done), from + done);
-  while (done < length) {
-    const wasSettled = settled;
-    let { bytesRead } = await read(bufs[turn]!);
-    while (bytesRead > 0) {
-      const current = bufs[turn]!.subarray(0, bytesRead);
-      done += bytesRead;
-      turn ^= 1;
-      const next = done < length ? read(bufs[turn]!) : undefined;
-      h.update(current);
-      progress(done);
-      bytesRead = next ? (await next).bytesRead : 0;
-    }
-    if (done >= length || wasSettled) break;
-    // At the end of what has landed: wait for the writer to add more, or to finish.
-    await Promise.race([over, new Promise((r) => setTimeout(r, 2))]);
-  }
-  return { done, digest: h.digest("hex") };
-}
-
 class FileSink implements ByteSink {
   /** Bytes written so far: the archive is written front to back, so also the file's size. */
   private at = 0;
@@ -172,24 +100,26 @@ class FileSink implements ByteSink {
   }
 
   /**
-   * Appends a whole input file with a kernel-side copy and, while the kernel copies, reads the
-   * appended bytes back (from the page cache) as they land and hashes them: the copy (in `cat`,
-   * on another core) and the check overlap. The result must match the digest that was signed: a
-   * file that grew, shrank or changed since the hash stage is refused.
+   * Appends a whole file with a kernel-side copy. With `sha256` (an input file, which may change
+   * after it was hashed) the appended bytes are read back as they land (from the page cache) and
+   * hashed, the copy (in `cat`, on another core) and the check overlapping: the result must match
+   * the digest that was signed, and a file that grew, shrank or changed is refused. Without it (a
+   * private staged copy of exactly the hashed bytes) only the size is checked.
    */
-  async copyFrom(path: string, size: number, sha256: string, progress: (done: number) => void): Promise<void> {
+  async copyFrom(path: string, size: number, sha256: string | undefined, progress: (done: number) => void): Promise<void> {
     const src = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     let copying: Promise<void> | undefined;
     try {
       if (!(await src.stat()).isFile()) throw inputChanged(path, "became a special file");
-      copying = kernelCopy(src.fd, this.fh.fd).then(async (ok) => {
-        if (!ok) for await (const chunk of readAhead(src)) await this.fh.write(chunk, 0, chunk.length);
-      });
-      const { done, digest } = await followAppend(this.fh, this.at, size, copying, progress);
+      copying = kernelCopy(src, this.fh);
+      copying.catch(() => undefined); // reported by the check's last read, or awaited below
+      const seen =
+        sha256 === undefined ? undefined : await hashInOrder(chunksOf(followAppend(this.fh, copying, this.at, size)), undefined, progress);
       await copying;
       const end = (await this.fh.stat()).size;
       if (end !== this.at + size) throw inputChanged(path, `changed size (${end - this.at} bytes, not ${size})`);
-      if (done !== size || digest !== sha256) throw inputChanged(path, "changed");
+      if (seen && (seen.size !== size || seen.sha256 !== sha256)) throw inputChanged(path, "changed");
+      progress(size);
       this.at = end;
     } finally {
       await copying?.catch(() => undefined);

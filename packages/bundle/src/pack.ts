@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, statfsSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { checkOutput, checkpoint, InputError, makeTempDir, type OutputOptions, type OwnedFiles } from "@sovereign/diagnostics";
@@ -249,25 +249,40 @@ async function collectItems(
 
 /**
  * Packs a bundle in stages: collect (read every input once, refuse key material) → hash (each
- * weights file read once, hashed and scanned; for a directory, a kernel-side copy into a private
- * staging directory is what gets hashed) → layout and sign (the checksum list, manifest and
- * signature commit to digests known up front) → write (a temp tree or archive beside the output,
- * moved into place only when complete; the archive forms re-hash every weight as they write it and
- * refuse one that changed since it was hashed).
+ * weights file copied by the kernel into a private staging directory and hashed and scanned as it
+ * lands; see {@link stagesWeights} for when an archive reads the input itself instead) → layout
+ * and sign (the checksum list, manifest and signature commit to digests known up front) → write (a
+ * temp tree or archive beside the output, moved into place only when complete; staged bytes go in
+ * as they are, an unstaged input is hashed again as it is written and refused if it changed).
  */
 export async function packBundle(o: PackOptions): Promise<PackResult> {
   const out = resolve(o.out);
   const format = outputFormatOf(out);
   checkOutput(out, format === "dir" ? "dir" : "file", { ...o.output, owned: bundleOwnedFiles });
   mkdirSync(dirname(out), { recursive: true });
-  // Directory output copies weights into a private staging directory while they are hashed,
-  // then renames them into the tree.
-  const stage = format === "dir" ? makeTempDir(dirname(out), `${basename(out)}-stage`) : undefined;
-  try {
-    return await packInto(o, out, format, stage?.path);
-  } finally {
-    stage?.remove();
-  }
+  return packInto(o, out, format);
+}
+
+/** Free space an archive's staging leaves beyond the staged copies and the archive itself. */
+export const STAGE_HEADROOM = 256 * 1024 * 1024;
+
+/**
+ * Whether weights and datasets are staged: copied by the kernel into a private directory beside
+ * the output while they are hashed, the bundle then taking its bytes from the copies, so each
+ * input is read once. A directory always stages (its copies are renamed into the tree: the
+ * output's own size). An archive stages when the file system has room for the copies and the
+ * archive at once, with {@link STAGE_HEADROOM} to spare; otherwise it reads each input twice
+ * (hash, then copy into the archive while hashing it again) and needs room for the archive only.
+ */
+export function stagesWeights(format: OutputFormat, artifactBytes: number, freeBytes: number): boolean {
+  if (artifactBytes === 0) return false;
+  return format === "dir" || freeBytes >= 2 * artifactBytes + STAGE_HEADROOM;
+}
+
+/** Bytes an unprivileged writer may still use on the file system holding `dir`. */
+function freeBytesAt(dir: string): number {
+  const fs = statfsSync(dir);
+  return fs.bavail * fs.bsize;
 }
 
 /**
@@ -328,12 +343,32 @@ function sbomItem(o: PackOptions, images: ReturnType<typeof collectImages>, hash
 }
 
 /** collect → hash → layout and sign → write; each stage is a function of the previous one's result. */
-async function packInto(o: PackOptions, out: string, format: OutputFormat, stage?: string): Promise<PackResult> {
+async function packInto(o: PackOptions, out: string, format: OutputFormat): Promise<PackResult> {
   const created = new Date(o.sourceDateEpoch * 1000);
   const createdIso = created.toISOString().replace(/\.\d{3}Z$/, "Z");
   const country = o.profile.metadata.name;
   const { items, artifacts, images } = await collectItems(o);
   await checkpoint("pack:collected");
+  const artifactBytes = artifacts.reduce((a, x) => a + ("size" in x ? x.size : 0), 0);
+  const stage = stagesWeights(format, artifactBytes, format === "dir" ? 0 : freeBytesAt(dirname(out)))
+    ? makeTempDir(dirname(out), `${basename(out)}-stage`)
+    : undefined;
+  try {
+    return await packStaged(o, out, format, { items, artifacts, images, created, createdIso, country }, stage?.path);
+  } finally {
+    stage?.remove();
+  }
+}
+
+/** hash → layout and sign → write, once the inputs are collected and the staging chosen. */
+async function packStaged(
+  o: PackOptions,
+  out: string,
+  format: OutputFormat,
+  c: Awaited<ReturnType<typeof collectItems>> & { created: Date; createdIso: string; country: string },
+  stage: string | undefined,
+): Promise<PackResult> {
+  const { items, artifacts, images, created, createdIso, country } = c;
   const hashed = await hashArtifacts(artifacts, o.progress, stage);
   await checkpoint("pack:hashed");
   const { files, layers } = layoutBundle(

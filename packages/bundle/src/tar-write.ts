@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { open } from "node:fs/promises";
+import { open, rm } from "node:fs/promises";
 import { ExitCode, KitError } from "@sovereign/diagnostics";
 import { CHUNK, type Progress } from "./hash.js";
 
@@ -27,10 +27,11 @@ export interface ByteSink {
   writev?(parts: Uint8Array[]): Promise<void>;
   /**
    * Optional: appends a whole file member without passing its bytes through this process (a
-   * kernel-side copy), then checks the appended bytes against `sha256`, refusing a changed file.
-   * Used for members with a known digest; `progress` sees the bytes checked so far.
+   * kernel-side copy). With `sha256` it checks the appended bytes against it, refusing a changed
+   * file; without, the file is a private staged copy of the hashed bytes and only its size is
+   * checked. Used for members with a known digest; `progress` sees the bytes done so far.
    */
-  copyFrom?(path: string, size: number, sha256: string, progress: (done: number) => void): Promise<void>;
+  copyFrom?(path: string, size: number, sha256: string | undefined, progress: (done: number) => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -110,6 +111,12 @@ export type TarSource =
       label?: string;
       /** Digest the file had when it was hashed: streamed bytes are hashed again and must match. */
       sha256?: string;
+      /**
+       * A private staged copy of exactly the bytes that were hashed (the hash stage made it): the
+       * member's bytes are taken from it without hashing them again, and it is removed once
+       * written (its pages need not reach the disk). `path` still names the input in messages.
+       */
+      staged?: string;
     };
 
 export interface TarEntry {
@@ -141,14 +148,17 @@ export async function writeTar(
       await emit(tarHeader(e.name, src.data.length, "file", mtime));
       await emit(src.data);
       await pad(src.data.length);
-    } else if (sink.copyFrom && src.sha256) {
+    } else if (sink.copyFrom && (src.sha256 || src.staged)) {
       await emit(tarHeader(e.name, src.size, "file", mtime));
-      await sink.copyFrom(src.path, src.size, src.sha256, (done) => progress?.(src.label ?? e.name, done, src.size));
+      await sink.copyFrom(src.staged ?? src.path, src.size, src.staged ? undefined : src.sha256, (done) =>
+        progress?.(src.label ?? e.name, done, src.size),
+      );
       written += src.size;
       await pad(src.size);
+      if (src.staged) await rm(src.staged, { force: true });
     } else {
       await emit(tarHeader(e.name, src.size, "file", mtime));
-      const fh = await open(src.path, "r");
+      const fh = await open(src.staged ?? src.path, "r");
       let next: Promise<Buffer> | undefined;
       try {
         // Read-ahead: the next chunk is read while the current one is written.
@@ -160,8 +170,8 @@ export async function writeTar(
           return buf.subarray(0, bytesRead);
         };
         let done = 0;
-        const again = src.sha256 ? createHash("sha256") : undefined;
-        if (sink.writeRaw && src.size > 0) await sink.startMember?.(src.path, src.size);
+        const again = src.sha256 && !src.staged ? createHash("sha256") : undefined;
+        if (sink.writeRaw && src.size > 0) await sink.startMember?.(src.staged ?? src.path, src.size);
         next = src.size > 0 ? read(0) : undefined;
         while (next) {
           const chunk: Buffer = await next;
@@ -181,6 +191,7 @@ export async function writeTar(
         await fh.close();
       }
       await pad(src.size);
+      if (src.staged) await rm(src.staged, { force: true });
     }
   }
   await emit(Buffer.alloc(2 * BLOCK));

@@ -12,6 +12,8 @@ import { PARALLEL_MIN, readAhead, sha256File } from "../src/hash.js";
 import type { BundleItem } from "../src/items.js";
 import { type BundleEntry, type HashedArtifact, hashArtifacts, layoutBundle, signBundle } from "../src/pack-stages.js";
 import { writeBundleArchive } from "../src/pack-write.js";
+import { STAGE_HEADROOM, stagesWeights } from "../src/pack.js";
+import { stageAndHash } from "../src/copy.js";
 import { keyPair, removeTmpDirs, tmpDir, tmpFile, verifyKey } from "./helpers.js";
 import { loadSigningKey } from "../src/index.js";
 afterAll(removeTmpDirs);
@@ -34,6 +36,48 @@ describe("hash stage", () => {
     writeFileSync(file, bytes(data.length, 6));
     expect(sha(readFileSync(h!.staged!))).toBe(sha(data));
     expect(statSync(h!.staged!).ino).not.toBe(statSync(file).ino);
+  });
+
+  it("GIVEN a staged file above the parallel threshold with a PEM key near its end WHEN hashed THEN the copy holds the input's bytes, mode 0644, and the scan saw them all and names the input", async () => {
+    const size = PARALLEL_MIN + 4 * 1024 * 1024 + 5;
+    const data = Buffer.alloc(size);
+    for (let i = 0; i < size; i += 4096) data.writeUInt32LE((i * 2654435761) >>> 0, i);
+    const file = tmpFile("big.bin", data);
+    const stage = tmpDir();
+    const seen = createHash("sha256");
+    const done: number[] = [];
+    const r = await stageAndHash(file, join(stage, "0"), (_l, n, total) => done.push(n / total), "big", (c) => {
+      seen.update(c);
+    });
+    expect(r).toEqual({ sha256: sha(data), size });
+    expect(seen.digest("hex")).toBe(sha(data));
+    expect(sha(readFileSync(join(stage, "0")))).toBe(sha(data));
+    expect(statSync(join(stage, "0")).mode & 0o777).toBe(0o644);
+    expect(done.at(-1)).toBe(1);
+    Buffer.from("-----BEGIN PRIVATE KEY-----\nMII\n").copy(data, size - 1000);
+    writeFileSync(file, data);
+    await expect(hashArtifacts([artifact(file, "w")], undefined, tmpDir())).rejects.toMatchObject({
+      issues: [{ code: "bundle.secret", file, message: expect.stringContaining("a PEM private key") }],
+    });
+  });
+
+  it("GIVEN a staged name that already exists, or an input that is a FIFO WHEN staged THEN it is refused and the existing file is left alone", async () => {
+    const stage = tmpDir();
+    writeFileSync(join(stage, "0"), "mine");
+    await expect(stageAndHash(tmpFile("w.bin", bytes(100, 1)), join(stage, "0"), undefined, "w")).rejects.toMatchObject({ code: "EEXIST" });
+    expect(readFileSync(join(stage, "0"), "utf8")).toBe("mine");
+    const fifo = join(tmpDir(), "pipe");
+    execFileSync("mkfifo", [fifo]);
+    await expect(stageAndHash(fifo, join(stage, "1"), undefined, "w")).rejects.toMatchObject({ issues: [{ code: "file.unreadable" }] });
+    expect(existsSync(join(stage, "1"))).toBe(false);
+  });
+
+  it("GIVEN weights of some size and an output form WHEN the staging is chosen THEN a directory always stages and an archive only with room for the copies and itself", () => {
+    const gib = 1024 ** 3;
+    expect(stagesWeights("dir", 10 * gib, 0)).toBe(true);
+    expect(stagesWeights("tar", 10 * gib, 20 * gib + STAGE_HEADROOM)).toBe(true);
+    expect(stagesWeights("tar.zst", 10 * gib, 20 * gib + STAGE_HEADROOM - 1)).toBe(false);
+    expect(stagesWeights("tar", 0, 100 * gib)).toBe(false);
   });
 
   it("GIVEN archive output WHEN weights are hashed THEN nothing is staged and the input's digest is returned", async () => {
@@ -143,6 +187,22 @@ describe("archive write stage", () => {
     await expect(w.run()).rejects.toThrow(/changed size \(3145728 bytes, not 5242880\)/);
     expect(existsSync(w.out)).toBe(false);
   });
+
+  it.each(["tar", "tar.zst"] as const)(
+    "GIVEN a staged copy of the hashed bytes WHEN written into a .%s THEN GNU tar extracts the staged bytes and the copy is gone",
+    async (form) => {
+      const data = bytes(5 * 1024 * 1024 + 7, 8);
+      const staged = tmpFile("staged.bin", data);
+      const out = join(tmpDir(), `b.${form}`);
+      // The input named in messages no longer matters: the member comes from the staged copy.
+      const source = { kind: "file" as const, path: join(tmpDir(), "gone.bin"), size: data.length, sha256: sha(data), staged };
+      await writeBundleArchive({ out, sourceDateEpoch: 1, zstd: "zstd", owned: () => undefined }, [{ path: `blobs/sha256/${sha(data)}`, sha256: sha(data), size: data.length, source }], form);
+      const dest = tmpDir();
+      execFileSync("tar", [form === "tar" ? "-xf" : "--zstd", ...(form === "tar" ? [] : ["-xf"]), out, "-C", dest]);
+      expect(sha(readFileSync(join(dest, "blobs", "sha256", sha(data))))).toBe(sha(data));
+      expect(existsSync(staged)).toBe(false);
+    },
+  );
 
   it("GIVEN a weights file of several chunks WHEN written into a .tar THEN the archive holds it whole and GNU tar lists its size", async () => {
     const data = bytes(9 * 1024 * 1024 + 5, 3);
