@@ -127,7 +127,7 @@ describe("policy benchmark corpus", () => {
 });
 
 describe("bundle benchmark", () => {
-  const out = { tar: "/w/b.tar", zst: "/w/b.tar.zst", dir: "/w/b-dir", tarZstd: "/w/base.tar.zst", tarOnly: "/w/base.tar", fixed: "/w/nw.tar", copy: "/w/copy.bin" };
+  const out = { tar: "/w/b.tar", zst: "/w/b.tar.zst", dir: "/w/b-dir", tarZstd: "/w/base.tar.zst", tarOnly: "/w/base.tar", fixed: "/w/nw.tar", copy: "/w/copy.bin", zstd1: "/w/w.zst" };
   const scripts = contenderScripts({ node: "/usr/bin/node", bin: "/k/sovereign.js", key: "/w/k", weights: "/w/in/m.st", input: "/w/in", out });
 
   it("GIVEN the pack contenders THEN each one pays for its writes: sync ends every timed script", () => {
@@ -145,8 +145,9 @@ describe("bundle benchmark", () => {
     expect(scripts.tarZstd).toContain("zstd -q -T0 -3");
   });
 
-  it("GIVEN the bound row THEN it copies the same weights file the kit packs and pays for the disk write", () => {
+  it("GIVEN the bound rows THEN they copy or compress the same weights file the kit packs and pay for the disk write", () => {
     expect(scripts.copy).toBe(`cp '/w/in/m.st' '${out.copy}' && sync`);
+    expect(scripts.zstd1).toBe(`zstd -q -1 -T0 '/w/in/m.st' -o '${out.zstd1}' && sync`);
   });
 
   it("GIVEN the default size THEN the weights dominate: at least 4 GiB beside a fixed cost of about 1.5 s", () => {
