@@ -149,8 +149,10 @@ export class KeyScanner {
   result(totalSize: number): string | undefined {
     if (this.found) return this.found;
     // A small file that is a DER key as a whole (PKCS#1 RSA has no fixed prefix worth matching).
-    if (totalSize > 0 && totalSize <= 16 * 1024) {
-      const der = Buffer.concat(this.head);
+    // Every DER key is a SEQUENCE (first byte 0x30): other files are not parsed, which saves
+    // three failed key parses per chart, policy and text file.
+    const der = totalSize > 0 && totalSize <= 16 * 1024 ? Buffer.concat(this.head) : undefined;
+    if (der?.[0] === 0x30) {
       for (const type of ["pkcs8", "pkcs1", "sec1"] as const) {
         try {
           createPrivateKey({ key: der, format: "der", type });
