@@ -268,14 +268,16 @@ export const STAGE_HEADROOM = 256 * 1024 * 1024;
 
 /**
  * Whether weights and datasets are staged: copied by the kernel into a private directory beside
- * the output while they are hashed, the bundle then taking its bytes from the copies, so each
- * input is read once. A directory always stages (its copies are renamed into the tree: the
- * output's own size). An archive stages when the file system has room for the copies and the
- * archive at once, with {@link STAGE_HEADROOM} to spare; otherwise it reads each input twice
- * (hash, then copy into the archive while hashing it again) and needs room for the archive only.
+ * the output while they are hashed, the bundle then taking its bytes from the copies without
+ * hashing them again. A directory always stages (its copies are renamed into the tree: the
+ * output's own size). A `.tar.zst` stages when the file system has room for the copies and the
+ * archive at once, with {@link STAGE_HEADROOM} to spare: its bytes pass through the process
+ * anyway, and a kernel copy costs less than a second sha256 pass. A `.tar` never stages: it would
+ * copy every byte twice in the kernel (into the staging, then into the archive), which costs more
+ * on two cores than one copy with the re-hash running beside it.
  */
 export function stagesWeights(format: OutputFormat, artifactBytes: number, freeBytes: number): boolean {
-  if (artifactBytes === 0) return false;
+  if (artifactBytes === 0 || format === "tar") return false;
   return format === "dir" || freeBytes >= 2 * artifactBytes + STAGE_HEADROOM;
 }
 
@@ -350,7 +352,7 @@ async function packInto(o: PackOptions, out: string, format: OutputFormat): Prom
   const { items, artifacts, images } = await collectItems(o);
   await checkpoint("pack:collected");
   const artifactBytes = artifacts.reduce((a, x) => a + ("size" in x ? x.size : 0), 0);
-  const stage = stagesWeights(format, artifactBytes, format === "dir" ? 0 : freeBytesAt(dirname(out)))
+  const stage = stagesWeights(format, artifactBytes, format === "tar.zst" ? freeBytesAt(dirname(out)) : 0)
     ? makeTempDir(dirname(out), `${basename(out)}-stage`)
     : undefined;
   try {

@@ -72,12 +72,13 @@ describe("hash stage", () => {
     expect(existsSync(join(stage, "1"))).toBe(false);
   });
 
-  it("GIVEN weights of some size and an output form WHEN the staging is chosen THEN a directory always stages and an archive only with room for the copies and itself", () => {
+  it("GIVEN weights of some size and an output form WHEN the staging is chosen THEN a directory always stages, a .tar.zst only with room for the copies and itself, a .tar never", () => {
     const gib = 1024 ** 3;
     expect(stagesWeights("dir", 10 * gib, 0)).toBe(true);
-    expect(stagesWeights("tar", 10 * gib, 20 * gib + STAGE_HEADROOM)).toBe(true);
+    expect(stagesWeights("tar.zst", 10 * gib, 20 * gib + STAGE_HEADROOM)).toBe(true);
     expect(stagesWeights("tar.zst", 10 * gib, 20 * gib + STAGE_HEADROOM - 1)).toBe(false);
-    expect(stagesWeights("tar", 0, 100 * gib)).toBe(false);
+    expect(stagesWeights("tar", 10 * gib, 100 * gib)).toBe(false);
+    expect(stagesWeights("tar.zst", 0, 100 * gib)).toBe(false);
   });
 
   it("GIVEN archive output WHEN weights are hashed THEN nothing is staged and the input's digest is returned", async () => {
