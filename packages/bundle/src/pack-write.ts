@@ -131,8 +131,8 @@ class FileSink implements ByteSink {
    * Runs a process whose stdout is this file: it writes at the shared file offset, after every
    * byte written so far. `settled` (called once it exited) moves the count to the file's new end.
    */
-  spawnInto(cmd: string, args: string[]): { child: ChildProcess; settled: () => Promise<void> } {
-    const child = spawn(cmd, args, { stdio: ["pipe", this.fh.fd, "pipe"] });
+  spawnInto(cmd: string, args: string[], stdin?: number): { child: ChildProcess; settled: () => Promise<void> } {
+    const child = spawn(cmd, args, { stdio: [stdin ?? "pipe", this.fh.fd, "pipe"] });
     return {
       child,
       settled: async () => {

@@ -21,8 +21,10 @@ export interface ByteSink {
   /**
    * Optional: called before the chunks of a file member go to `writeRaw`, with the input file, so
    * the sink can choose how to encode them (a `.tar.zst` samples the file: stored or compressed).
+   * With `whole` (the file is a private staged copy of the hashed bytes, nothing to check) the sink
+   * may write the whole member from the file itself and resolve true: no chunks follow.
    */
-  startMember?(path: string, size: number): Promise<void>;
+  startMember?(path: string, size: number, whole: boolean): Promise<boolean>;
   /** Optional gathered write (one syscall for many small pieces). */
   writev?(parts: Uint8Array[]): Promise<void>;
   /**
@@ -171,8 +173,12 @@ export async function writeTar(
         };
         let done = 0;
         const again = src.sha256 && !src.staged ? createHash("sha256") : undefined;
-        if (sink.writeRaw && src.size > 0) await sink.startMember?.(src.staged ?? src.path, src.size);
-        next = src.size > 0 ? read(0) : undefined;
+        const direct = sink.writeRaw && src.size > 0 ? await sink.startMember?.(src.staged ?? src.path, src.size, src.staged !== undefined) : false;
+        if (direct) {
+          written += src.size;
+          progress?.(src.label ?? e.name, src.size, src.size);
+        }
+        next = src.size > 0 && !direct ? read(0) : undefined;
         while (next) {
           const chunk: Buffer = await next;
           again?.update(chunk);

@@ -96,6 +96,31 @@ describe("encoding of weight members in a .tar.zst", () => {
     expect((await verifyBundle(a, verifyKey(keys.pub))).ok).toBe(true);
   });
 
+  it.each([
+    ["compressible (tensor)", () => tensorBytes(3 * 1024 * 1024)],
+    ["incompressible (random)", () => randomBytes(3 * 1024 * 1024)],
+  ])("GIVEN %s weights WHEN written into a .tar.zst from a staged copy and from the input THEN the two archives are the same bytes and the staged copy is gone", async (_kind, make) => {
+    const t = tmpDir();
+    const data = make();
+    const digest = createHash("sha256").update(data).digest("hex");
+    const [input, staged] = [join(t, "w.bin"), join(t, "staged.bin")];
+    writeFileSync(input, data);
+    writeFileSync(staged, data);
+    const write = async (out: string, extra: { staged?: string }) => {
+      const entry: BundleEntry = { path: `blobs/sha256/${digest}`, sha256: digest, size: data.length, source: { kind: "file", path: input, size: data.length, sha256: digest, ...extra } };
+      await writeBundleArchive({ out, sourceDateEpoch: 1, zstd: "zstd", owned: () => undefined }, [entry], "tar.zst");
+      return readFileSync(out);
+    };
+    const fromInput = await write(join(t, "a.tar.zst"), {});
+    const fromStaged = await write(join(t, "b.tar.zst"), { staged });
+    expect(fromStaged.equals(fromInput)).toBe(true);
+    expect(existsSync(staged)).toBe(false);
+    const x = join(t, "x");
+    execFileSync("mkdir", [x]);
+    execFileSync("tar", ["--zstd", "-xf", join(t, "b.tar.zst"), "-C", x]);
+    expect(readFileSync(join(x, "blobs/sha256", digest)).equals(data)).toBe(true);
+  });
+
   it("GIVEN a compressible weights file that changed after it was hashed WHEN written into a .tar.zst THEN it is refused and no archive is left", async () => {
     const t = tmpDir();
     const data = tensorBytes(3 * 1024 * 1024);
