@@ -4,7 +4,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { isAbsolute, join, resolve, sep } from "node:path";
 import { type Construct, type KubernetesObject, resolveUnprepared, TerraformStack } from "@sovereign/constructs";
 import { ExitCode, KitError, makeTempDir, repoRoot, type TempDir } from "@sovereign/diagnostics";
-import { helmBinary } from "@sovereign/tools";
+import { helmBinary, shortRunEnv } from "@sovereign/tools";
 import { parseAllDocuments } from "yaml";
 import { type ChartFile, chartFileContents, readRendering, renderCacheDir, renderKey, writeRendering } from "./render-cache.js";
 
@@ -214,7 +214,7 @@ export class Renderings {
     const err = openSync(errFile, "w");
     let child: ChildProcess;
     try {
-      child = spawn(this.helm, args, { stdio: ["ignore", out, err] });
+      child = spawn(this.helm, args, { stdio: ["ignore", out, err], env: shortRunEnv() });
     } catch (e) {
       done({ error: (e as Error).message });
       return;
