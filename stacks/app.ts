@@ -1,4 +1,4 @@
-import { App, type Construct, skipCreationStacks } from "@sovereign/constructs";
+import { App, type Construct, resolvePlainDataDirectly, skipCreationStacks } from "@sovereign/constructs";
 import type { CountryProfile } from "@sovereign/profile";
 import { GpuStack } from "./gpu.js";
 import { PlatformStack } from "./platform.js";
@@ -57,6 +57,8 @@ export function createApp(profiles: CountryProfile[], outdir: string, customize?
   const app = new App({ outdir, stackTraces: false });
   // ... nor in token creation stacks, which cost a third of a large synth's CPU (see skipCreationStacks).
   skipCreationStacks();
+  // ... and plain data is copied, not walked token by token, each of the three times synth resolves it.
+  resolvePlainDataDirectly();
   for (const p of profiles) {
     const stacks = addCountry(app, p);
     customize?.(stacks, p);
