@@ -5,7 +5,7 @@ import { isAbsolute, join, resolve, sep } from "node:path";
 import { type Construct, type KubernetesObject, resolveUnprepared, TerraformStack } from "@sovereign/constructs";
 import { ExitCode, KitError, makeTempDir, repoRoot, type TempDir } from "@sovereign/diagnostics";
 import { helmBinary, shortRunEnv } from "@sovereign/tools";
-import { parseAllDocuments } from "yaml";
+import { parseYamlDocuments } from "./helm-yaml.js";
 import { type ChartFile, chartFileContents, readRendering, renderCacheDir, renderKey, writeRendering } from "./render-cache.js";
 
 /** A `helm_release` as the synthesized Terraform JSON holds it (the fields rendering reads). */
@@ -58,8 +58,7 @@ const HELM_LIMIT = availableParallelism() + 1;
 
 /** The Kubernetes objects of helm's output, in document order (empty documents dropped). */
 function parseRendering(text: string): KubernetesObject[] {
-  return parseAllDocuments(text)
-    .map((d) => d.toJS() as KubernetesObject | null)
+  return (parseYamlDocuments(text) as (KubernetesObject | null)[])
     .filter((o): o is KubernetesObject => o !== null && typeof o === "object" && "kind" in o);
 }
 
