@@ -6,6 +6,7 @@ import { Manifest } from "@sovereign/constructs";
 import { ExitCode, KitError, type OutputOptions, repoRoot, writeTreeAtomic } from "@sovereign/diagnostics";
 import type { Finding } from "@sovereign/policy";
 import type { CountryProfile } from "@sovereign/profile";
+import type { ReadinessFinding } from "@sovereign/readiness";
 import { type Customize, createApp, STACK_KINDS } from "./app.js";
 import { prefetchReleases, Renderings, type RenderingOf } from "./render.js";
 import { checkResidency, type ResidencyCheck } from "./residency.js";
@@ -32,6 +33,11 @@ export interface SynthResult {
   residency?: ResidencyCheck;
   /** Threads that built the cdktf apps: 1 when this thread did (see {@link SynthOptions.workers}). */
   threads: number;
+  /**
+   * Deploy-readiness findings by country code, of the countries worker threads checked (see
+   * {@link SynthOptions.readinessInThreads}); absent when none did.
+   */
+  readiness?: Map<string, ReadinessFinding[]>;
 }
 
 /** Options of {@link synthesizeCountries}. */
@@ -66,6 +72,14 @@ export interface SynthOptions {
    * saves, else one per available core.
    */
   workers?: number;
+  /**
+   * When the synth runs in worker threads with the residency check, each thread also runs the
+   * deploy-readiness check (checkCountries of @sovereign/readiness) of its own countries, over
+   * the same objects, and {@link SynthResult.readiness} holds the findings by country for
+   * `check` to use: the check then runs on every core instead of on this one after the threads.
+   * @default false — readiness is the caller's (synthesizeChecked of the CLI passes true).
+   */
+  readinessInThreads?: boolean;
   /**
    * The helm renderings of this synth (closed when it ends); given by tests to see which releases
    * were rendered early.
@@ -109,6 +123,8 @@ export interface WorkerTask {
    * share's local charts and evaluates its countries' residency packs. Absent: it only synthesizes.
    */
   checkFor?: string;
+  /** With `checkFor`: also run the deploy-readiness check of the share's countries. */
+  readiness?: boolean;
 }
 
 /** What a worker that checked its share posts back. */
@@ -117,6 +133,8 @@ export interface WorkerDone {
   renderings: RenderingOf[];
   /** Its countries' residency findings, by country code. */
   evaluated: [string, Finding[]][];
+  /** Its countries' deploy-readiness findings, by country code (when asked for). */
+  readiness?: [string, ReadinessFinding[]][];
 }
 
 /** Runs a worker; resolves to what it posted (nothing when it only synthesized). */
@@ -144,18 +162,25 @@ async function synthesizeInWorkers(
   profiles: CountryProfile[],
   tmp: string,
   workers: number,
-  checked?: { renderings: Renderings; evaluated: Map<string, Finding[]> },
+  checked?: { renderings: Renderings; evaluated: Map<string, Finding[]>; readiness?: Map<string, ReadinessFinding[]> },
 ): Promise<boolean> {
   const shares = Array.from({ length: workers }, (_, k) => profiles.filter((_p, i) => i % workers === k));
   const parts = shares.map((_s, k) => join(tmp, `.part-${k}`));
   try {
     const posted = await Promise.all(
-      shares.map((share, k) => runWorker({ profiles: share, outdir: parts[k]!, ...(checked ? { checkFor: tmp } : {}) })),
+      shares.map((share, k) =>
+        runWorker({
+          profiles: share,
+          outdir: parts[k]!,
+          ...(checked ? { checkFor: tmp, readiness: checked.readiness !== undefined } : {}),
+        }),
+      ),
     );
     for (const p of posted) {
       if (!checked || !p) continue;
       checked.renderings.add(p.renderings, true);
       for (const [cc, findings] of p.evaluated) checked.evaluated.set(cc, findings);
+      for (const [cc, findings] of p.readiness ?? []) checked.readiness?.set(cc, findings);
     }
   } catch {
     for (const part of parts) rmSync(part, { recursive: true, force: true });
@@ -253,10 +278,11 @@ export async function synthesizeCountries(
   try {
     await writeTreeAtomic(outdir, async (tmp) => {
       const evaluated = new Map<string, Finding[]>();
+      const readiness = options.readinessInThreads ? new Map<string, ReadinessFinding[]>() : undefined;
       const threaded =
         workers > 1 &&
         import.meta.url.endsWith(".js") &&
-        (await synthesizeInWorkers(profiles, tmp, workers, renderings && { renderings, evaluated }));
+        (await synthesizeInWorkers(profiles, tmp, workers, renderings && { renderings, evaluated, readiness }));
       if (!threaded) {
         const app = createApp(profiles, tmp, options.customize);
         // helm renders on another core while cdktf synthesizes.
@@ -265,6 +291,7 @@ export async function synthesizeCountries(
       }
       assertPortable(tmp);
       result = { outdir, stacks: summarize(tmp), threads: threaded ? workers : 1 };
+      if (threaded && renderings && readiness) result.readiness = readiness;
       if (renderings) result.residency = await checkResidency(tmp, profiles, true, { renderings, evaluated });
       await options.check?.(tmp, result);
     }, { label: "synth", ...options.output });

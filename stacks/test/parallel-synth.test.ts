@@ -61,6 +61,24 @@ async function checkedCompiled(out: string, workers: number) {
   };
 }
 
+/**
+ * The deploy-readiness findings of a compiled synth of the shipped countries with `workers`
+ * threads asked to check readiness, and those of checkCountries over the one tree's objects.
+ */
+async function readinessCompiled(out: string, workers: number) {
+  const script = `
+    const { synthesizeCountries } = await import(${JSON.stringify(join(root, "stacks", "dist", "index.js"))});
+    const { checkCountries } = await import(${JSON.stringify(join(root, "packages", "readiness", "dist", "index.js"))});
+    const { loadProfileFile } = await import(${JSON.stringify(join(root, "packages", "profile", "dist", "index.js"))});
+    const files = ${JSON.stringify(SHIPPED.map((cc) => join(root, "stacks", "countries", `${cc}.yaml`)))};
+    const profiles = files.map((f) => loadProfileFile(f));
+    const r = await synthesizeCountries(profiles, ${JSON.stringify(out)}, { workers: ${workers}, readinessInThreads: true });
+    const tree = checkCountries(profiles, r.residency);
+    process.stdout.write(JSON.stringify({ threads: r.threads, threaded: r.readiness && [...r.readiness], tree: [...tree] }));`;
+  const r = await execa("node", ["--input-type=module", "-e", script], { cwd: root, env: { SOVEREIGN_RENDER_CACHE: "off" } });
+  return JSON.parse(r.stdout) as { threads: number; threaded?: [string, unknown[]][]; tree: [string, unknown[]][] };
+}
+
 describe("synth in worker threads", () => {
   it("GIVEN the shipped countries WHEN synthesized and checked by two threads and by one THEN the check sees the same objects and findings, and the threads' renderings are used by key", async () => {
     const two = await checkedCompiled(join(tempDir(), "two"), 2);
@@ -77,6 +95,17 @@ describe("synth in worker threads", () => {
     expect(one.started).toBe(helmReleases);
     expect(two.started).toBe(0);
     expect(two.usedHeld).toBe(helmReleases);
+  });
+
+  it("GIVEN readiness in threads WHEN two threads synthesize THEN each country's readiness findings equal the check over the whole tree; one thread leaves the check to the caller", async () => {
+    const two = await readinessCompiled(join(tempDir(), "two"), 2);
+    expect(two.threads).toBe(2);
+    expect(two.threaded!.map(([cc]) => cc).sort()).toEqual([...SHIPPED].sort());
+    expect(new Map(two.threaded)).toEqual(new Map(two.tree));
+    const one = await readinessCompiled(join(tempDir(), "one"), 1);
+    expect(one.threads).toBe(1);
+    expect(one.threaded).toBeUndefined();
+    expect(one.tree).toEqual(two.tree);
   });
 
   it("GIVEN the shipped countries WHEN synthesized by two threads and by one THEN both trees hold the same files, byte for byte", async () => {

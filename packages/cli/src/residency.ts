@@ -18,20 +18,20 @@ export class ReadinessFailure extends Error {
   }
 }
 
-/** The deploy-readiness check of every profile over its own stacks' objects; any failure throws ReadinessFailure. */
-export async function runReadiness(profiles: CountryProfile[], checked: Checked): Promise<void> {
-  const { checkReadiness } = await import("@sovereign/readiness");
-  const all: ReadinessFinding[] = [];
-  for (const profile of profiles) {
-    const mine = (stack: string) => stack.startsWith(`${profile.metadata.name}-`);
-    all.push(
-      ...checkReadiness({
-        profile,
-        objects: checked.objects.filter((o) => mine(o.stack)),
-        unrendered: checked.unrendered.filter((u) => mine(u.stack)),
-      }),
-    );
-  }
+/**
+ * The deploy-readiness check of every profile over its own stacks' objects; any failure throws
+ * ReadinessFailure. Countries in `checkedBefore` (a worker thread of the synth checked them over
+ * the same objects) are not checked again.
+ */
+export async function runReadiness(
+  profiles: CountryProfile[],
+  checked: Checked,
+  checkedBefore?: ReadonlyMap<string, ReadinessFinding[]>,
+): Promise<void> {
+  const { checkCountries } = await import("@sovereign/readiness");
+  const todo = profiles.filter((p) => !checkedBefore?.has(p.metadata.name));
+  const found = new Map([...(checkedBefore ?? []), ...checkCountries(todo, checked)]);
+  const all = profiles.flatMap((p) => found.get(p.metadata.name)!);
   if (all.length > 0) throw new ReadinessFailure(all);
 }
 
@@ -49,10 +49,12 @@ export async function synthesizeChecked(
   const result = await synthesizeCountries(profiles, outdir, {
     ...options,
     residencyCheck: true,
+    // A fleet's worker threads check their own countries' readiness (on both cores, not after them).
+    readinessInThreads: true,
     // After the residency policies and before anything is moved into place.
     check: async (tmp, r) => {
       await options.check?.(tmp, r);
-      await runReadiness(profiles, r.residency!);
+      await runReadiness(profiles, r.residency!, r.readiness);
     },
   });
   return { result, checked: result.residency! };

@@ -241,3 +241,33 @@ function dedupe(fs: ReadinessFinding[]): ReadinessFinding[] {
     .filter((f) => (seen.has(key(f)) ? false : (seen.add(key(f)), true)))
     .sort((a, b) => key(a).localeCompare(key(b)));
 }
+
+/** What {@link checkCountries} reads of a synthesized tree of any number of countries. */
+export interface CountriesTree {
+  objects: SynthObject[];
+  unrendered: NonNullable<ReadinessInput["unrendered"]>;
+}
+
+/**
+ * The deploy-readiness check of each profile over its own stacks' objects (`<cc>-*`), by country
+ * code, in profile order. The one per-country split of the check: `sovereign synth` runs it on the
+ * whole tree, a worker thread of a fleet synth on its share.
+ */
+export function checkCountries(
+  profiles: readonly ReadinessInput["profile"][],
+  tree: CountriesTree,
+): Map<string, ReadinessFinding[]> {
+  const out = new Map<string, ReadinessFinding[]>();
+  for (const profile of profiles) {
+    const mine = (stack: string) => stack.startsWith(`${profile.metadata.name}-`);
+    out.set(
+      profile.metadata.name,
+      checkReadiness({
+        profile,
+        objects: tree.objects.filter((o) => mine(o.stack)),
+        unrendered: tree.unrendered.filter((u) => mine(u.stack)),
+      }),
+    );
+  }
+  return out;
+}

@@ -3,7 +3,7 @@
  * synthesized objects (rendered charts included), proves that every pod the kit creates schedules
  * with its volumes, is admitted and reaches what it needs; failures are data.
  */
-export { checkReadiness } from "./check.js";
+export { type CountriesTree, checkCountries, checkReadiness } from "./check.js";
 export { PSS_CHECKS, podSecurityViolations, type PodSecurityLevel } from "./checks/pod-security.js";
 export { egressAllowed, type Destination } from "./checks/network.js";
 export * as kubernetesFacts from "./facts.js";
