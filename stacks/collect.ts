@@ -84,6 +84,12 @@ export interface CollectOptions {
    * @default the folder collected
    */
   chartsFrom?: string;
+  /**
+   * The Terraform JSON of every stack, already read by the caller with {@link collectTerraform}
+   * from the folder collected (a synth reads its tree once for its summary and its checks).
+   * @default read here
+   */
+  terraform?: { stack: string; json: object }[];
 }
 
 /**
@@ -114,7 +120,7 @@ export async function collectObjectsDetailed(
   const parts: (() => Promise<SynthObject[]>)[] = [];
   const unrendered: UnrenderedRelease[] = [];
   const detached: UnrenderedRelease[] = [];
-  const terraform = await collectTerraform(outdir);
+  const terraform = options.terraform ?? (await collectTerraform(outdir));
   for (const { stack, json } of terraform) {
     const res = (json as StackJson).resource ?? {};
     const manifests = Object.entries(res.kubernetes_manifest ?? {}).map(

@@ -8,6 +8,7 @@ import type { Finding } from "@sovereign/policy";
 import type { CountryProfile } from "@sovereign/profile";
 import type { ReadinessFinding } from "@sovereign/readiness";
 import { type Customize, createApp, STACK_KINDS } from "./app.js";
+import { collectTerraform } from "./collect.js";
 import { prefetchReleases, Renderings, type RenderingOf } from "./render.js";
 import { checkResidency, type ResidencyCheck } from "./residency.js";
 
@@ -232,19 +233,18 @@ function assertPortable(tmp: string): void {
   }
 }
 
-function summarize(dir: string): SynthStack[] {
+/** The stacks of a tree, in deployment order per country, from its manifest and its Terraform JSON. */
+function summarize(dir: string, terraform: readonly { stack: string; json: object }[]): SynthStack[] {
   const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as {
     stacks: Record<string, { synthesizedStackPath: string; dependencies: string[] }>;
   };
+  const jsonOf = new Map(terraform.map((t) => [t.stack, t.json as { resource?: Record<string, Record<string, unknown>> }]));
   const order = (name: string) =>
     STACK_KINDS.indexOf(name.slice(name.indexOf("-") + 1) as (typeof STACK_KINDS)[number]);
   return Object.entries(manifest.stacks)
     .sort(([a], [b]) => a.slice(0, 2).localeCompare(b.slice(0, 2)) || order(a) - order(b))
     .map(([name, s]) => {
-      const json = JSON.parse(readFileSync(join(dir, s.synthesizedStackPath), "utf8")) as {
-        resource?: Record<string, Record<string, unknown>>;
-      };
-      const resources = Object.values(json.resource ?? {}).reduce(
+      const resources = Object.values(jsonOf.get(name)?.resource ?? {}).reduce(
         (n, byName) => n + Object.keys(byName).length,
         0,
       );
@@ -290,9 +290,11 @@ export async function synthesizeCountries(
         app.synth();
       }
       assertPortable(tmp);
-      result = { outdir, stacks: summarize(tmp), threads: threaded ? workers : 1 };
+      // Read once, for the summary and for the residency check.
+      const terraform = await collectTerraform(tmp);
+      result = { outdir, stacks: summarize(tmp, terraform), threads: threaded ? workers : 1 };
       if (threaded && renderings && readiness) result.readiness = readiness;
-      if (renderings) result.residency = await checkResidency(tmp, profiles, true, { renderings, evaluated });
+      if (renderings) result.residency = await checkResidency(tmp, profiles, true, { renderings, evaluated, terraform });
       await options.check?.(tmp, result);
     }, { label: "synth", ...options.output });
   } finally {
