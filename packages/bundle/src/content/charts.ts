@@ -9,6 +9,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { shortRunEnv } from "@sovereign/tools";
 import { ExitCode, KitError, makeTempDir } from "@sovereign/diagnostics";
 import { listFiles } from "../items.js";
 import { parse } from "yaml";
@@ -59,7 +60,7 @@ export function packageCharts(chartsDir: string, helm: string, mtime: number): P
       fix(src, true);
       const dest = join(stage, "out");
       try {
-        execFileSync(helm, ["package", src, "--destination", dest], { stdio: ["ignore", "pipe", "pipe"] });
+        execFileSync(helm, ["package", src, "--destination", dest], { stdio: ["ignore", "pipe", "pipe"], env: shortRunEnv() });
       } catch (e) {
         const err = e as { stderr?: Buffer };
         throw new KitError(
