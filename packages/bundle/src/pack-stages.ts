@@ -30,7 +30,7 @@ export interface HashedArtifact {
   file: string;
   sha256: string;
   size: number;
-  /** Private staged copy holding exactly the hashed bytes (when the hash stage staged it). */
+  /** Private staged copy holding exactly the hashed bytes (directory output only). */
   staged?: string;
 }
 
@@ -53,13 +53,12 @@ export interface LayerSummary {
 }
 
 /**
- * The hash stage. With `stage` (a private directory beside the output) each file is copied there
- * by the kernel (copy_file_range, a clone where the file system offers one) and the copy is hashed
- * and scanned for key material as it lands: the digest is that of the very bytes the bundle will
- * hold, however the input changes afterwards, and the write stage takes them from the copy.
- * Without `stage` (an archive when the disk has no room for the copies) each file is read once,
- * hashed and scanned, and the write stage re-hashes the bytes it puts into the archive. Key
- * material found is refused, naming the input file.
+ * The hash stage. Without `stage` (archive output) each file is read once: every chunk is hashed
+ * and scanned for key material; the write stage re-hashes the bytes it puts into the archive. With
+ * `stage` (directory output) each file is copied there by the kernel (copy_file_range, a clone
+ * where the file system offers one) and the copy is hashed and scanned as it lands: the digest is
+ * that of the very bytes the bundle will hold, however the input changes afterwards. Key material
+ * found is refused, naming the input file.
  */
 export async function hashArtifacts(
   artifacts: readonly BundleItem[],
@@ -131,7 +130,7 @@ function layersOf(items: readonly BundleItem[], hashed: readonly HashedArtifact[
     add(h.title, h.kind, h.kind === "weights" ? MEDIA.weights : MEDIA.dataset, {
       digest: h.sha256,
       size: h.size,
-      source: { kind: "file", path: h.file, size: h.size, label: h.title, sha256: h.sha256, staged: h.staged },
+      source: { kind: "file", path: h.file, size: h.size, label: h.title, sha256: h.sha256 },
     });
   for (const it of items) {
     if ("text" in it)

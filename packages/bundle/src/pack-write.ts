@@ -100,26 +100,23 @@ class FileSink implements ByteSink {
   }
 
   /**
-   * Appends a whole file with a kernel-side copy. With `sha256` (an input file, which may change
-   * after it was hashed) the appended bytes are read back as they land (from the page cache) and
-   * hashed, the copy (in `cat`, on another core) and the check overlapping: the result must match
-   * the digest that was signed, and a file that grew, shrank or changed is refused. Without it (a
-   * private staged copy of exactly the hashed bytes) only the size is checked.
+   * Appends a whole input file with a kernel-side copy and, while the kernel copies, reads the
+   * appended bytes back (from the page cache) as they land and hashes them: the copy (in `cat`,
+   * on another core) and the check overlap. The result must match the digest that was signed: a
+   * file that grew, shrank or changed since the hash stage is refused.
    */
-  async copyFrom(path: string, size: number, sha256: string | undefined, progress: (done: number) => void): Promise<void> {
+  async copyFrom(path: string, size: number, sha256: string, progress: (done: number) => void): Promise<void> {
     const src = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     let copying: Promise<void> | undefined;
     try {
       if (!(await src.stat()).isFile()) throw inputChanged(path, "became a special file");
       copying = kernelCopy(src, this.fh);
       copying.catch(() => undefined); // reported by the check's last read, or awaited below
-      const seen =
-        sha256 === undefined ? undefined : await hashInOrder(chunksOf(followAppend(this.fh, copying, this.at, size)), undefined, progress);
+      const seen = await hashInOrder(chunksOf(followAppend(this.fh, copying, this.at, size)), undefined, progress);
       await copying;
       const end = (await this.fh.stat()).size;
       if (end !== this.at + size) throw inputChanged(path, `changed size (${end - this.at} bytes, not ${size})`);
-      if (seen && (seen.size !== size || seen.sha256 !== sha256)) throw inputChanged(path, "changed");
-      progress(size);
+      if (seen.size !== size || seen.sha256 !== sha256) throw inputChanged(path, "changed");
       this.at = end;
     } finally {
       await copying?.catch(() => undefined);
@@ -131,8 +128,8 @@ class FileSink implements ByteSink {
    * Runs a process whose stdout is this file: it writes at the shared file offset, after every
    * byte written so far. `settled` (called once it exited) moves the count to the file's new end.
    */
-  spawnInto(cmd: string, args: string[], stdin?: number): { child: ChildProcess; settled: () => Promise<void> } {
-    const child = spawn(cmd, args, { stdio: [stdin ?? "pipe", this.fh.fd, "pipe"] });
+  spawnInto(cmd: string, args: string[]): { child: ChildProcess; settled: () => Promise<void> } {
+    const child = spawn(cmd, args, { stdio: ["pipe", this.fh.fd, "pipe"] });
     return {
       child,
       settled: async () => {

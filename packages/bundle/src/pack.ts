@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, statfsSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { checkOutput, checkpoint, InputError, makeTempDir, type OutputOptions, type OwnedFiles } from "@sovereign/diagnostics";
@@ -249,11 +249,11 @@ async function collectItems(
 
 /**
  * Packs a bundle in stages: collect (read every input once, refuse key material) → hash (each
- * weights file copied by the kernel into a private staging directory and hashed and scanned as it
- * lands; see {@link stagesWeights} for when an archive reads the input itself instead) → layout
- * and sign (the checksum list, manifest and signature commit to digests known up front) → write (a
- * temp tree or archive beside the output, moved into place only when complete; staged bytes go in
- * as they are, an unstaged input is hashed again as it is written and refused if it changed).
+ * weights file read once, hashed and scanned; for a directory, the file is copied by the kernel
+ * into a private staging directory and the copy is hashed as it lands) → layout and sign (the
+ * checksum list, manifest and signature commit to digests known up front) → write (a temp tree
+ * or archive beside the output, moved into place only when complete; the archive forms re-hash
+ * every weight as they write it and refuse one that changed since it was hashed).
  */
 export async function packBundle(o: PackOptions): Promise<PackResult> {
   const out = resolve(o.out);
@@ -261,30 +261,6 @@ export async function packBundle(o: PackOptions): Promise<PackResult> {
   checkOutput(out, format === "dir" ? "dir" : "file", { ...o.output, owned: bundleOwnedFiles });
   mkdirSync(dirname(out), { recursive: true });
   return packInto(o, out, format);
-}
-
-/** Free space an archive's staging leaves beyond the staged copies and the archive itself. */
-export const STAGE_HEADROOM = 256 * 1024 * 1024;
-
-/**
- * Whether weights and datasets are staged: copied by the kernel into a private directory beside
- * the output while they are hashed, the bundle then taking its bytes from the copies without
- * hashing them again. A directory always stages (its copies are renamed into the tree: the
- * output's own size). A `.tar.zst` stages when the file system has room for the copies and the
- * archive at once, with {@link STAGE_HEADROOM} to spare: its bytes pass through the process
- * anyway, and a kernel copy costs less than a second sha256 pass. A `.tar` never stages: it would
- * copy every byte twice in the kernel (into the staging, then into the archive), which costs more
- * on two cores than one copy with the re-hash running beside it.
- */
-export function stagesWeights(format: OutputFormat, artifactBytes: number, freeBytes: number): boolean {
-  if (artifactBytes === 0 || format === "tar") return false;
-  return format === "dir" || freeBytes >= 2 * artifactBytes + STAGE_HEADROOM;
-}
-
-/** Bytes an unprivileged writer may still use on the file system holding `dir`. */
-function freeBytesAt(dir: string): number {
-  const fs = statfsSync(dir);
-  return fs.bavail * fs.bsize;
 }
 
 /**
@@ -351,10 +327,8 @@ async function packInto(o: PackOptions, out: string, format: OutputFormat): Prom
   const country = o.profile.metadata.name;
   const { items, artifacts, images } = await collectItems(o);
   await checkpoint("pack:collected");
-  const artifactBytes = artifacts.reduce((a, x) => a + ("size" in x ? x.size : 0), 0);
-  const stage = stagesWeights(format, artifactBytes, format === "tar.zst" ? freeBytesAt(dirname(out)) : 0)
-    ? makeTempDir(dirname(out), `${basename(out)}-stage`)
-    : undefined;
+  // A directory stages its weights (see hashArtifacts); an archive reads them in place.
+  const stage = format === "dir" ? makeTempDir(dirname(out), `${basename(out)}-stage`) : undefined;
   try {
     return await packStaged(o, out, format, { items, artifacts, images, created, createdIso, country }, stage?.path);
   } finally {

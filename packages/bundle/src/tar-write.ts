@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { open, rm } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { ExitCode, KitError } from "@sovereign/diagnostics";
 import { CHUNK, type Progress } from "./hash.js";
 
@@ -15,25 +15,23 @@ export interface ByteSink {
   write(data: Uint8Array): Promise<void>;
   /**
    * Optional: bytes of a file member that must not be recompressed (weights, datasets); `last`
-   * marks the member's final chunk. Sinks without it receive those bytes through `write`.
+   * marks the member's final chunk. Sinks without it receive those bytes through `write`. As with
+   * `write`, the caller reuses the buffer once the promise settles.
    */
   writeRaw?(data: Uint8Array, last: boolean): Promise<void>;
   /**
    * Optional: called before the chunks of a file member go to `writeRaw`, with the input file, so
    * the sink can choose how to encode them (a `.tar.zst` samples the file: stored or compressed).
-   * With `whole` (the file is a private staged copy of the hashed bytes, nothing to check) the sink
-   * may write the whole member from the file itself and resolve true: no chunks follow.
    */
-  startMember?(path: string, size: number, whole: boolean): Promise<boolean>;
+  startMember?(path: string, size: number): Promise<void>;
   /** Optional gathered write (one syscall for many small pieces). */
   writev?(parts: Uint8Array[]): Promise<void>;
   /**
    * Optional: appends a whole file member without passing its bytes through this process (a
-   * kernel-side copy). With `sha256` it checks the appended bytes against it, refusing a changed
-   * file; without, the file is a private staged copy of the hashed bytes and only its size is
-   * checked. Used for members with a known digest; `progress` sees the bytes done so far.
+   * kernel-side copy), then checks the appended bytes against `sha256`, refusing a changed file.
+   * Used for members with a known digest; `progress` sees the bytes checked so far.
    */
-  copyFrom?(path: string, size: number, sha256: string | undefined, progress: (done: number) => void): Promise<void>;
+  copyFrom?(path: string, size: number, sha256: string, progress: (done: number) => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -113,12 +111,6 @@ export type TarSource =
       label?: string;
       /** Digest the file had when it was hashed: streamed bytes are hashed again and must match. */
       sha256?: string;
-      /**
-       * A private staged copy of exactly the bytes that were hashed (the hash stage made it): the
-       * member's bytes are taken from it without hashing them again, and it is removed once
-       * written (its pages need not reach the disk). `path` still names the input in messages.
-       */
-      staged?: string;
     };
 
 export interface TarEntry {
@@ -150,35 +142,32 @@ export async function writeTar(
       await emit(tarHeader(e.name, src.data.length, "file", mtime));
       await emit(src.data);
       await pad(src.data.length);
-    } else if (sink.copyFrom && (src.sha256 || src.staged)) {
+    } else if (sink.copyFrom && src.sha256) {
       await emit(tarHeader(e.name, src.size, "file", mtime));
-      await sink.copyFrom(src.staged ?? src.path, src.size, src.staged ? undefined : src.sha256, (done) =>
-        progress?.(src.label ?? e.name, done, src.size),
-      );
+      await sink.copyFrom(src.path, src.size, src.sha256, (done) => progress?.(src.label ?? e.name, done, src.size));
       written += src.size;
       await pad(src.size);
-      if (src.staged) await rm(src.staged, { force: true });
     } else {
       await emit(tarHeader(e.name, src.size, "file", mtime));
-      const fh = await open(src.staged ?? src.path, "r");
+      const fh = await open(src.path, "r");
       let next: Promise<Buffer> | undefined;
       try {
-        // Read-ahead: the next chunk is read while the current one is written.
+        // Read-ahead: the next chunk is read into the other buffer while the current one is
+        // written. Two buffers, reused: every sink is done with a chunk when its write settles,
+        // and fresh multi-MiB buffers per chunk cost a page fault per 4 KiB of every member.
+        const bufs = [Buffer.allocUnsafe(Math.min(CHUNK, src.size)), Buffer.allocUnsafe(Math.min(CHUNK, src.size))];
+        let turn = 0;
         const read = async (at: number) => {
-          // A fresh buffer per chunk: a stream sink may still hold the previous one.
-          const buf = Buffer.allocUnsafe(Math.min(CHUNK, src.size - at));
-          const { bytesRead } = await fh.read(buf, 0, buf.length, at);
+          const buf = bufs[turn]!;
+          turn ^= 1;
+          const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, src.size - at), at);
           if (bytesRead === 0) throw inputChanged(src.path, "shrank");
           return buf.subarray(0, bytesRead);
         };
         let done = 0;
-        const again = src.sha256 && !src.staged ? createHash("sha256") : undefined;
-        const direct = sink.writeRaw && src.size > 0 ? await sink.startMember?.(src.staged ?? src.path, src.size, src.staged !== undefined) : false;
-        if (direct) {
-          written += src.size;
-          progress?.(src.label ?? e.name, src.size, src.size);
-        }
-        next = src.size > 0 && !direct ? read(0) : undefined;
+        const again = src.sha256 ? createHash("sha256") : undefined;
+        if (sink.writeRaw && src.size > 0) await sink.startMember?.(src.path, src.size);
+        next = src.size > 0 ? read(0) : undefined;
         while (next) {
           const chunk: Buffer = await next;
           again?.update(chunk);
@@ -197,7 +186,6 @@ export async function writeTar(
         await fh.close();
       }
       await pad(src.size);
-      if (src.staged) await rm(src.staged, { force: true });
     }
   }
   await emit(Buffer.alloc(2 * BLOCK));

@@ -66,7 +66,7 @@ function exited(child: ChildProcess, zstd: string): Promise<void> {
   child.stderr!.on("data", (d) => {
     err += d;
   });
-  child.stdin?.on("error", () => {
+  child.stdin!.on("error", () => {
     // reported through "close"
   });
   return new Promise((resolve, reject) => {
@@ -142,10 +142,9 @@ export async function chooseMemberEncoding(zstd: string, path: string, size: num
 export interface ChildCapableSink extends ByteSink {
   /**
    * Runs `cmd` with stdout appended to the file (the shared file offset, so the child's bytes land
-   * after everything written so far) and stdin a pipe, or the open file `stdin`; returns the child
-   * and a function to call once it exited.
+   * after everything written so far); returns the child and a function to call once it exited.
    */
-  spawnInto(cmd: string, args: string[], stdin?: number): { child: ChildProcess; settled: () => Promise<void> };
+  spawnInto(cmd: string, args: string[]): { child: ChildProcess; settled: () => Promise<void> };
 }
 
 const hasSpawnInto = (s: ByteSink): s is ChildCapableSink => typeof (s as Partial<ChildCapableSink>).spawnInto === "function";
@@ -178,40 +177,25 @@ export class ZstdSink implements RawCapableSink {
   /**
    * Called before a weight or dataset member's bytes: samples the file and, when it compresses,
    * starts one `zstd -1` process over all cores (output independent of their number) writing into
-   * the archive file; its chunks then go to that process instead of raw frames. With `whole` (a
-   * private staged copy) that process reads the file itself, as its stdin (so the same frame as
-   * from a pipe: no content size in the header), and the member is done when it exits: resolves
-   * true. Otherwise resolves false and the member's chunks follow.
+   * the archive file; its chunks then go to that process instead of raw frames.
    */
-  async startMember(path: string, size: number, whole = false): Promise<boolean> {
+  async startMember(path: string, size: number): Promise<void> {
     const choice = await chooseMemberEncoding(this.zstd, path, size);
     this.encodings.set(path, choice);
-    if (choice.encoding === "raw" || !hasSpawnInto(this.out)) return false;
+    if (choice.encoding === "raw" || !hasSpawnInto(this.out)) return;
     await this.flush();
     const threads = Math.max(1, availableParallelism());
-    const args = ["-q", `-${MEMBER_LEVEL}`, `-T${threads}`, "-c", "-"];
-    if (whole) {
-      const fh = await open(path, "r");
-      try {
-        const { child, settled } = this.out.spawnInto(this.zstd, args, fh.fd);
-        await exited(child, this.zstd).then(settled);
-      } finally {
-        await fh.close();
-      }
-      return true;
-    }
-    const { child, settled } = this.out.spawnInto(this.zstd, args);
+    const { child, settled } = this.out.spawnInto(this.zstd, ["-q", `-${MEMBER_LEVEL}`, `-T${threads}`, "-c", "-"]);
     const done = exited(child, this.zstd).then(settled);
     done.catch(() => undefined); // awaited when the member ends or the sink closes
     this.member = { child, done };
-    return false;
   }
 
   private async streamMember(data: Uint8Array, last: boolean): Promise<void> {
     const m = this.member!;
     const stdin = m.child.stdin!;
-    if (data.length > 0 && !stdin.write(data))
-      await Promise.race([new Promise<void>((r) => stdin.once("drain", r)), m.done]);
+    // Settles once the pipe has taken the bytes (the caller reuses the buffer), or zstd ended.
+    if (data.length > 0) await Promise.race([new Promise<void>((r) => stdin.write(data, () => r())), m.done]);
     if (!last) return;
     this.member = undefined;
     stdin.end();

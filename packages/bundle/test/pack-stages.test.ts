@@ -12,7 +12,6 @@ import { PARALLEL_MIN, readAhead, sha256File } from "../src/hash.js";
 import type { BundleItem } from "../src/items.js";
 import { type BundleEntry, type HashedArtifact, hashArtifacts, layoutBundle, signBundle } from "../src/pack-stages.js";
 import { writeBundleArchive } from "../src/pack-write.js";
-import { STAGE_HEADROOM, stagesWeights } from "../src/pack.js";
 import { stageAndHash } from "../src/copy.js";
 import { keyPair, removeTmpDirs, tmpDir, tmpFile, verifyKey } from "./helpers.js";
 import { loadSigningKey } from "../src/index.js";
@@ -70,15 +69,6 @@ describe("hash stage", () => {
     execFileSync("mkfifo", [fifo]);
     await expect(stageAndHash(fifo, join(stage, "1"), undefined, "w")).rejects.toMatchObject({ issues: [{ code: "file.unreadable" }] });
     expect(existsSync(join(stage, "1"))).toBe(false);
-  });
-
-  it("GIVEN weights of some size and an output form WHEN the staging is chosen THEN a directory always stages, a .tar.zst only with room for the copies and itself, a .tar never", () => {
-    const gib = 1024 ** 3;
-    expect(stagesWeights("dir", 10 * gib, 0)).toBe(true);
-    expect(stagesWeights("tar.zst", 10 * gib, 20 * gib + STAGE_HEADROOM)).toBe(true);
-    expect(stagesWeights("tar.zst", 10 * gib, 20 * gib + STAGE_HEADROOM - 1)).toBe(false);
-    expect(stagesWeights("tar", 10 * gib, 100 * gib)).toBe(false);
-    expect(stagesWeights("tar.zst", 0, 100 * gib)).toBe(false);
   });
 
   it("GIVEN archive output WHEN weights are hashed THEN nothing is staged and the input's digest is returned", async () => {
@@ -188,22 +178,6 @@ describe("archive write stage", () => {
     await expect(w.run()).rejects.toThrow(/changed size \(3145728 bytes, not 5242880\)/);
     expect(existsSync(w.out)).toBe(false);
   });
-
-  it.each(["tar", "tar.zst"] as const)(
-    "GIVEN a staged copy of the hashed bytes WHEN written into a .%s THEN GNU tar extracts the staged bytes and the copy is gone",
-    async (form) => {
-      const data = bytes(5 * 1024 * 1024 + 7, 8);
-      const staged = tmpFile("staged.bin", data);
-      const out = join(tmpDir(), `b.${form}`);
-      // The input named in messages no longer matters: the member comes from the staged copy.
-      const source = { kind: "file" as const, path: join(tmpDir(), "gone.bin"), size: data.length, sha256: sha(data), staged };
-      await writeBundleArchive({ out, sourceDateEpoch: 1, zstd: "zstd", owned: () => undefined }, [{ path: `blobs/sha256/${sha(data)}`, sha256: sha(data), size: data.length, source }], form);
-      const dest = tmpDir();
-      execFileSync("tar", [form === "tar" ? "-xf" : "--zstd", ...(form === "tar" ? [] : ["-xf"]), out, "-C", dest]);
-      expect(sha(readFileSync(join(dest, "blobs", "sha256", sha(data))))).toBe(sha(data));
-      expect(existsSync(staged)).toBe(false);
-    },
-  );
 
   it("GIVEN a weights file of several chunks WHEN written into a .tar THEN the archive holds it whole and GNU tar lists its size", async () => {
     const data = bytes(9 * 1024 * 1024 + 5, 3);

@@ -97,27 +97,20 @@ describe("encoding of weight members in a .tar.zst", () => {
   });
 
   it.each([
-    ["compressible (tensor)", () => tensorBytes(3 * 1024 * 1024)],
-    ["incompressible (random)", () => randomBytes(3 * 1024 * 1024)],
-  ])("GIVEN %s weights WHEN written into a .tar.zst from a staged copy and from the input THEN the two archives are the same bytes and the staged copy is gone", async (_kind, make) => {
+    ["compressible (tensor)", () => tensorBytes(9 * 1024 * 1024 + 5)],
+    ["incompressible (random)", () => randomBytes(9 * 1024 * 1024 + 5)],
+  ])("GIVEN %s weights of three chunks WHEN written into a .tar.zst THEN GNU tar extracts exactly their bytes (the two read buffers are reused safely)", async (_kind, make) => {
     const t = tmpDir();
     const data = make();
     const digest = createHash("sha256").update(data).digest("hex");
-    const [input, staged] = [join(t, "w.bin"), join(t, "staged.bin")];
+    const input = join(t, "w.bin");
     writeFileSync(input, data);
-    writeFileSync(staged, data);
-    const write = async (out: string, extra: { staged?: string }) => {
-      const entry: BundleEntry = { path: `blobs/sha256/${digest}`, sha256: digest, size: data.length, source: { kind: "file", path: input, size: data.length, sha256: digest, ...extra } };
-      await writeBundleArchive({ out, sourceDateEpoch: 1, zstd: "zstd", owned: () => undefined }, [entry], "tar.zst");
-      return readFileSync(out);
-    };
-    const fromInput = await write(join(t, "a.tar.zst"), {});
-    const fromStaged = await write(join(t, "b.tar.zst"), { staged });
-    expect(fromStaged.equals(fromInput)).toBe(true);
-    expect(existsSync(staged)).toBe(false);
+    const out = join(t, "b.tar.zst");
+    const entry: BundleEntry = { path: `blobs/sha256/${digest}`, sha256: digest, size: data.length, source: { kind: "file", path: input, size: data.length, sha256: digest } };
+    await writeBundleArchive({ out, sourceDateEpoch: 1, zstd: "zstd", owned: () => undefined }, [entry], "tar.zst");
     const x = join(t, "x");
     execFileSync("mkdir", [x]);
-    execFileSync("tar", ["--zstd", "-xf", join(t, "b.tar.zst"), "-C", x]);
+    execFileSync("tar", ["--zstd", "-xf", out, "-C", x]);
     expect(readFileSync(join(x, "blobs/sha256", digest)).equals(data)).toBe(true);
   });
 
