@@ -1,5 +1,5 @@
 import { evaluate, type Finding, type SynthObject as PolicyObject, ResidencyFailure } from "@sovereign/policy";
-import type { CountryProfile } from "@sovereign/profile";
+import { type CountryProfile, perCountry } from "@sovereign/profile";
 import { type CollectOptions, collectObjectsDetailed, type SynthObject, type UnrenderedRelease } from "./collect.js";
 
 /** What the residency check saw in a synthesized tree. */
@@ -50,17 +50,11 @@ export function evaluateCountries(
   objects: readonly SynthObject[],
   terraform: readonly { stack: string; json: object }[],
 ): Map<string, Finding[]> {
-  const out = new Map<string, Finding[]>();
-  for (const profile of profiles) {
-    const mine = (stack: string) => stack.startsWith(`${profile.metadata.name}-`);
-    out.set(
-      profile.metadata.name,
-      evaluate({
-        profile,
-        objects: objects.filter((o) => mine(o.stack)) as PolicyObject[],
-        terraform: terraform.filter((t) => mine(t.stack)),
-      }),
-    );
-  }
-  return out;
+  return perCountry(profiles, (profile, mine) =>
+    evaluate({
+      profile,
+      objects: objects.filter((o) => mine(o.stack)) as PolicyObject[],
+      terraform: terraform.filter((t) => mine(t.stack)),
+    }),
+  );
 }

@@ -1,6 +1,6 @@
 import { UsageError, type YamlSource } from "@sovereign/diagnostics";
 import { findingText, loadPacks, type ResidencyFailure, uncitedFrameworks } from "@sovereign/policy";
-import type { CountryProfile } from "@sovereign/profile";
+import { type CountryProfile, isCountryStack } from "@sovereign/profile";
 import { type ReadinessFinding, readinessText } from "@sovereign/readiness";
 import type { ResidencyCheck, SynthOptions, SynthResult } from "@sovereign/stacks";
 import type { CommandContext } from "./context.js";
@@ -68,7 +68,7 @@ export async function checkSynthDir(dir: string, profiles: CountryProfile[], enf
   const { checkResidency, collectTerraform } = await import("@sovereign/stacks");
   const stacks = (await collectTerraform(dir)).map((t) => t.stack);
   for (const p of profiles) {
-    if (!stacks.some((s) => s.startsWith(`${p.metadata.name}-`))) {
+    if (!stacks.some((s) => isCountryStack(s, p.metadata.name))) {
       throw new UsageError(
         `${dir} holds no stack of ${p.metadata.name} (stacks: ${stacks.join(", ") || "none"})`,
         `synthesize it first: sovereign synth --country ${p.metadata.name} --out ${dir}`,

@@ -1,6 +1,7 @@
 // The naming and reference rules are re-exported for callers that import them from here.
 export { checkImageRef, hostInDomain, hostOf, isDnsName } from "@sovereign/diagnostics";
 export { crossCheck, DEMO_LABEL, profileChecks, type ProfileCheck, residencyChecks, WIDEST_EGRESS_PREFIX } from "./checks.js";
+export { isCountryStack, perCountry } from "./countries.js";
 export { ISO_3166_ALPHA2 } from "./iso3166.js";
 export { countryProfileJsonSchema } from "./json-schema.js";
 // Repository asset lookup lives in @sovereign/diagnostics (assets.ts); re-exported for callers.

@@ -1,4 +1,5 @@
 import { evaluate, type K8sObject, type SynthObject } from "@sovereign/policy";
+import { perCountry } from "@sovereign/profile";
 import { type Refusal, limitRangeRefusals, type PodResources, podResources, quotaRefusals } from "./checks/admission.js";
 import { namespaceLabels } from "./checks/network.js";
 import { type PodSecurityLevel, podSecurityViolations } from "./checks/pod-security.js";
@@ -257,17 +258,11 @@ export function checkCountries(
   profiles: readonly ReadinessInput["profile"][],
   tree: CountriesTree,
 ): Map<string, ReadinessFinding[]> {
-  const out = new Map<string, ReadinessFinding[]>();
-  for (const profile of profiles) {
-    const mine = (stack: string) => stack.startsWith(`${profile.metadata.name}-`);
-    out.set(
-      profile.metadata.name,
-      checkReadiness({
-        profile,
-        objects: tree.objects.filter((o) => mine(o.stack)),
-        unrendered: tree.unrendered.filter((u) => mine(u.stack)),
-      }),
-    );
-  }
-  return out;
+  return perCountry(profiles, (profile, mine) =>
+    checkReadiness({
+      profile,
+      objects: tree.objects.filter((o) => mine(o.stack)),
+      unrendered: tree.unrendered.filter((u) => mine(u.stack)),
+    }),
+  );
 }

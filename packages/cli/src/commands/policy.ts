@@ -32,7 +32,7 @@ import {
   toJUnit,
   toSarif,
 } from "@sovereign/policy";
-import type { CountryProfile } from "@sovereign/profile";
+import { type CountryProfile, isCountryStack } from "@sovereign/profile";
 import { collectObjects, collectTerraform, synthesizeCountry } from "@sovereign/stacks";
 import {
   type Command,
@@ -79,7 +79,7 @@ async function synthDirInputs(
 ): Promise<{ objects: SynthObject[]; terraform: TerraformStack[] }> {
   if (!existsSync(dir)) throw new UsageError(`--synth-dir ${dir} does not exist`, "run `sovereign synth` first");
   const checked = await checkSynthDir(dir, [profile], false);
-  const mine = (stack: string) => stack.startsWith(`${profile.metadata.name}-`);
+  const mine = (stack: string) => isCountryStack(stack, profile.metadata.name);
   return {
     objects: (checked.objects as SynthObject[]).filter((o) => mine(o.stack)),
     terraform: (await collectTerraform(dir)).filter((t) => mine(t.stack)),

@@ -1,6 +1,6 @@
 import { join, resolve } from "node:path";
 import { ExitCode, KitError, readInputFile } from "@sovereign/diagnostics";
-import { type CountryProfile, loadProfileFile, shippedProfilePath } from "@sovereign/profile";
+import { type CountryProfile, isCountryStack, loadProfileFile, shippedProfilePath } from "@sovereign/profile";
 import { type Command, formatOf, parseCommandArgs, profileOptions, profilePathFrom } from "../context.js";
 
 const options = { ...profileOptions, "synth-dir": { type: "string" } } as const;
@@ -38,7 +38,7 @@ export const preflightCommand: Command = {
     ]);
     const { objects, unrendered } = await collectObjectsDetailed(dir);
     const findings = profiles.flatMap((profile) => {
-      const mine = (stack: string) => stack.startsWith(`${profile.metadata.name}-`);
+      const mine = (stack: string) => isCountryStack(stack, profile.metadata.name);
       const own = objects.filter((o) => mine(o.stack));
       if (own.length === 0)
         throw new KitError(`${dir} holds no stacks of ${profile.metadata.name}`, ExitCode.BadInput, {
