@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { constants } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { ExitCode, KitError } from "@sovereign/diagnostics";
-import { CHUNK, type ChunkRead, hashBesideWork, hashInOrder, openRegular, PARALLEL_MIN, type Progress, readAhead } from "./hash.js";
+import { type ChunkRead, chunksOf, hashBesideWork, hashInOrder, openRegular, PARALLEL_MIN, type Progress, readAhead } from "./hash.js";
 
 /**
  * Copies from one open file to another at their current positions with `cat`, which GNU coreutils
@@ -69,31 +69,6 @@ export function followAppend(fh: FileHandle, writing: Promise<void>, from = 0, l
       await Promise.race([over, new Promise((r) => setTimeout(r, 2))]);
     }
   };
-}
-
-/**
- * The chunks a {@link ChunkRead} yields, one read ahead: the next read runs while the caller uses
- * the current chunk. Two buffers alternate, so a chunk stays valid until the caller asks for the
- * one after next (callers that keep bytes copy them).
- */
-export async function* chunksOf(read: ChunkRead, chunk = CHUNK): AsyncGenerator<Buffer> {
-  const bufs = [Buffer.allocUnsafe(chunk), Buffer.allocUnsafe(chunk)];
-  let turn = 0;
-  let next: Promise<number> | undefined = read(bufs[0]!);
-  try {
-    for (;;) {
-      const n = await next;
-      next = undefined;
-      if (n === 0) return;
-      const current = bufs[turn]!;
-      turn ^= 1;
-      next = read(bufs[turn]!);
-      yield current.subarray(0, n);
-    }
-  } finally {
-    // A read still in flight when the caller stops must settle before the handle is closed.
-    await next?.catch(() => undefined);
-  }
 }
 
 /**

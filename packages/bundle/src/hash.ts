@@ -160,40 +160,50 @@ export async function hashBesideWork(
 }
 
 /**
- * Chunks of an open file, read one chunk ahead: the next read runs on the thread pool while the
- * caller hashes or writes the current chunk, so a hash pass costs the hashing, not hashing plus
- * read waits. Two buffers alternate: a chunk stays valid until the caller asks for the one after
- * next (callers that keep bytes copy them). Without `range` it reads from the handle's position to
- * the end of the file; with it, exactly `length` bytes from `from` (positional reads, which leave
- * the handle's position alone), and a file that ends early is reported by the shorter total.
+ * The chunks a {@link ChunkRead} yields, one read ahead: the next read runs on the thread pool
+ * while the caller hashes or writes the current chunk, so a pass costs the work, not work plus read
+ * waits. Two buffers alternate: a chunk stays valid until the caller asks for the one after next
+ * (callers that keep bytes copy them).
  */
-export async function* readAhead(
-  fh: FileHandle,
-  chunk = CHUNK,
-  range?: { from: number; length: number },
-): AsyncGenerator<Buffer> {
+export async function* chunksOf(read: ChunkRead, chunk = CHUNK): AsyncGenerator<Buffer> {
   const bufs = [Buffer.allocUnsafe(chunk), Buffer.allocUnsafe(chunk)];
   let turn = 0;
-  let done = 0;
-  const read = (buf: Buffer) =>
-    range
-      ? fh.read(buf, 0, Math.min(chunk, range.length - done), range.from + done)
-      : fh.read(buf, 0, chunk, null);
-  let next: Promise<{ bytesRead: number }> | undefined = read(bufs[0]!);
+  let next: Promise<number> | undefined = read(bufs[0]!);
   try {
     for (;;) {
-      const { bytesRead } = await next;
+      const n = await next;
       next = undefined;
-      if (bytesRead === 0) return;
-      done += bytesRead;
+      if (n === 0) return;
       const current = bufs[turn]!;
       turn ^= 1;
-      if (!range || done < range.length) next = read(bufs[turn]!);
-      yield current.subarray(0, bytesRead);
-      if (!next) return;
+      next = read(bufs[turn]!);
+      yield current.subarray(0, n);
     }
   } finally {
     // A read still in flight when the caller stops must settle before the handle is closed.
     await next?.catch(() => undefined);
   }
+}
+
+/**
+ * {@link ChunkRead} of exactly `length` bytes from `from` (positional reads, which leave the
+ * handle's position alone): 0 once they are read, or where the file ends early.
+ */
+function readRange(fh: FileHandle, range: { from: number; length: number }): ChunkRead {
+  let done = 0;
+  return async (buf) => {
+    if (done >= range.length) return 0;
+    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, range.length - done), range.from + done);
+    done += bytesRead;
+    return bytesRead;
+  };
+}
+
+/**
+ * Chunks of an open file, read one chunk ahead ({@link chunksOf}). Without `range` it reads from
+ * the handle's position to the end of the file; with it, exactly `length` bytes from `from`, and a
+ * file that ends early is reported by the shorter total.
+ */
+export function readAhead(fh: FileHandle, chunk = CHUNK, range?: { from: number; length: number }): AsyncGenerator<Buffer> {
+  return chunksOf(range ? readRange(fh, range) : readOn(fh), chunk);
 }

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { constants, mkdirSync, renameSync, utimesSync, writeFileSync } from "node:fs";
 import { copyFile, type FileHandle, open } from "node:fs/promises";
-import { chunksOf, followAppend, kernelCopy } from "./copy.js";
 import { basename, dirname, join } from "node:path";
 import { checkpoint, makeTempDir, type OutputOptions, type OwnedFiles, writeTreeAtomic } from "@sovereign/diagnostics";
-import { hashInOrder, type Progress } from "./hash.js";
+import { followAppend, kernelCopy } from "./copy.js";
+import { chunksOf, hashInOrder, type Progress } from "./hash.js";
 import type { BundleEntry } from "./pack-stages.js";
 import { ARCHIVE_CONTROL_ORDER } from "./read.js";
 import { type ByteSink, inputChanged, type TarEntry, writeTar } from "./tar-write.js";

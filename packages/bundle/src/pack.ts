@@ -260,7 +260,13 @@ export async function packBundle(o: PackOptions): Promise<PackResult> {
   const format = outputFormatOf(out);
   checkOutput(out, format === "dir" ? "dir" : "file", { ...o.output, owned: bundleOwnedFiles });
   mkdirSync(dirname(out), { recursive: true });
-  return packInto(o, out, format);
+  // A directory stages its weights (see hashArtifacts); an archive reads them in place.
+  const stage = format === "dir" ? makeTempDir(dirname(out), `${basename(out)}-stage`) : undefined;
+  try {
+    return await packInto(o, out, format, stage?.path);
+  } finally {
+    stage?.remove();
+  }
 }
 
 /**
@@ -321,30 +327,12 @@ function sbomItem(o: PackOptions, images: ReturnType<typeof collectImages>, hash
 }
 
 /** collect → hash → layout and sign → write; each stage is a function of the previous one's result. */
-async function packInto(o: PackOptions, out: string, format: OutputFormat): Promise<PackResult> {
+async function packInto(o: PackOptions, out: string, format: OutputFormat, stage?: string): Promise<PackResult> {
   const created = new Date(o.sourceDateEpoch * 1000);
   const createdIso = created.toISOString().replace(/\.\d{3}Z$/, "Z");
   const country = o.profile.metadata.name;
   const { items, artifacts, images } = await collectItems(o);
   await checkpoint("pack:collected");
-  // A directory stages its weights (see hashArtifacts); an archive reads them in place.
-  const stage = format === "dir" ? makeTempDir(dirname(out), `${basename(out)}-stage`) : undefined;
-  try {
-    return await packStaged(o, out, format, { items, artifacts, images, created, createdIso, country }, stage?.path);
-  } finally {
-    stage?.remove();
-  }
-}
-
-/** hash → layout and sign → write, once the inputs are collected and the staging chosen. */
-async function packStaged(
-  o: PackOptions,
-  out: string,
-  format: OutputFormat,
-  c: Awaited<ReturnType<typeof collectItems>> & { created: Date; createdIso: string; country: string },
-  stage: string | undefined,
-): Promise<PackResult> {
-  const { items, artifacts, images, created, createdIso, country } = c;
   const hashed = await hashArtifacts(artifacts, o.progress, stage);
   await checkpoint("pack:hashed");
   const { files, layers } = layoutBundle(

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
 import { ExitCode, KitError } from "@sovereign/diagnostics";
-import { CHUNK, type Progress } from "./hash.js";
+import { CHUNK, type Progress, readAhead } from "./hash.js";
 
 /**
  * A deterministic ustar writer: entries in the caller's order, fixed mtime, uid/gid 0, empty
@@ -150,39 +150,25 @@ export async function writeTar(
     } else {
       await emit(tarHeader(e.name, src.size, "file", mtime));
       const fh = await open(src.path, "r");
-      let next: Promise<Buffer> | undefined;
       try {
-        // Read-ahead: the next chunk is read into the other buffer while the current one is
-        // written. Two buffers, reused: every sink is done with a chunk when its write settles,
-        // and fresh multi-MiB buffers per chunk cost a page fault per 4 KiB of every member.
-        const bufs = [Buffer.allocUnsafe(Math.min(CHUNK, src.size)), Buffer.allocUnsafe(Math.min(CHUNK, src.size))];
-        let turn = 0;
-        const read = async (at: number) => {
-          const buf = bufs[turn]!;
-          turn ^= 1;
-          const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, src.size - at), at);
-          if (bytesRead === 0) throw inputChanged(src.path, "shrank");
-          return buf.subarray(0, bytesRead);
-        };
         let done = 0;
         const again = src.sha256 ? createHash("sha256") : undefined;
         if (sink.writeRaw && src.size > 0) await sink.startMember?.(src.path, src.size);
-        next = src.size > 0 ? read(0) : undefined;
-        while (next) {
-          const chunk: Buffer = await next;
+        // One chunk read ahead into two reused buffers: every sink is done with a chunk when its
+        // write settles, and a fresh multi-MiB buffer per chunk would cost a page fault per 4 KiB.
+        const range = { from: 0, length: src.size };
+        for await (const chunk of readAhead(fh, Math.max(1, Math.min(CHUNK, src.size)), range)) {
           again?.update(chunk);
           done += chunk.length;
-          next = done < src.size ? read(done) : undefined;
           if (sink.writeRaw) {
             await sink.writeRaw(chunk, done === src.size);
             written += chunk.length;
           } else await emit(chunk);
           progress?.(src.label ?? e.name, done, src.size);
         }
+        if (done < src.size) throw inputChanged(src.path, "shrank");
         if (again && again.digest("hex") !== src.sha256) throw inputChanged(src.path, "changed");
       } finally {
-        // A read still in flight after a failed write must settle before its handle closes.
-        await next?.catch(() => undefined);
         await fh.close();
       }
       await pad(src.size);
