@@ -114,6 +114,19 @@ describe("encoding of weight members in a .tar.zst", () => {
     expect(readFileSync(join(x, "blobs/sha256", digest)).equals(data)).toBe(true);
   });
 
+  it("GIVEN a weights file that shrank after it was hashed WHEN streamed into a .tar.zst THEN it is refused as shrunk and no archive is left", async () => {
+    const t = tmpDir();
+    const data = randomBytes(5 * 1024 * 1024);
+    const input = join(t, "w.bin");
+    writeFileSync(input, data.subarray(0, 3 * 1024 * 1024));
+    const digest = createHash("sha256").update(data).digest("hex");
+    const out = join(t, "b.tar.zst");
+    const entry: BundleEntry = { path: `blobs/sha256/${digest}`, sha256: digest, size: data.length, source: { kind: "file", path: input, size: data.length, sha256: digest } };
+    await expect(writeBundleArchive({ out, sourceDateEpoch: 1, zstd: "zstd", owned: () => undefined }, [entry], "tar.zst")).rejects.toThrow(/shrank/);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(t).filter((n) => n.startsWith(".sovereign-tmp"))).toEqual([]);
+  });
+
   it("GIVEN a compressible weights file that changed after it was hashed WHEN written into a .tar.zst THEN it is refused and no archive is left", async () => {
     const t = tmpDir();
     const data = tensorBytes(3 * 1024 * 1024);
