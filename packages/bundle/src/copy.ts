@@ -5,13 +5,14 @@ import { ExitCode, KitError } from "@sovereign/diagnostics";
 import { type ChunkRead, chunksOf, hashBesideWork, hashInOrder, openRegular, PARALLEL_MIN, type Progress, readAhead } from "./hash.js";
 
 /**
- * Copies from one open file to another at their current positions with `cat`, which GNU coreutils
- * (9.0 and later) does with copy_file_range: the bytes move inside the kernel, never through this
- * process, and a file system that can share extents (XFS, Btrfs) clones them instead. When `cat`
- * cannot be started, the bytes are copied here, in user space. Rejects with a located error when
- * the copy fails (a full disk, an unreadable input).
+ * Copies from one open file (the input `path`, named in errors) to another at their current
+ * positions with `cat`, which GNU coreutils (9.0 and later) does with copy_file_range: the bytes
+ * move inside the kernel, never through this process, and a file system that can share extents
+ * (XFS, Btrfs) clones them instead. When `cat` cannot be started, the bytes are copied here, in
+ * user space. Rejects with a located error naming the input when the copy fails (a full disk, an
+ * unreadable input).
  */
-export async function kernelCopy(from: FileHandle, to: FileHandle): Promise<void> {
+export async function kernelCopy(from: FileHandle, to: FileHandle, path: string): Promise<void> {
   const started = await new Promise<boolean>((resolve, reject) => {
     const child = spawn("cat", [], { stdio: [from.fd, to.fd, "pipe"] });
     let err = "";
@@ -23,7 +24,7 @@ export async function kernelCopy(from: FileHandle, to: FileHandle): Promise<void
       if (code === 0) resolve(true);
       else
         reject(
-          new KitError(`copying weights failed: ${err.trim()}`, ExitCode.BadInput, {
+          new KitError(`copying ${path} failed: ${err.trim()}`, ExitCode.BadInput, {
             code: "bundle.copy_failed",
             hint: "check the free space and permissions beside the output; nothing was written",
           }),
@@ -90,7 +91,7 @@ export async function stageAndHash(
   try {
     const dst = await open(to, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
     try {
-      const copying = kernelCopy(src, dst);
+      const copying = kernelCopy(src, dst, from);
       copying.catch(() => undefined); // reported by the read that reaches the end
       try {
         const read = followAppend(dst, copying);

@@ -110,7 +110,7 @@ class FileSink implements ByteSink {
     let copying: Promise<void> | undefined;
     try {
       if (!(await src.stat()).isFile()) throw inputChanged(path, "became a special file");
-      copying = kernelCopy(src, this.fh);
+      copying = kernelCopy(src, this.fh, path);
       copying.catch(() => undefined); // reported by the check's last read, or awaited below
       const seen = await hashInOrder(chunksOf(followAppend(this.fh, copying, this.at, size)), undefined, progress);
       await copying;
