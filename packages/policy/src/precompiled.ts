@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { ExprSchema } from "@bufbuild/cel-spec/cel/expr/syntax_pb.js";
 import { fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { repoRoot } from "@sovereign/profile";
-import { type Expr, programOf } from "./cel/program.js";
+import { type Expr, type Program, programOf } from "./cel/program.js";
 import type { CompiledRule, PolicyPack, Rule, RuleTrees } from "./pack.js";
 import { ruleOf } from "./rule.js";
 import type { RuleDoc } from "./schema.js";
@@ -16,10 +16,16 @@ import type { RuleDoc } from "./schema.js";
  * again only when no file matches its hash (edited, new or foreign pack), which is also the path
  * that locates errors.
  *
+ * Each syntax tree is stored as its own protobuf-JSON text and decoded and planned on its first
+ * evaluation, so a command pays only for the expressions it runs (a synth runs the rules whose
+ * kinds it produced, and message expressions only for findings). Because decoding is deferred,
+ * damage is caught up front instead: the file's first line is the sha256 of the rest, and a file
+ * whose body does not match it is ignored (the YAML is used).
+ *
  * Bump FORMAT whenever the stored shape, the CEL dialect checks or the syntax-tree encoding change:
  * files of another format are ignored and rebuilt.
  */
-export const PRECOMPILED_FORMAT = 1;
+export const PRECOMPILED_FORMAT = 2;
 
 /** Stored form of one pack. */
 interface PrecompiledFile {
@@ -32,11 +38,11 @@ interface PrecompiledFile {
   rules: { doc: RuleDoc; trees: StoredTrees }[];
 }
 
-/** RuleTrees with every syntax tree in its protobuf JSON form. */
+/** RuleTrees with every syntax tree as the text of its protobuf JSON form. */
 interface StoredTrees {
-  matchConditions: { name: string; expr: JsonValue }[];
-  variables: { name: string; expr: JsonValue }[];
-  validations: { expr: JsonValue; messageExpr?: JsonValue }[];
+  matchConditions: { name: string; expr: string }[];
+  variables: { name: string; expr: string }[];
+  validations: { expr: string; messageExpr?: string }[];
 }
 
 /** Where precompiled packs live: `packages/policy/precompiled/` (a build output, not committed). */
@@ -49,8 +55,7 @@ export function packKey(yamlText: string): string {
   return createHash("sha256").update(yamlText).digest("hex");
 }
 
-const store = (e: Expr): JsonValue => toJson(ExprSchema, e);
-const load = (j: JsonValue): Expr => fromJson(ExprSchema, j);
+const store = (e: Expr): string => JSON.stringify(toJson(ExprSchema, e));
 
 function storedTrees(t: RuleTrees): StoredTrees {
   return {
@@ -63,21 +68,66 @@ function storedTrees(t: RuleTrees): StoredTrees {
   };
 }
 
+/** A stored syntax tree, decoded on first use and then kept. */
+class StoredExpr {
+  private expr: Expr | undefined;
+  constructor(private readonly text: string) {}
+  get(): Expr {
+    this.expr ??= fromJson(ExprSchema, JSON.parse(this.text) as JsonValue);
+    return this.expr;
+  }
+}
+
+/**
+ * A program planned on its first call. A tree that cannot be decoded (the file's digest matched,
+ * so only a writer fault could cause it) is an evaluation error, which failurePolicy Fail denies.
+ */
+function deferredProgram(s: StoredExpr): Program {
+  let program: Program | undefined;
+  return (bindings) => {
+    if (!program) {
+      try {
+        program = programOf(s.get());
+      } catch (e) {
+        return new Error(`precompiled syntax tree unreadable: ${String((e as Error)?.message ?? e)}`) as never;
+      }
+    }
+    return program(bindings);
+  };
+}
+
+/** `{ ...rest, expr }` whose `expr` decodes the stored tree when first read. */
+function withTree<T extends object>(rest: T, s: StoredExpr): T & { readonly expr: Expr } {
+  return Object.defineProperty({ ...rest }, "expr", { get: () => s.get(), enumerable: true }) as T & {
+    readonly expr: Expr;
+  };
+}
+
 function compiledOf(s: StoredTrees): CompiledRule {
+  const mcs = s.matchConditions.map((m) => ({ name: m.name, tree: new StoredExpr(m.expr) }));
+  const vars = s.variables.map((v) => ({ name: v.name, tree: new StoredExpr(v.expr) }));
+  const vals = s.validations.map((v) => ({
+    tree: new StoredExpr(v.expr),
+    message: v.messageExpr === undefined ? undefined : new StoredExpr(v.messageExpr),
+  }));
   const trees: RuleTrees = {
-    matchConditions: s.matchConditions.map((m) => ({ name: m.name, expr: load(m.expr) })),
-    variables: s.variables.map((v) => ({ name: v.name, expr: load(v.expr) })),
-    validations: s.validations.map((v) => ({
-      expr: load(v.expr),
-      messageExpr: v.messageExpr === undefined ? undefined : load(v.messageExpr),
-    })),
+    matchConditions: mcs.map((m) => withTree({ name: m.name }, m.tree)),
+    variables: vars.map((v) => withTree({ name: v.name }, v.tree)),
+    validations: vals.map((v) => {
+      const out = withTree({}, v.tree) as { expr: Expr; messageExpr?: Expr };
+      if (v.message) {
+        const m = v.message;
+        Object.defineProperty(out, "messageExpr", { get: () => m.get(), enumerable: true });
+      }
+      return out;
+    }),
   };
   return {
-    matchConditions: trees.matchConditions.map((m) => ({ name: m.name, program: programOf(m.expr) })),
-    variables: new Map(trees.variables.map((v) => [v.name, programOf(v.expr)])),
-    validations: trees.validations.map((v) => ({
-      program: programOf(v.expr),
-      messageProgram: v.messageExpr && programOf(v.messageExpr),
+    matchConditions: mcs.map((m) => ({ name: m.name, program: deferredProgram(m.tree) })),
+    variables: new Map(vars.map((v) => [v.name, deferredProgram(v.tree)])),
+    validations: vals.map((v) => ({
+      program: deferredProgram(v.tree),
+      messageProgram: v.message && deferredProgram(v.message),
     })),
     trees,
   };
@@ -102,7 +152,12 @@ export function readPrecompiled(
   const sha256 = packKey(yamlText);
   let stored: PrecompiledFile;
   try {
-    stored = JSON.parse(readFileSync(join(dir, `${sha256}.json`), "utf8")) as PrecompiledFile;
+    const text = readFileSync(join(dir, `${sha256}.json`), "utf8");
+    const nl = text.indexOf("\n");
+    const body = text.slice(nl + 1);
+    // The first line is the sha256 of the rest: a damaged body is ignored before any tree is used.
+    if (nl !== 64 || text.slice(0, 64) !== createHash("sha256").update(body).digest("hex")) return undefined;
+    stored = JSON.parse(body) as PrecompiledFile;
   } catch {
     return undefined;
   }
@@ -120,7 +175,7 @@ export function readPrecompiled(
       rules,
     };
   } catch {
-    return undefined; // damaged syntax trees: fall back to the YAML
+    return undefined; // a damaged shape: fall back to the YAML
   }
 }
 
@@ -146,7 +201,8 @@ export function writePrecompiled(yamlText: string, pack: PolicyPack, dir = preco
   const tmp = `${target}.${process.pid}.tmp`;
   try {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(tmp, `${JSON.stringify(body)}\n`);
+    const json = `${JSON.stringify(body)}\n`;
+    writeFileSync(tmp, `${createHash("sha256").update(json).digest("hex")}\n${json}`);
     renameSync(tmp, target);
     return target;
   } catch {
