@@ -1,4 +1,4 @@
-import { hostInCountry, uriHost } from "@sovereign/profile";
+import { foreignService, hostInCountry, uriHost } from "@sovereign/profile";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { jsonToCel } from "../src/cel/values.js";
@@ -32,7 +32,7 @@ function celForeign(value: string): boolean {
   return fs.length > 0;
 }
 
-const tsForeign = (value: string) => !hostInCountry(uriHost(value), ctx);
+const tsForeign = (value: string) => foreignService(value) !== undefined || !hostInCountry(uriHost(value), ctx);
 
 const CHOSEN = [
   "https://weights.fx1.sovereign.example/m",
@@ -56,6 +56,16 @@ const CHOSEN = [
   "weights.fx1.sovereign.example/m",
   "huggingface.co",
   "  https://huggingface.co",
+  "hf://meta-llama/Llama-3.1-8B-Instruct",
+  "HF://org",
+  "gs://weights.fx1.sovereign.example/m",
+  "gcs://bucket/x",
+  "az://models/r1",
+  "abfss://c@acct.dfs.core.windows.net/x",
+  "wasbs://c@acct.blob.core.windows.net/x",
+  "s3://models/r1-distill-qwen-14b",
+  "s3a://weights.fx1.sovereign.example/m",
+  "shf://weights.fx1.sovereign.example/m",
 ];
 
 describe("host reading: profile check and CEL rule agree", () => {
@@ -73,7 +83,7 @@ describe("host reading: profile check and CEL rule agree", () => {
       fc.constantFrom("[2001:db8:10::9]", "[2001:db8:99::9]", "[::1]", "localhost", "cache"),
     );
     const url = fc.record({
-      scheme: fc.constantFrom("https://", "http://", "s3://", "HTTP://", ""),
+      scheme: fc.constantFrom("https://", "http://", "s3://", "HTTP://", "", "hf://", "GS://", "az://", "abfss://"),
       user: fc.constantFrom("", "u@", "weights.fx1.sovereign.example@", "a:b@"),
       host,
       upper: fc.boolean(),

@@ -1,6 +1,6 @@
 import { checkImageRef, type DocPath, hostOf, type Issue, isDnsName } from "@sovereign/diagnostics";
 import { ISO_3166_ALPHA2 } from "./iso3166.js";
-import { hostInCountry, inCountryDomains, parseCidr, uriHost } from "./net.js";
+import { foreignService, hostInCountry, inCountryDomains, parseCidr, uriHost } from "./net.js";
 import { shippedPackNames } from "./root.js";
 import {
   checkCluster,
@@ -547,6 +547,16 @@ export function residencyChecks(p: CountryProfile): Issue[] {
   );
 
   const hostCheck = (path: DocPath, value: string, what: string) => {
+    const service = foreignService(value);
+    if (service) {
+      out.push({
+        code: "host.out_of_country",
+        path,
+        message: `${what} ${JSON.stringify(value)} names ${service}, which is abroad whatever follows the scheme`,
+        hint: `use an in-country endpoint under ${list(domains)} (an https:// URL, or s3:// with the in-country endpoint)`,
+      });
+      return;
+    }
     // Profile fields are compared verbatim (hostOf): a trailing dot is refused, as the admission
     // rules on these fields refuse it; uriHost's reading then decides domains and networks.
     const verbatim = hostOf(value);

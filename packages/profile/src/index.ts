@@ -18,6 +18,8 @@ export {
 export { shippedPackNames } from "./root.js";
 export {
   cidrContains,
+  FOREIGN_SERVICE_SCHEMES,
+  foreignService,
   hostInCountry,
   inCountryDomains,
   parseCidr,

@@ -100,6 +100,29 @@ export function inCountryDomains(profile: {
 }
 
 /**
+ * Services whose URI schemes name no host of their own and always resolve abroad: the residency
+ * policies (residency-core, `foreign` variable) refuse these URIs whatever follows the scheme.
+ * `s3://` is not among them: it names a bucket on an endpoint configured beside it.
+ */
+export const FOREIGN_SERVICE_SCHEMES: Readonly<Record<string, string>> = {
+  hf: "the Hugging Face Hub",
+  gs: "Google Cloud Storage",
+  gcs: "Google Cloud Storage",
+  az: "Azure Storage",
+  abfs: "Azure Storage",
+  abfss: "Azure Storage",
+  wasb: "Azure Storage",
+  wasbs: "Azure Storage",
+  adl: "Azure Storage",
+};
+
+/** The service a value's URI scheme always reaches abroad (`hf://org/model`), else undefined. */
+export function foreignService(value: string): string | undefined {
+  const m = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value.trim());
+  return m ? FOREIGN_SERVICE_SCHEMES[m[1]!.toLowerCase()] : undefined;
+}
+
+/**
  * The host a URL-like value names, read the way the residency policies read it (and URL parsers
  * do): scheme and any slashes or backslashes after it dropped, user information dropped, port
  * dropped, IPv6 brackets removed, lower case, one trailing dot removed. `s3://h/p`, `h:443` and

@@ -3,7 +3,7 @@
 // in any case. Each case edits one field of the shipped Thailand profile.
 import { formatPath, ruleCases } from "@sovereign/diagnostics";
 import { describe, expect, it } from "vitest";
-import { type CountryProfile, crossCheck } from "../src/index.js";
+import { type CountryProfile, crossCheck, residencyChecks } from "../src/index.js";
 import { shippedThailand } from "./shipped-th.js";
 
 const th = shippedThailand();
@@ -146,6 +146,22 @@ describe("crossCheck boundaries", () => {
     it("GIVEN a registry host outside the domains WHEN checked THEN host.out_of_country at spec.registry", () => {
       const got = found(withDomains((p) => (p.spec.registry = "registry.xfx1.sovereign.example/ai")));
       expect(got).toContain("host.out_of_country@spec.registry");
+    });
+
+    it.each([
+      ["gs://registry.fx1.sovereign.example/ai", "Google Cloud Storage"],
+      ["hf://registry.fx1.sovereign.example", "the Hugging Face Hub"],
+      ["AZ://ai", "Azure Storage"],
+    ])("GIVEN the registry %s (a service abroad whatever follows the scheme) WHEN checked THEN host.out_of_country names %s", (registry, service) => {
+      const p = withDomains((q) => (q.spec.registry = registry));
+      const issues = residencyChecks(p).filter((i) => i.code === "host.out_of_country" && i.path.join(".") === "spec.registry");
+      expect(issues).toHaveLength(1);
+      expect(issues[0]!.message).toContain(service);
+    });
+
+    it("GIVEN the registry as an in-country host (no scheme) WHEN checked THEN no host finding at spec.registry", () => {
+      const got = found(withDomains((p) => (p.spec.registry = "registry.fx1.sovereign.example/ai")));
+      expect(got).not.toContain("host.out_of_country@spec.registry");
     });
   });
 });
