@@ -1,4 +1,5 @@
 import { type CelValue, isCelError } from "@bufbuild/cel";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compile } from "../src/cel/program.js";
 import { celToJson } from "../src/cel/values.js";
@@ -104,5 +105,52 @@ describe("Kubernetes regex library", () => {
     ["'1, 2, 3, 4'.findAll('[0-9]+', 2)", ["1", "2"]],
   ])("GIVEN %s THEN %j", (expr, want) => {
     expect(ev(expr)).toEqual(want);
+  });
+});
+
+// cel-go's strings extension calls Go's strings.ReplaceAll / Replace / Split / SplitN; the
+// expected values are what those Go functions return.
+describe("strings extension: replace and split with Go's semantics", () => {
+  it.each([
+    ["'abc'.replace('x', 'y')", "abc"],
+    ["'aaa'.replace('aa', 'b')", "ba"],
+    ["'aaa'.replace('a', 'b', -1)", "bbb"],
+    ["'aaa'.replace('a', 'b', 2)", "bba"],
+    ["'aaa'.replace('a', 'b', 0)", "aaa"],
+    ["'abc'.replace('', '-')", "-a-b-c-"],
+    ["'abc'.replace('', '-', 2)", "-a-bc"],
+    ["'ab'.replace('', '-', 9)", "-a-b-"],
+    ["''.replace('', 'x')", "x"],
+    ["'h\u00e9\u{1F600}'.replace('', '|')", "|h|\u00e9|\u{1F600}|"],
+    ["'a$b'.replace('$', '$&')", "a$&b"],
+    ["'a,b,c'.split(',')", ["a", "b", "c"]],
+    ["'a,b,c'.split(',', 2)", ["a", "b,c"]],
+    ["'a,b,c'.split(',', 1)", ["a,b,c"]],
+    ["'a,b,c'.split(',', 0)", []],
+    ["'a,b,c'.split(',', -1)", ["a", "b", "c"]],
+    ["'a,b,c'.split(',', 9)", ["a", "b", "c"]],
+    ["'abc'.split('')", ["a", "b", "c"]],
+    ["'abc'.split('', 2)", ["a", "bc"]],
+    ["'\u{1F600}x'.split('')", ["\u{1F600}", "x"]],
+    ["''.split(',')", [""]],
+    ["''.split('')", []],
+    ["'a,,b'.split(',')", ["a", "", "b"]],
+    ["'a,b'.split(',').join('+')", "a+b"],
+  ])("GIVEN %s THEN %j", (expr, want) => {
+    expect(ev(expr)).toEqual(want);
+  });
+
+  it("GIVEN 500 random strings WHEN replaced and split without a count THEN they agree with splitting and joining on the needle", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 30 }), fc.constantFrom(",", "ab", "a", "::"), fc.string({ maxLength: 3 }), (s, needle, repl) => {
+        const q = (x: string) => `'${x.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
+        expect(ev(`${q(s)}.replace(${q(needle)}, ${q(repl)})`)).toBe(s.split(needle).join(repl));
+        expect(ev(`${q(s)}.split(${q(needle)})`)).toEqual(s.split(needle));
+        expect(ev(`${q(s)}.split(${q(needle)}, 2)`)).toEqual(
+          s.includes(needle) ? [s.slice(0, s.indexOf(needle)), s.slice(s.indexOf(needle) + needle.length)] : [s],
+        );
+      }),
+      { numRuns: 500, seed: 7 },
+    );
   });
 });

@@ -1,10 +1,10 @@
 import { type CelMap, type CelResult, type CelValue, celEnv, isCelError, parse, plan } from "@bufbuild/cel";
-import { strings } from "@bufbuild/cel/ext";
 import { checkDialect, checkEscapes, type DialectContext, type DialectProblem } from "./dialect.js";
 import { k8sFuncs } from "./k8s-lib.js";
+import { stringsExt } from "./strings.js";
 
-/** One environment for every expression: standard CEL + strings ext + the Kubernetes libraries. */
-const ENV = celEnv({ funcs: [...strings, ...k8sFuncs] });
+/** One environment for every expression: standard CEL + strings ext (Go's edges) + the Kubernetes libraries. */
+const ENV = celEnv({ funcs: [...stringsExt, ...k8sFuncs] });
 
 /** A compiled expression: parsed, dialect-checked and planned once, run many times. */
 export type Program = (bindings: Record<string, CelValue>) => CelResult;
