@@ -64,6 +64,12 @@ const CHOSEN = [
   "abfss://c@acct.dfs.core.windows.net/x",
   "wasbs://c@acct.blob.core.windows.net/x",
   "s3://models/r1-distill-qwen-14b",
+  "2001:db8:10::5",
+  "2001:db8:99::5",
+  "2001:DB8:10::5",
+  "::1",
+  "fe80::1",
+  "nas.fx1.sovereign.example:2049",
   "s3a://weights.fx1.sovereign.example/m",
   "shf://weights.fx1.sovereign.example/m",
 ];

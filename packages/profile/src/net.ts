@@ -132,7 +132,10 @@ export function uriHost(value: string): string {
   let a = value.trim().replace(/^((https?|wss?|ftps?|file):[/\\]*|[a-z][a-z0-9+.-]*:\/\/)/i, "");
   a = a.split(/[/\\?#\s]/)[0] ?? "";
   if (a.includes("@")) a = a.slice(a.lastIndexOf("@") + 1);
-  a = a.startsWith("[") && a.includes("]") ? a.slice(1, a.indexOf("]")) : (a.split(":")[0] ?? "");
+  // Brackets hold an IPv6 address; without them, two or more colons are a bare IPv6 address (an
+  // NFS server is written so) and one colon separates the port.
+  if (a.startsWith("[") && a.includes("]")) a = a.slice(1, a.indexOf("]"));
+  else if (a.indexOf(":") === a.lastIndexOf(":")) a = a.split(":")[0] ?? "";
   a = a.toLowerCase();
   return a.endsWith(".") ? a.slice(0, -1) : a;
 }
