@@ -247,8 +247,55 @@ export class ZstdSink implements RawCapableSink {
   }
 }
 
-/** Where a span of a `.tar.zst` goes: "raw", content of a stored frame; "zstd", bytes for a decoder. */
-export type FrameSpan = (kind: "raw" | "zstd", bytes: Uint8Array) => void;
+/**
+ * Where a span of a `.tar.zst` goes: "raw", content of a stored frame; "zstd", bytes for a decoder.
+ * `offset` is the position of the span's first byte in the compressed stream.
+ */
+export type FrameSpan = (kind: "raw" | "zstd", bytes: Uint8Array, offset: number) => void;
+
+/** A run of a `.tar.zst`, by position: content of the kit's stored frames ("raw") or whole other frames ("zstd"). */
+export interface FrameRun {
+  kind: "raw" | "zstd";
+  offset: number;
+  length: number;
+}
+
+/** Bytes read at a time for frame and block headers when walking a layout (a body is skipped unread). */
+const LAYOUT_WINDOW = 64;
+
+/**
+ * The frame layout of a `.tar.zst` of `size` bytes, read through `readAt` (a positional read that
+ * returns at most `length` bytes) without reading block bodies: the same checks, the same order
+ * and the same spans as streaming every byte through {@link ZstdFrameChecker}, merged into runs.
+ * A block header says how long its body is, so a 1 GiB member costs one small read per 128 KiB
+ * block. Throws the checker's message naming the byte offset.
+ */
+export function frameLayout(readAt: (offset: number, length: number) => Uint8Array, size: number): FrameRun[] {
+  const c = new ZstdFrameChecker();
+  const runs: FrameRun[] = [];
+  const add = (kind: FrameRun["kind"], offset: number, length: number) => {
+    if (length === 0) return;
+    const last = runs.at(-1);
+    if (last && last.kind === kind && last.offset + last.length === offset) last.length += length;
+    else runs.push({ kind, offset, length });
+  };
+  let pos = 0;
+  while (pos < size) {
+    const body = c.unreadBody();
+    if (body > 0) {
+      const n = Math.min(body, size - pos);
+      c.skipBody(n, add);
+      pos += n;
+      continue;
+    }
+    const win = readAt(pos, Math.min(LAYOUT_WINDOW, size - pos));
+    if (win.length === 0) throw new Error(`the archive ends early (at byte ${pos}; it changed while it was read)`);
+    c.update(win, (kind, bytes, offset) => add(kind, offset, bytes.length));
+    pos += win.length;
+  }
+  c.end();
+  return runs;
+}
 
 /** A stored frame as {@link ZstdSink} writes it: no checksum, no content size, window 128 KiB. */
 const isKitRawHeader = (fhd: number, wd: number) => fhd === RAW_FRAME_HEADER[4] && wd === RAW_FRAME_HEADER[5];
@@ -282,16 +329,17 @@ export class ZstdFrameChecker {
 
   update(chunk: Uint8Array, out?: FrameSpan): void {
     let i = 0;
+    const base = this.offset;
     // Start of the run of this chunk's bytes that belong to a "zstd" frame, or -1.
     let from = this.kind === "zstd" ? 0 : -1;
     const flush = () => {
-      if (out && from >= 0 && i > from) out("zstd", chunk.subarray(from, i));
+      if (out && from >= 0 && i > from) out("zstd", chunk.subarray(from, i), base + from);
       from = -1;
     };
     while (i < chunk.length) {
       if (this.skip > 0) {
         const n = Math.min(this.skip, chunk.length - i);
-        if (this.kind === "raw") out?.("raw", chunk.subarray(i, i + n));
+        if (this.kind === "raw") out?.("raw", chunk.subarray(i, i + n), this.offset);
         this.skip -= n;
         i += n;
         this.offset += n;
@@ -311,13 +359,27 @@ export class ZstdFrameChecker {
       this.step();
       if (before === "pending" && this.kind !== "pending") {
         if (this.kind === "zstd") {
-          out?.("zstd", Buffer.from(this.head));
+          out?.("zstd", Buffer.from(this.head), this.offset - this.head.length);
           from = i;
         }
         this.head = [];
       } else if (before === "zstd" && this.kind === "pending") flush();
     }
     flush();
+  }
+
+  /** Body bytes the checker is about to skip without looking at them (0 outside a block body). */
+  unreadBody(): number {
+    return this.skip;
+  }
+
+  /** Steps over `n` of those body bytes unread, reporting where they go by position (see {@link frameLayout}). */
+  skipBody(n: number, out: (kind: FrameRun["kind"], offset: number, length: number) => void): void {
+    if (n <= 0 || n > this.skip) throw new Error(`cannot skip ${n} of ${this.skip} body bytes`);
+    out(this.kind === "raw" ? "raw" : "zstd", this.offset, n);
+    this.skip -= n;
+    this.offset += n;
+    if (this.skip === 0) this.afterBody();
   }
 
   end(): void {
