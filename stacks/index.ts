@@ -31,3 +31,4 @@ export {
   synthesizeCountries,
   synthesizeCountry,
 } from "./synth.js";
+export { runSynthWorker } from "./synth-worker-run.js";

@@ -7,11 +7,30 @@
 // itself rejects a cache made under other flags. Any mismatch or a missing cache compiles from
 // source, as a plain start would: the cache changes start-up time, never behaviour.
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Script } from "node:vm";
+
+/**
+ * True when dist/sovereign.cjs exists and every file of the kit it was built from is unchanged
+ * (size and mtime, as listed in dist/sovereign.inputs.json); otherwise the compiled modules run.
+ */
+export function bundleIsCurrent(dist) {
+  try {
+    const { files } = JSON.parse(readFileSync(new URL("sovereign.inputs.json", dist), "utf8"));
+    return (
+      existsSync(new URL("sovereign.cjs", dist)) &&
+      files.every(([path, size, mtimeMs]) => {
+        const s = statSync(new URL(path, dist));
+        return s.size === size && s.mtimeMs === mtimeMs;
+      })
+    );
+  } catch {
+    return false;
+  }
+}
 
 /** The cache's file and its metadata (sha256 of the bundle it was made from, node and V8 versions). */
 export function cachePaths(bundle) {

@@ -4,31 +4,18 @@
 // modules, plus V8's code cache for it (see load-bundle.js; SOVEREIGN_CODE_CACHE=off skips it). The bundle runs only while every file
 // of the kit it was built from is unchanged (size and mtime, listed in dist/sovereign.inputs.json);
 // otherwise, e.g. after a bare `tsc -b`, dist/index.js runs.
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { bundleIsCurrent, loadBundle } from "./load-bundle.js";
 
 const dist = new URL("../dist/", import.meta.url);
 const bundle = new URL("sovereign.cjs", dist);
 
-function bundleIsCurrent() {
-  try {
-    const { files } = JSON.parse(readFileSync(new URL("sovereign.inputs.json", dist), "utf8"));
-    return (
-      existsSync(bundle) &&
-      files.every(([path, size, mtimeMs]) => {
-        const s = statSync(new URL(path, dist));
-        return s.size === size && s.mtimeMs === mtimeMs;
-      })
-    );
-  } catch {
-    return false;
-  }
-}
-
 let main;
-if (bundleIsCurrent()) {
-  const { loadBundle } = await import("./load-bundle.js");
+if (bundleIsCurrent(dist)) {
   // SOVEREIGN_CODE_CACHE=off compiles from source (to measure or rule out the cache).
   ({ main } = loadBundle(bundle, { useCache: process.env.SOVEREIGN_CODE_CACHE !== "off" }).exports);
+  // Synth worker threads start from the same bundle (stacks' SYNTH_WORKER_ENTRY).
+  globalThis[Symbol.for("sovereign.synthWorkerEntry")] = new URL("./synth-worker.js", import.meta.url);
 } else {
   const entry = new URL("index.js", dist);
   if (!existsSync(entry)) {

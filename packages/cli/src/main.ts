@@ -27,6 +27,20 @@ function helpText(): string {
   ].join("\n");
 }
 
+/**
+ * Entry points for code that runs the bundle without a command, each loaded only when called (so
+ * a command's start pays nothing for them): the synth worker threads (bin/synth-worker.js) and the
+ * synth benchmark's fleet (scripts/bench/lib/fleet-child.mjs).
+ */
+export const entries = {
+  synthWorker: async () => ({ runSynthWorker: (await import("@sovereign/stacks")).runSynthWorker }),
+  fleet: async () => ({
+    synthesizeChecked: (await import("./residency.js")).synthesizeChecked,
+    loadProfileFile: (await import("@sovereign/profile")).loadProfileFile,
+    defaultSynthWorkers: (await import("@sovereign/stacks")).defaultSynthWorkers,
+  }),
+};
+
 /** Default context: the real process. */
 export function processContext(): CommandContext {
   return {

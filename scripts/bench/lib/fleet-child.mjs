@@ -2,17 +2,31 @@
 // one process through the built CLI's path (the same synthesizeChecked as `sovereign synth --all`:
 // cdktf synth in worker threads (the default for this many countries), portability check, helm
 // rendering of local charts, every profile's residency packs, the deploy-readiness check), and
-// prints what it did as one JSON line. Plain node on the compiled dist/. SYNTH_WORKERS overrides
-// the number of threads (1: none), to compare.
+// prints what it did as one JSON line. It loads the kit as the bin does: the one-file bundle when
+// it is current (its worker threads then start from the bundle too), else the compiled dist/.
+// SYNTH_WORKERS overrides the number of threads (1: none), to compare.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 
 const [dir, out] = process.argv.slice(2);
 const started = performance.now();
-const { synthesizeChecked } = await import("../../../packages/cli/dist/residency.js");
-const { loadProfileFile } = await import("@sovereign/profile");
-const { defaultSynthWorkers } = await import("@sovereign/stacks");
+const bin = new URL("../../../packages/cli/bin/", import.meta.url);
+const { bundleIsCurrent, loadBundle } = await import(new URL("load-bundle.js", bin).href);
+const dist = new URL("../dist/", bin);
+let api;
+if (bundleIsCurrent(dist)) {
+  // As the bin runs: the one-file bundle with its code cache, worker threads started from it.
+  api = await loadBundle(new URL("sovereign.cjs", dist)).exports.entries.fleet();
+  globalThis[Symbol.for("sovereign.synthWorkerEntry")] = new URL("synth-worker.js", bin);
+} else {
+  api = {
+    synthesizeChecked: (await import("../../../packages/cli/dist/residency.js")).synthesizeChecked,
+    loadProfileFile: (await import("@sovereign/profile")).loadProfileFile,
+    defaultSynthWorkers: (await import("@sovereign/stacks")).defaultSynthWorkers,
+  };
+}
+const { synthesizeChecked, loadProfileFile, defaultSynthWorkers } = api;
 const loaded = performance.now();
 const profiles = readdirSync(dir)
   .filter((f) => f.endsWith(".yaml"))
