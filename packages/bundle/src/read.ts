@@ -1,4 +1,4 @@
-import { type ChildProcessByStdio, spawn } from "node:child_process";
+import { type ChildProcessByStdio, spawn, spawnSync } from "node:child_process";
 import { createHash, type Hash } from "node:crypto";
 import { closeSync, constants, lstatSync, openSync, readdirSync, readSync, statSync, writeSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
@@ -337,16 +337,32 @@ class ZstdDecoder {
   }
 }
 
-/** zstd runs at least this long are read by the decoder itself (Linux): below it, one more process costs more than it saves. */
+/** zstd runs at least this long are read by the decoder itself (Linux, GNU dd): below it, one more process costs more than it saves. */
 export const DIRECT_DECODE_MIN = 1024 * 1024;
 
 /** How many zstd runs this process decoded each way (read by the tests). */
 export const decodedRuns = { direct: 0, fed: 0 };
 
-/** The archive's identity and state; any change between two reads means it changed while it was read. */
-async function fileState(fh: FileHandle): Promise<string> {
+/**
+ * Whether `dd --version` printed this is GNU coreutils' dd, whose `iflag=skip_bytes,count_bytes`
+ * (since 8.16) and `status=none` (since 8.20) the direct decoder uses (upstream/coreutils-dd.json).
+ * BusyBox's dd has them only in some builds, so any other dd leaves the runs fed from here.
+ */
+export function isGnuDd(versionOutput: string): boolean {
+  return /^dd \((GNU )?coreutils\) \d/m.test(versionOutput);
+}
+
+let directDecode: boolean | undefined;
+/** Linux with GNU dd, probed once per process. */
+function canDecodeDirect(): boolean {
+  directDecode ??= process.platform === "linux" && isGnuDd(spawnSync("dd", ["--version"], { encoding: "utf8" }).stdout ?? "");
+  return directDecode;
+}
+
+/** The archive's size, and its identity and state: any change of `key` between two reads means it changed while it was read. */
+async function fileState(fh: FileHandle): Promise<{ key: string; size: number }> {
   const st = await fh.stat({ bigint: true });
-  return [st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs].join(":");
+  return { key: [st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs].join(":"), size: Number(st.size) };
 }
 
 /** The stored frames' content of consecutive raw runs, read once over the range that holds them. */
@@ -376,13 +392,13 @@ async function* rawContent(fh: FileHandle, runs: readonly FrameRun[]): AsyncGene
  * unknown or dictionary frames, reserved bits and truncation are refused before anything is
  * decoded). Then, in order: the content of stored frames as the kit writes them (weights that do
  * not compress) is read here and needs no decoder; each run of other frames goes through one
- * `zstd -d`, fed from this process when short and read from the archive by `dd` when long (Linux).
+ * `zstd -d`, fed from this process when short and read from the archive by `dd` when long (Linux
+ * with GNU dd).
  * The archive's identity, size and times must be the same at the end as at the start: both reads
  * saw the same bytes. `afterLayout` is a test hook.
  */
 export async function* zstdStream(fh: FileHandle, path: string, afterLayout?: () => Promise<void>): AsyncGenerator<Buffer> {
-  const before = await fileState(fh);
-  const size = (await fh.stat()).size;
+  const { key: before, size } = await fileState(fh);
   let runs: FrameRun[];
   try {
     runs = frameLayout((offset, length) => {
@@ -404,7 +420,7 @@ export async function* zstdStream(fh: FileHandle, path: string, afterLayout?: ()
         i = j;
         continue;
       }
-      if (run.length >= DIRECT_DECODE_MIN && process.platform === "linux") {
+      if (run.length >= DIRECT_DECODE_MIN && canDecodeDirect()) {
         decoder = new ZstdDecoder(path, { fd: fh.fd, ...run });
         decodedRuns.direct++;
       } else {
@@ -419,7 +435,7 @@ export async function* zstdStream(fh: FileHandle, path: string, afterLayout?: ()
   } finally {
     decoder?.kill();
   }
-  if ((await fileState(fh)) !== before)
+  if ((await fileState(fh)).key !== before)
     throw new TarSafetyError("(archive)", "the archive changed while it was read; verify it again once nothing writes to it");
 }
 

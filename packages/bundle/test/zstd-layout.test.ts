@@ -5,7 +5,7 @@ import { open } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { DIRECT_DECODE_MIN, decodedRuns, zstdStream } from "../src/read.js";
+import { DIRECT_DECODE_MIN, decodedRuns, isGnuDd, zstdStream } from "../src/read.js";
 import { type FrameRun, frameLayout, rawFrame, ZstdFrameChecker, zstdCompress } from "../src/zstd.js";
 import { removeTmpDirs, tmpDir } from "./helpers.js";
 afterAll(removeTmpDirs);
@@ -102,9 +102,19 @@ describe("decoding a .tar.zst from its layout", () => {
     writeFileSync(file, stream);
     const before = { ...decodedRuns };
     expect((await collect(file)).equals(decode(stream))).toBe(true);
-    // The short run is fed from here; the long one is read by dd + zstd (Linux only).
-    expect(decodedRuns.fed - before.fed).toBe(process.platform === "linux" ? 1 : 2);
-    expect(decodedRuns.direct - before.direct).toBe(process.platform === "linux" ? 1 : 0);
+    // The short run is fed from here; the long one is read by dd + zstd (Linux with GNU dd).
+    const direct = process.platform === "linux" && isGnuDd(execFileSync("dd", ["--version"], { encoding: "utf8" }));
+    expect(decodedRuns.fed - before.fed).toBe(direct ? 1 : 2);
+    expect(decodedRuns.direct - before.direct).toBe(direct ? 1 : 0);
+  });
+
+  it.each([
+    ["dd (coreutils) 9.1\nCopyright (C) 2022 Free Software Foundation, Inc.\n", true],
+    ["dd (GNU coreutils) 8.32\n", true],
+    ["", false], // BusyBox's dd rejects --version and prints nothing on stdout
+    ["BusyBox v1.36.1 (2023-07-27) multi-call binary.\n", false],
+  ])("GIVEN dd --version printing %j THEN the direct decoder is used only for GNU dd (%s)", (out, gnu) => {
+    expect(isGnuDd(out)).toBe(gnu);
   });
 
   it("GIVEN a long compressed run with one byte of a block changed WHEN streamed THEN zstd's refusal is reported", async () => {
