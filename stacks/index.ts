@@ -24,6 +24,7 @@ export { purgeImage, StorageStack } from "./storage.js";
 export { hasTraining, TRAINING_NAMESPACE, TrainingStack } from "./training.js";
 export {
   defaultSynthWorkers,
+  SYNTH_WORKER_ENTRY,
   PARALLEL_SYNTH_MIN_COUNTRIES,
   type SynthOptions,
   type SynthResult,

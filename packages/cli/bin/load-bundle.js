@@ -32,6 +32,15 @@ export function bundleIsCurrent(dist) {
   }
 }
 
+/**
+ * Makes a parallel synth in this process start its worker threads from the bundle too
+ * (bin/synth-worker.js). The key is the one stacks' synth.ts reads (SYNTH_WORKER_ENTRY); a
+ * global, so the bin sets it without loading the synth code.
+ */
+export function useBundleForSynthWorkers() {
+  globalThis[Symbol.for("sovereign.synthWorkerEntry")] = new URL("./synth-worker.js", import.meta.url);
+}
+
 /** The cache's file and its metadata (sha256 of the bundle it was made from, node and V8 versions). */
 export function cachePaths(bundle) {
   return { data: `${bundle}.v8cache`, meta: `${bundle}.v8cache.json` };
@@ -68,7 +77,7 @@ function usableCache(bundle, bytes) {
  * the code cache when it is valid. Returns the bundle's exports, the compiled script (for
  * createCachedData) and whether a cache was offered and accepted.
  */
-export function loadBundle(bundleUrl, { useCache = true } = {}) {
+export function loadBundle(bundleUrl, { useCache = process.env.SOVEREIGN_CODE_CACHE !== "off" } = {}) {
   const file = fileURLToPath(bundleUrl);
   const bytes = readFileSync(file);
   const source = bytes.toString("utf8");

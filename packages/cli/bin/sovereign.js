@@ -5,7 +5,7 @@
 // of the kit it was built from is unchanged (size and mtime, listed in dist/sovereign.inputs.json);
 // otherwise, e.g. after a bare `tsc -b`, dist/index.js runs.
 import { existsSync } from "node:fs";
-import { bundleIsCurrent, loadBundle } from "./load-bundle.js";
+import { bundleIsCurrent, loadBundle, useBundleForSynthWorkers } from "./load-bundle.js";
 
 const dist = new URL("../dist/", import.meta.url);
 const bundle = new URL("sovereign.cjs", dist);
@@ -13,9 +13,8 @@ const bundle = new URL("sovereign.cjs", dist);
 let main;
 if (bundleIsCurrent(dist)) {
   // SOVEREIGN_CODE_CACHE=off compiles from source (to measure or rule out the cache).
-  ({ main } = loadBundle(bundle, { useCache: process.env.SOVEREIGN_CODE_CACHE !== "off" }).exports);
-  // Synth worker threads start from the same bundle (stacks' SYNTH_WORKER_ENTRY).
-  globalThis[Symbol.for("sovereign.synthWorkerEntry")] = new URL("./synth-worker.js", import.meta.url);
+  ({ main } = loadBundle(bundle).exports);
+  useBundleForSynthWorkers();
 } else {
   const entry = new URL("index.js", dist);
   if (!existsSync(entry)) {

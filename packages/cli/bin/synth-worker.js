@@ -5,8 +5,6 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { loadBundle } from "./load-bundle.js";
 
-const { exports } = loadBundle(new URL("../dist/sovereign.cjs", import.meta.url), {
-  useCache: process.env.SOVEREIGN_CODE_CACHE !== "off",
-});
+const { exports } = loadBundle(new URL("../dist/sovereign.cjs", import.meta.url));
 const { runSynthWorker } = await exports.entries.synthWorker();
 await runSynthWorker(workerData, parentPort);

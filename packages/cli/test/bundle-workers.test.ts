@@ -6,7 +6,10 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { repoRoot } from "@sovereign/profile";
+import { SYNTH_WORKER_ENTRY } from "@sovereign/stacks";
 import { afterAll, describe, expect, it } from "vitest";
+// @ts-expect-error plain JavaScript module of the bin, without type declarations
+import { useBundleForSynthWorkers } from "../bin/load-bundle.js";
 import { sampleProfiles } from "../../../test/generated-profiles.js";
 
 const work = mkdtempSync(join(tmpdir(), "sovereign-bundle-workers-"));
@@ -30,6 +33,17 @@ function tree(dir: string): Map<string, string> {
 }
 
 describe("worker threads of a synth run from the CLI bundle", () => {
+  it("GIVEN the bin's switch WHEN called THEN it sets the entry stacks' synth reads, to bin/synth-worker.js", () => {
+    const g = globalThis as Record<symbol, unknown>;
+    const before = g[SYNTH_WORKER_ENTRY];
+    try {
+      (useBundleForSynthWorkers as () => void)();
+      expect(g[SYNTH_WORKER_ENTRY]).toEqual(pathToFileURL(join(bin, "synth-worker.js")));
+    } finally {
+      g[SYNTH_WORKER_ENTRY] = before;
+    }
+  });
+
   it("GIVEN 8 generated countries (the threaded size) WHEN synthesized from the bundle THEN its workers start from bin/synth-worker.js and the tree equals the compiled modules' one", () => {
     const profiles = join(work, "profiles");
     mkdirSync(profiles);

@@ -12,13 +12,13 @@ import { performance } from "node:perf_hooks";
 const [dir, out] = process.argv.slice(2);
 const started = performance.now();
 const bin = new URL("../../../packages/cli/bin/", import.meta.url);
-const { bundleIsCurrent, loadBundle } = await import(new URL("load-bundle.js", bin).href);
+const { bundleIsCurrent, loadBundle, useBundleForSynthWorkers } = await import(new URL("load-bundle.js", bin).href);
 const dist = new URL("../dist/", bin);
 let api;
 if (bundleIsCurrent(dist)) {
   // As the bin runs: the one-file bundle with its code cache, worker threads started from it.
   api = await loadBundle(new URL("sovereign.cjs", dist)).exports.entries.fleet();
-  globalThis[Symbol.for("sovereign.synthWorkerEntry")] = new URL("synth-worker.js", bin);
+  useBundleForSynthWorkers();
 } else {
   api = {
     synthesizeChecked: (await import("../../../packages/cli/dist/residency.js")).synthesizeChecked,
