@@ -96,11 +96,9 @@ function deferredProgram(s: StoredExpr): Program {
   };
 }
 
-/** `{ ...rest, expr }` whose `expr` decodes the stored tree when first read. */
-function withTree<T extends object>(rest: T, s: StoredExpr): T & { readonly expr: Expr } {
-  return Object.defineProperty({ ...rest }, "expr", { get: () => s.get(), enumerable: true }) as T & {
-    readonly expr: Expr;
-  };
+/** `target` with `key` read from the stored tree, decoded when first read. */
+function lazyTree<T extends object, K extends string>(target: T, key: K, s: StoredExpr): T & Record<K, Expr> {
+  return Object.defineProperty(target, key, { get: () => s.get(), enumerable: true }) as T & Record<K, Expr>;
 }
 
 function compiledOf(s: StoredTrees): CompiledRule {
@@ -111,15 +109,11 @@ function compiledOf(s: StoredTrees): CompiledRule {
     message: v.messageExpr === undefined ? undefined : new StoredExpr(v.messageExpr),
   }));
   const trees: RuleTrees = {
-    matchConditions: mcs.map((m) => withTree({ name: m.name }, m.tree)),
-    variables: vars.map((v) => withTree({ name: v.name }, v.tree)),
+    matchConditions: mcs.map((m) => lazyTree({ name: m.name }, "expr", m.tree)),
+    variables: vars.map((v) => lazyTree({ name: v.name }, "expr", v.tree)),
     validations: vals.map((v) => {
-      const out = withTree({}, v.tree) as { expr: Expr; messageExpr?: Expr };
-      if (v.message) {
-        const m = v.message;
-        Object.defineProperty(out, "messageExpr", { get: () => m.get(), enumerable: true });
-      }
-      return out;
+      const val = lazyTree({}, "expr", v.tree);
+      return v.message ? lazyTree(val, "messageExpr", v.message) : val;
     }),
   };
   return {
