@@ -1,4 +1,4 @@
-import { foreignService, hostInCountry, uriHost } from "@sovereign/profile";
+import { FOREIGN_SERVICE_SCHEMES, foreignService, hostInCountry, uriHost } from "@sovereign/profile";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { jsonToCel } from "../src/cel/values.js";
@@ -78,6 +78,15 @@ describe("host reading: profile check and CEL rule agree", () => {
   it.each(CHOSEN)("GIVEN %s WHEN read by both THEN they agree", (v) => {
     expect(celForeign(v)).toBe(tsForeign(v));
   });
+
+  it.each(Object.keys(FOREIGN_SERVICE_SCHEMES))(
+    "GIVEN the foreign-service scheme %s:// before an in-country name WHEN read by both THEN both refuse it (the CEL's scheme list is the profile's)",
+    (scheme) => {
+      const v = `${scheme}://weights.fx1.sovereign.example/m`;
+      expect(tsForeign(v)).toBe(true);
+      expect(celForeign(v)).toBe(true);
+    },
+  );
 
   it("GIVEN 300 random URLs of in-country and foreign parts WHEN read by both THEN they agree on every one", () => {
     const host = fc.oneof(
