@@ -1,9 +1,11 @@
 import { FOREIGN_SERVICE_SCHEMES, foreignService, hostInCountry, uriHost } from "@sovereign/profile";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { jsonToCel } from "../src/cel/values.js";
 import { evaluateRule, prepareObject } from "../src/evaluate.js";
-import { loadPacks } from "../src/pack.js";
+import { loadPacks, policiesDir } from "../src/pack.js";
 import { buildParams } from "../src/params.js";
 import { fixtureProfile } from "../src/fixtures.js";
 
@@ -87,6 +89,16 @@ describe("host reading: profile check and CEL rule agree", () => {
       expect(celForeign(v)).toBe(true);
     },
   );
+
+  it("GIVEN the residency-core pack's text WHEN its foreign-service scheme alternations are expanded THEN each lists exactly the profile's schemes", () => {
+    // The test above tries every scheme of the TypeScript table; this one catches a scheme added
+    // to the CEL alone (which the profile check would then accept and synth refuse).
+    const text = readFileSync(join(policiesDir(), "residency-core.yaml"), "utf8");
+    const lists = [...text.matchAll(/\(\?:((?:[a-z]+\??\|)+[a-z]+\??)\):\/\//g)].map((m) => m[1]!).filter((l) => l.split("|").includes("hf"));
+    expect(lists.length).toBeGreaterThanOrEqual(2);
+    const expand = (alt: string) => (alt.endsWith("?") ? [alt.slice(0, -1), alt.slice(0, -2)] : [alt]);
+    for (const list of lists) expect(list.split("|").flatMap(expand).sort()).toEqual(Object.keys(FOREIGN_SERVICE_SCHEMES).sort());
+  });
 
   it("GIVEN 300 random URLs of in-country and foreign parts WHEN read by both THEN they agree on every one", () => {
     const host = fc.oneof(
