@@ -158,12 +158,17 @@ export async function writeTar(
         // write settles, and a fresh multi-MiB buffer per chunk would cost a page fault per 4 KiB.
         const range = { from: 0, length: src.size };
         for await (const chunk of readAhead(fh, Math.max(1, Math.min(CHUNK, src.size)), range)) {
-          again?.update(chunk);
           done += chunk.length;
-          if (sink.writeRaw) {
-            await sink.writeRaw(chunk, done === src.size);
-            written += chunk.length;
-          } else await emit(chunk);
+          // The write is handed to the thread pool (or zstd's pipe) first and the same bytes are
+          // hashed here while it runs: both only read the chunk, and it is not reused before the
+          // write settles. A chunk then costs the longer of the two, not their sum.
+          const writing = sink.writeRaw ? sink.writeRaw(chunk, done === src.size) : emit(chunk);
+          try {
+            again?.update(chunk);
+          } finally {
+            await writing;
+          }
+          if (sink.writeRaw) written += chunk.length;
           progress?.(src.label ?? e.name, done, src.size);
         }
         if (done < src.size) throw inputChanged(src.path, "shrank");
