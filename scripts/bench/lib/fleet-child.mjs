@@ -14,19 +14,12 @@ const started = performance.now();
 const bin = new URL("../../../packages/cli/bin/", import.meta.url);
 const { bundleIsCurrent, loadBundle, useBundleForSynthWorkers } = await import(new URL("load-bundle.js", bin).href);
 const dist = new URL("../dist/", bin);
-let api;
-if (bundleIsCurrent(dist)) {
-  // As the bin runs: the one-file bundle with its code cache, worker threads started from it.
-  api = await loadBundle(new URL("sovereign.cjs", dist)).exports.entries.fleet();
-  useBundleForSynthWorkers();
-} else {
-  api = {
-    synthesizeChecked: (await import("../../../packages/cli/dist/residency.js")).synthesizeChecked,
-    loadProfileFile: (await import("@sovereign/profile")).loadProfileFile,
-    defaultSynthWorkers: (await import("@sovereign/stacks")).defaultSynthWorkers,
-  };
-}
-const { synthesizeChecked, loadProfileFile, defaultSynthWorkers } = api;
+// As the bin runs: the one-file bundle with its code cache (worker threads started from it), else
+// the compiled entry; either way the same `entries.fleet` of main.ts.
+const bundled = bundleIsCurrent(dist);
+const { entries } = bundled ? loadBundle(new URL("sovereign.cjs", dist)).exports : await import(new URL("main.js", dist).href);
+if (bundled) useBundleForSynthWorkers();
+const { synthesizeChecked, loadProfileFile, defaultSynthWorkers } = await entries.fleet();
 const loaded = performance.now();
 const profiles = readdirSync(dir)
   .filter((f) => f.endsWith(".yaml"))
