@@ -10,6 +10,9 @@ import { CHUNK, type Progress, readAhead } from "./hash.js";
 import { readTar, TarSafetyError } from "./tar-read.js";
 import { type FrameRun, frameLayout } from "./zstd.js";
 
+/** Inputs above this size report progress while they are read (smaller ones finish before a bar would show). */
+const PROGRESS_MIN = 64 * 1024 * 1024;
+
 /** Files kept in memory while reading a bundle: the control files and OCI JSON are all small. */
 const KEEP_BYTES = 1024 * 1024;
 
@@ -159,7 +162,7 @@ async function readDir(root: string, o: ReadOptions): Promise<BundleFiles> {
           for await (const chunk of readAhead(fh, Math.min(CHUNK, Math.max(st.size, 1)))) {
             c.update(chunk);
             done += chunk.length;
-            if (st.size > 64 * 1024 * 1024) o.progress?.(`verify ${r}`, done, st.size);
+            if (st.size > PROGRESS_MIN) o.progress?.(`verify ${r}`, done, st.size);
           }
           c.end();
         } catch (e) {
@@ -492,8 +495,12 @@ class ArchiveBudget {
     this.streamCap = controlBytes + c.bytes + (c.files + 3 + 2) * 2 * BLOCK + 2 * BLOCK + RECORD;
   }
 
-  /** Counts decompressed bytes against the cap. */
-  async *counted(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  /**
+   * Counts decompressed bytes against the cap. `report`, when given, sees them against it once the
+   * control files are read (a `.tar.zst`'s tar size is known only as that bound until its end),
+   * and the final count as the total at the end.
+   */
+  async *counted(source: AsyncIterable<Buffer>, report?: (done: number, total: number) => void): AsyncGenerator<Buffer> {
     for await (const c of source) {
       this.stream += c.length;
       if (this.stream > this.streamCap)
@@ -501,8 +508,10 @@ class ArchiveBudget {
           "(archive)",
           `refused: expands past ${this.streamCap} bytes, more than ${MANIFEST_FILE} declares (decompression bomb or appended data)`,
         );
+      if (this.declared !== undefined) report?.(this.stream, this.streamCap);
       yield c;
     }
+    report?.(this.stream, this.stream);
   }
 }
 
@@ -530,16 +539,20 @@ async function readArchive(path: string, kind: "tar" | "tar.zst", o: ReadOptions
   const budget = new ArchiveBudget(o);
   try {
     const size = (await fh.stat()).size;
+    const report = (done: number, total: number) => {
+      if (total > PROGRESS_MIN) o.progress?.(`verify ${path}`, done, total);
+    };
     let done = 0;
+    // A .tar reports the archive bytes read; a .tar.zst the bytes decompressed (budget.counted).
     const source =
       kind === "tar"
         ? handleChunks(fh, (n) => {
             done += n;
-            if (size > 64 * 1024 * 1024) o.progress?.(`verify ${path}`, done, size);
+            report(done, size);
           })
         : zstdStream(fh, path);
     let controls = 0;
-    await readTar(budget.counted(source), {
+    await readTar(budget.counted(source, kind === "tar.zst" ? report : undefined), {
       archiveSize: kind === "tar" ? size : undefined,
       recordEnd: RECORD,
       onFile: (name, n) => {

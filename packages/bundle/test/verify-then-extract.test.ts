@@ -163,3 +163,26 @@ describe("verify refuses an OCI graph it cannot walk completely", () => {
     expect(r.written).toEqual([]);
   });
 });
+
+describe("verify reports progress on a large archive", () => {
+  const keys = keyPair();
+
+  it.each(["b.tar", "b.tar.zst"])(
+    "GIVEN a %s with weights over the progress threshold WHEN verified THEN progress rises under one label and ends with done equal to total",
+    async (name) => {
+      const t = tmpDir();
+      const b = join(t, name);
+      await packFixture(b, keys, { weights: [bigWeights(t, 5)] });
+      const seen: [string, number, number][] = [];
+      const r = await verifyBundle(b, verifyKey(keys.pub), (label, done, total) => seen.push([label, done, total]));
+      expect(r.ok).toBe(true);
+      const mine = seen.filter(([label]) => label === `verify ${b}`);
+      expect(mine.length).toBeGreaterThan(2);
+      expect(mine.some(([, done, total]) => done < total)).toBe(true);
+      for (let i = 1; i < mine.length; i++) expect(mine[i]![1]).toBeGreaterThanOrEqual(mine[i - 1]![1]);
+      const [, lastDone, lastTotal] = mine.at(-1)!;
+      expect(lastDone).toBe(lastTotal);
+      expect(lastTotal).toBeGreaterThan(BIG);
+    },
+  );
+});
